@@ -22,6 +22,14 @@ const char *hdrs_get(const struct hg_hdrs *h, const char *name);
  */
 const char *hdrs_get_trimmed(const struct hg_hdrs *h, const char *name, char *out, size_t outlen);
 
+/*
+ * The header value with surrounding blanks trimmed, in place: returns a
+ * pointer into the environment and sets *len, or NULL when the header is
+ * absent or empty after trimming. Unlike hdrs_get_trimmed there is no
+ * length limit, so a caller can tell "absent" from "too long".
+ */
+const char *hdrs_get_span(const struct hg_hdrs *h, const char *name, size_t *len);
+
 /* Value of the environment variable name (exact), or NULL. */
 const char *env_get(char **envp, const char *name);
 

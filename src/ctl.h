@@ -1,0 +1,81 @@
+/* ctl: what hookgatectl's main and helpers (ctl.c) share with its commands (ctl_cmds.c). */
+#ifndef HG_CTL_H
+#define HG_CTL_H
+
+#include <stdbool.h>
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "settings.h"
+
+#define CTL_PROGRAM "hookgatectl"
+
+#define CTL_WUR __attribute__((warn_unused_result))
+
+/* What a command returns; the first three are the exit status. */
+enum ctl_rc {
+	CTL_OK = 0,
+	CTL_FAIL = 1,		/* the problem is already on stderr */
+	CTL_USAGE = 2,		/* the problem is on stderr; main adds the usage */
+	CTL_HELP = -1,		/* -h/--help after the command: usage on stdout, exit 0 */
+};
+
+/* One run of hookgatectl; main releases everything in it. */
+struct ctl {
+	const char *config_path;	/* -c FILE, or NULL */
+	struct hg_settings settings;
+	bool settings_loaded;
+	PGconn *conn;
+};
+
+/* An argument of a command, in a table ended by an entry whose name is NULL. */
+enum ctl_arg_kind {
+	CTL_POSITIONAL,			/* required, in table order */
+	CTL_REQUIRED,			/* --name VALUE that must be given */
+	CTL_OPTIONAL,			/* --name VALUE */
+	CTL_FLAG,			/* --name */
+};
+
+struct ctl_arg {
+	const char *name;		/* "SLUG" for a positional, else without the "--" */
+	enum ctl_arg_kind kind;
+	const char **value;		/* receives the argument (borrowed from argv); start NULL */
+	bool *flag;			/* for CTL_FLAG: set to true when given */
+};
+
+struct ctl_command {
+	const char *group;		/* "workspace"; or the command itself, "migrate" */
+	const char *verb;		/* "create"; NULL for a one-word command */
+	enum ctl_rc (*run)(struct ctl *c, int argc, char **argv);
+};
+
+/* The commands, ended by an entry whose group is NULL (ctl_cmds.c). */
+extern const struct ctl_command ctl_commands[];
+
+/*
+ * Parse the arguments after the command words, argv[0..argc), against
+ * args: options as --name VALUE, --name=VALUE or --flag, "--" ending the
+ * options, -h/--help anywhere before it. Returns CTL_OK, CTL_HELP, or
+ * CTL_USAGE after saying why on stderr (an unknown or repeated option, a
+ * missing value, option or positional argument, an extra argument).
+ * Argument values are never echoed: one could be a secret typed there by mistake.
+ */
+enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args) CTL_WUR;
+
+/*
+ * Load the configuration and connect to the database, once per run.
+ * False after printing why.
+ */
+bool ctl_connect(struct ctl *c) CTL_WUR;
+
+/* "hookgatectl: <message>" on stderr, one line. */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Print obj as one line of compact JSON on stdout and put it (ownership
+ * moves here, also when obj is NULL, which means out of memory).
+ * False after printing why.
+ */
+bool ctl_print(struct json_object *obj) CTL_WUR;
+
+#endif

@@ -1,0 +1,213 @@
+/*
+ * ingress: the public webhook endpoint, in the order of work of SPEC 3.1:
+ * cheap refusals first, then the token lookup (round trip 1), then body,
+ * signature and dedupe key in memory, then one transaction (round trip 2).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "ingress.h"
+#include "log.h"
+#include "normalize.h"
+#include "provider.h"
+#include "signature.h"
+#include "store.h"
+#include "util.h"
+
+/* Headers kept for debugging; never a signature or an auth header. */
+static const char *const kept_headers[] = {
+	"User-Agent", "X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID",
+	"X-Gitlab-Event", "X-Gitlab-Event-UUID", "X-Event-Type", "Idempotency-Key",
+	"X-Request-Id", "webhook-id", "svix-id", "X-Shopify-Topic",
+	"X-Shopify-Webhook-Id", "X-Slack-Request-Timestamp", NULL,
+};
+
+/* Signature headers: only whether one was present is kept. */
+static const char *const signature_headers[] = {
+	"X-Hub-Signature-256", "X-Hub-Signature", "webhook-signature", "svix-signature",
+	"Stripe-Signature", "X-Slack-Signature", "X-Shopify-Hmac-Sha256",
+	"X-Gitlab-Token", NULL,
+};
+
+static struct json_object *selected_headers(const struct hg_hdrs *h)
+{
+	struct json_object *o = json_object_new_object();
+	bool signed_request = false;
+
+	for (int i = 0; kept_headers[i]; i++) {
+		const char *v = hdrs_get(h, kept_headers[i]);
+		char name[64];
+		size_t n;
+
+		if (!v)
+			continue;
+		for (n = 0; kept_headers[i][n] && n < sizeof(name) - 1; n++)
+			name[n] = (char)tolower((unsigned char)kept_headers[i][n]);
+		name[n] = '\0';
+		json_object_object_add(o, name, json_object_new_string_len(v,
+				       (int)strnlen(v, 1024)));
+	}
+	for (int i = 0; signature_headers[i]; i++)
+		if (hdrs_get(h, signature_headers[i]))
+			signed_request = true;
+	json_object_object_add(o, "signature_present", json_object_new_boolean(signed_request));
+	return o;
+}
+
+static void rfc3339_now(char *out, size_t len)
+{
+	struct timeval tv;
+	struct tm tm;
+	char base[32];
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, len, "%s.%03ldZ", base, (long)tv.tv_usec / 1000);
+}
+
+static void not_found(struct hg_request *r)
+{
+	/* step 5: the IP's bad-credential budget is charged here (rate limits) */
+	req_send_error(r, 404, "webhook not found");
+}
+
+void ingress_handle(struct hg_request *r)
+{
+	const char *token = r->params[0];
+	const struct hg_settings *s = r->settings;
+	struct trigger_info ti = { .secret = NULL };
+	struct ingest_result res = { .response_body = NULL };
+	struct json_object *body = NULL, *payload = NULL, *envelope = NULL, *hdrs = NULL;
+	const struct provider *prov;
+	struct sig_input sig;
+	struct dedupe dd = { .source = NULL };
+	enum sig_status status;
+	enum norm_result nr;
+	char received_at[40], ctype[128];
+	char *event = NULL;
+	const char *raw_ctype, *mtype = NULL;
+
+	log_redact_token(token, r->token_hint, sizeof(r->token_hint));
+
+	/* 1. the method is checked by the router (405 with Allow: POST) */
+	/* 2, 3. per-IP ceiling and bad-credential budget: rate limits go here */
+
+	/* 4. a declared body over the cap is refused before reading anything */
+	if (req_content_length(r) > s->max_body_bytes) {
+		req_send_error(r, 413, "payload too large");
+		goto out;
+	}
+
+	/* 5. token lookup */
+	if (!token_well_formed("awt_", token)) {
+		not_found(r);
+		goto out;
+	}
+	switch (store_lookup_token(token, &ti)) {
+	case STORE_OK:
+		break;
+	case STORE_NOT_FOUND:
+		not_found(r);
+		goto out;
+	case STORE_UNAVAILABLE:
+		req_send_unavailable(r);
+		goto out;
+	default:
+		req_send_error(r, 500, "internal error");
+		goto out;
+	}
+
+	/* 6. per-token limit: rate limits go here */
+
+	/* 7. body and normalisation; nothing is persisted for a 400 */
+	switch (req_read_body(r, s->max_body_bytes)) {
+	case BODY_OK:
+		break;
+	case BODY_TOO_LARGE:
+		req_send_error(r, 413, "payload too large");
+		goto out;
+	default:
+		req_send_error(r, 400, "could not read request body");
+		goto out;
+	}
+	nr = body_parse(r->body, r->body_len, &body);
+	if (nr != NORM_OK) {
+		req_send_error(r, 400, norm_error(nr));
+		goto out;
+	}
+	raw_ctype = hdrs_get(&r->hdrs, "Content-Type");
+	if (raw_ctype && *media_type(raw_ctype, ctype, sizeof(ctype)))
+		mtype = ctype;
+	rfc3339_now(received_at, sizeof(received_at));
+	event = event_infer(body, &r->hdrs, &payload);
+	envelope = event ? envelope_build(event, payload, raw_ctype, received_at) : NULL;
+	hdrs = selected_headers(&r->hdrs);
+	if (!envelope || !hdrs) {
+		req_send_error(r, 500, "internal error");
+		goto out;
+	}
+
+	/* 8. signature status and dedupe key */
+	prov = provider_find(ti.provider);
+	if (!prov)
+		prov = provider_find("generic");
+	sig = (struct sig_input){
+		.hdrs = &r->hdrs,
+		.body = r->body,
+		.body_len = r->body_len,
+		.secret = ti.secret,
+		.previous_secret = ti.previous_secret,
+		.now = time(NULL),
+		.tolerance_s = s->signature_tolerance_s,
+	};
+	status = prov->verify(&sig);
+	prov->dedupe(&r->hdrs, body, &dd);
+
+	/* 9. one transaction, persist first; the answer is what was committed */
+	{
+		struct ingest_args a = {
+			.trigger_id = ti.trigger_id,
+			.event = event,
+			.dedupe_key = dd.key[0] ? dd.key : NULL,
+			.dedupe_source = dd.key[0] ? dd.source : NULL,
+			.signature_status = sig_status_name(status),
+			.selected_headers = json_object_to_json_string_ext(hdrs, JSON_C_TO_STRING_PLAIN),
+			.content_type = mtype,
+			.raw_body = r->body,
+			.raw_body_len = r->body_len,
+			.trigger_payload = json_object_to_json_string_ext(envelope, JSON_C_TO_STRING_PLAIN),
+			.event_filtered = false,
+			.offline_after_s = s->runtime_offline_after,
+			.received_at = received_at,
+		};
+
+		switch (store_ingest(&a, &res)) {
+		case STORE_OK:
+			break;
+		case STORE_UNAVAILABLE:
+			req_send_unavailable(r);
+			goto out;
+		default:
+			req_send_error(r, 500, "internal error");
+			goto out;
+		}
+	}
+	snprintf(r->delivery_id, sizeof(r->delivery_id), "%s", res.delivery_id);
+	/* rejected (401): the IP's bad-credential budget is charged here (rate limits) */
+	req_send_raw(r, res.http_status, res.response_body);
+out:
+	free(res.response_body);
+	free(event);
+	json_object_put(hdrs);
+	json_object_put(envelope);
+	json_object_put(body);
+	trigger_info_free(&ti);
+}

@@ -1,0 +1,272 @@
+/*
+ * store: one PostgreSQL connection per process, opened on first use after
+ * fork, kept open, re-opened after failure; statements prepared once per
+ * connection.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "dbconn.h"
+#include "log.h"
+#include "store.h"
+
+static const struct hg_settings *settings;
+static PGconn *conn;
+static bool schema_missing;	/* the last connection could not prepare: not migrated */
+
+struct statement {
+	const char *name;
+	const char *sql;
+	int nparams;
+};
+
+static const struct statement statements[] = {
+	{ "hg_lookup_token",
+	  "SELECT t.id, t.autopilot_id, a.workspace_id, t.provider, t.signing_secret,"
+	  "       CASE WHEN t.previous_secret_expires_at > now()"
+	  "            THEN t.previous_signing_secret END,"
+	  "       t.event_filters::text"
+	  "  FROM autopilot_trigger t JOIN autopilot a ON a.id = t.autopilot_id"
+	  " WHERE t.webhook_token = $1 AND t.kind = 'webhook'", 1 },
+	{ "hg_ingest",
+	  "SELECT http_status, response_body, delivery_id, outcome"
+	  "  FROM hookgate_ingest($1::uuid, $2, $3, $4, $5, $6::jsonb, $7, $8::bytea,"
+	  "                       $9::jsonb, $10::boolean, $11::integer, $12::timestamptz)", 12 },
+	{ "hg_schema_version",
+	  "SELECT coalesce(max(version), 0) FROM hookgate_migration", 0 },
+};
+
+enum { ST_LOOKUP, ST_INGEST, ST_VERSION };
+
+void store_init(const struct hg_settings *s)
+{
+	settings = s;
+}
+
+void store_close(void)
+{
+	if (conn)
+		PQfinish(conn);
+	conn = NULL;
+}
+
+/* Prepare every statement on a new connection. */
+static bool prepare_all(void)
+{
+	for (size_t i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
+		PGresult *res = PQprepare(conn, statements[i].name, statements[i].sql,
+					  statements[i].nparams, NULL);
+		bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		schema_missing = !ok && state &&
+			(strcmp(state, "42P01") == 0 || strcmp(state, "42883") == 0);
+		if (!ok)
+			log_error("prepare %s: %s%s", statements[i].name, PQerrorMessage(conn),
+				  schema_missing ? " (run hookgatectl migrate)" : "");
+		PQclear(res);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* An open connection with prepared statements, or NULL. */
+static PGconn *connection(void)
+{
+	char err[512];
+
+	if (conn && PQstatus(conn) == CONNECTION_OK)
+		return conn;
+	store_close();
+	conn = db_connect(settings, "hookgate-fcgi", err, sizeof(err));
+	if (!conn) {
+		log_warn("database unavailable: %s", err);
+		return NULL;
+	}
+	if (!prepare_all()) {
+		store_close();
+		return NULL;
+	}
+	return conn;
+}
+
+/* Whether a failed result means the database is out of reach (503) rather than broken (500). */
+static bool unreachable(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (!conn || PQstatus(conn) != CONNECTION_OK || !state)
+		return true;
+	return strncmp(state, "08", 2) == 0 ||		/* connection exception */
+	       strcmp(state, "57P01") == 0 ||		/* admin shutdown */
+	       strcmp(state, "57P02") == 0 ||		/* crash shutdown */
+	       strcmp(state, "57P03") == 0 ||		/* cannot connect now */
+	       strcmp(state, "57014") == 0 ||		/* statement timeout */
+	       strcmp(state, "53300") == 0;		/* too many connections */
+}
+
+/*
+ * Run a prepared statement. When retry_safe and the connection turned out
+ * to be dead (the server restarted since the last request), reconnect and
+ * run it once more. *res receives a result to PQclear, or NULL.
+ */
+static enum store_rc run(int st, int n, const char *const *values, const int *lengths,
+			 const int *formats, bool retry_safe, PGresult **res)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		ExecStatusType status;
+
+		*res = NULL;
+		if (!connection())
+			return STORE_UNAVAILABLE;
+		*res = PQexecPrepared(conn, statements[st].name, n, values, lengths, formats, 0);
+		status = PQresultStatus(*res);
+		if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+			return STORE_OK;
+		if (!unreachable(*res)) {
+			log_error("%s: %s", statements[st].name,
+				  PQresultErrorMessage(*res));
+			return STORE_ERROR;
+		}
+		log_warn("%s: database unavailable: %s", statements[st].name,
+			 PQerrorMessage(conn));
+		PQclear(*res);
+		*res = NULL;
+		if (PQstatus(conn) == CONNECTION_OK || !retry_safe)
+			break;
+		store_close();
+	}
+	return STORE_UNAVAILABLE;
+}
+
+static char *dup_or_null(const PGresult *res, int col)
+{
+	return PQgetisnull(res, 0, col) ? NULL : strdup(PQgetvalue(res, 0, col));
+}
+
+static void copy_field(char *dst, size_t size, const PGresult *res, int col)
+{
+	snprintf(dst, size, "%s", PQgetvalue(res, 0, col));
+}
+
+enum store_rc store_lookup_token(const char *token, struct trigger_info *out)
+{
+	const char *values[1] = { token };
+	PGresult *res;
+	enum store_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = run(ST_LOOKUP, 1, values, NULL, NULL, true, &res);
+	if (rc != STORE_OK)
+		goto done;
+	if (PQntuples(res) != 1) {
+		rc = STORE_NOT_FOUND;
+		goto done;
+	}
+	copy_field(out->trigger_id, sizeof(out->trigger_id), res, 0);
+	copy_field(out->autopilot_id, sizeof(out->autopilot_id), res, 1);
+	copy_field(out->workspace_id, sizeof(out->workspace_id), res, 2);
+	copy_field(out->provider, sizeof(out->provider), res, 3);
+	out->secret = dup_or_null(res, 4);
+	out->previous_secret = dup_or_null(res, 5);
+	out->event_filters = dup_or_null(res, 6);
+	if ((!out->secret && !PQgetisnull(res, 0, 4)) ||
+	    (!out->previous_secret && !PQgetisnull(res, 0, 5)) ||
+	    (!out->event_filters && !PQgetisnull(res, 0, 6))) {
+		trigger_info_free(out);
+		rc = STORE_ERROR;
+	}
+done:
+	/* the result held the secrets too */
+	if (res && PQntuples(res) == 1) {
+		for (int col = 4; col <= 5; col++) {
+			char *v = PQgetvalue(res, 0, col);
+			OPENSSL_cleanse(v, strlen(v));
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
+static void free_secret(char **s)
+{
+	if (*s) {
+		OPENSSL_cleanse(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+void trigger_info_free(struct trigger_info *t)
+{
+	free_secret(&t->secret);
+	free_secret(&t->previous_secret);
+	free(t->event_filters);
+	t->event_filters = NULL;
+}
+
+enum store_rc store_ingest(const struct ingest_args *a, struct ingest_result *out)
+{
+	char offline[24];
+	const char *values[12];
+	int lengths[12] = { 0 }, formats[12] = { 0 };
+	PGresult *res;
+	enum store_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(offline, sizeof(offline), "%ld", a->offline_after_s);
+	values[0] = a->trigger_id;
+	values[1] = a->event;
+	values[2] = a->dedupe_key;
+	values[3] = a->dedupe_source;
+	values[4] = a->signature_status;
+	values[5] = a->selected_headers;
+	values[6] = a->content_type;
+	values[7] = (const char *)a->raw_body;
+	lengths[7] = (int)a->raw_body_len;
+	formats[7] = 1;			/* bytea sent as binary: the exact bytes */
+	values[8] = a->trigger_payload;
+	values[9] = a->event_filtered ? "true" : "false";
+	values[10] = offline;
+	values[11] = a->received_at;
+
+	/* never retried: a dropped connection may have committed */
+	rc = run(ST_INGEST, 12, values, lengths, formats, false, &res);
+	if (rc != STORE_OK)
+		goto done;
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1)) {
+		log_error("hookgate_ingest returned no answer");
+		rc = STORE_ERROR;
+		goto done;
+	}
+	out->http_status = atoi(PQgetvalue(res, 0, 0));
+	out->response_body = strdup(PQgetvalue(res, 0, 1));
+	if (!out->response_body) {
+		rc = STORE_ERROR;
+		goto done;
+	}
+	if (!PQgetisnull(res, 0, 2))
+		copy_field(out->delivery_id, sizeof(out->delivery_id), res, 2);
+	copy_field(out->outcome, sizeof(out->outcome), res, 3);
+done:
+	PQclear(res);
+	return rc;
+}
+
+enum store_rc store_check_ready(void)
+{
+	PGresult *res;
+	enum store_rc rc = run(ST_VERSION, 0, NULL, NULL, NULL, true, &res);
+
+	if (rc == STORE_UNAVAILABLE && schema_missing)
+		return STORE_NOT_FOUND;
+	if (rc == STORE_OK && atoi(PQgetvalue(res, 0, 0)) < db_latest_migration())
+		rc = STORE_NOT_FOUND;
+	PQclear(res);
+	return rc;
+}

@@ -1,0 +1,66 @@
+/* store: the responder's PostgreSQL connection and its prepared statements. */
+#ifndef HG_STORE_H
+#define HG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "settings.h"
+
+enum store_rc {
+	STORE_OK,
+	STORE_NOT_FOUND,
+	STORE_UNAVAILABLE,	/* cannot reach the database: answer 503 */
+	STORE_ERROR,		/* anything else: answer 500 */
+};
+
+/* What the token lookup returns: one trigger with its autopilot. */
+struct trigger_info {
+	char trigger_id[37];
+	char autopilot_id[37];
+	char workspace_id[37];
+	char provider[32];
+	char *secret;			/* NULL when none; cleansed on free */
+	char *previous_secret;		/* NULL unless still within its expiry */
+	char *event_filters;		/* JSON text, NULL when none */
+};
+
+struct ingest_args {
+	const char *trigger_id;
+	const char *event;
+	const char *dedupe_key;		/* NULL when none */
+	const char *dedupe_source;
+	const char *signature_status;
+	const char *selected_headers;	/* JSON text */
+	const char *content_type;	/* NULL when none */
+	const unsigned char *raw_body;
+	size_t raw_body_len;
+	const char *trigger_payload;	/* JSON text */
+	bool event_filtered;
+	long offline_after_s;
+	const char *received_at;	/* RFC 3339 */
+};
+
+struct ingest_result {
+	int http_status;
+	char *response_body;		/* owned: free() it */
+	char delivery_id[37];		/* "" when none */
+	char outcome[16];		/* accepted, skipped, ignored, duplicate, rejected, failed, not_found */
+};
+
+/* Remember the settings (not copied); the connection opens on first use. */
+void store_init(const struct hg_settings *s);
+/* Close the connection (before exit, or after fork in a parent). */
+void store_close(void);
+
+enum store_rc store_lookup_token(const char *token, struct trigger_info *out)
+	__attribute__((warn_unused_result));
+void trigger_info_free(struct trigger_info *t);
+
+enum store_rc store_ingest(const struct ingest_args *a, struct ingest_result *out)
+	__attribute__((warn_unused_result));
+
+/* OK when reachable and migrated; NOT_FOUND when migrations are pending. */
+enum store_rc store_check_ready(void) __attribute__((warn_unused_result));
+
+#endif

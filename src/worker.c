@@ -1,0 +1,92 @@
+/* worker: the FastCGI accept loop and the CGI one-shot, both around router_dispatch. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcgiapp.h>
+
+#include "log.h"
+#include "request.h"
+#include "router.h"
+#include "store.h"
+#include "worker.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	FCGX_ShutdownPending();
+}
+
+void worker_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;		/* no SA_RESTART: accept() must return */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void handle(FCGX_Request *fcgx, char **envp, const struct hg_settings *s)
+{
+	struct hg_request r;
+
+	req_init(&r, fcgx, envp, s);
+	router_dispatch(&r);
+	req_log(&r);
+	req_cleanup(&r);
+}
+
+int worker_serve(int listen_fd, const struct hg_settings *s)
+{
+	FCGX_Request fcgx;
+
+	if (FCGX_Init() != 0) {
+		log_error("FCGX_Init failed");
+		return 1;
+	}
+	if (FCGX_InitRequest(&fcgx, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_error("FCGX_InitRequest failed");
+		return 1;
+	}
+	store_init(s);
+	log_debug("worker ready");
+	while (!stopping) {
+		if (FCGX_Accept_r(&fcgx) < 0) {
+			if (stopping)
+				break;
+			if (errno == EINTR)
+				continue;
+			log_error("accept: %s", strerror(errno));
+			break;
+		}
+		handle(&fcgx, fcgx.envp, s);
+		FCGX_Finish_r(&fcgx);
+	}
+	FCGX_Free(&fcgx, 0);
+	store_close();
+	log_debug("worker stopped");
+	return 0;
+}
+
+int worker_cgi(const struct hg_settings *s)
+{
+	extern char **environ;
+
+	store_init(s);
+	handle(NULL, environ, s);
+	store_close();
+	fflush(stdout);
+	return 0;
+}
