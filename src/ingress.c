@@ -65,12 +65,12 @@ static void rfc3339_now(char *out, size_t len)
 {
 	struct timeval tv;
 	struct tm tm;
-	char base[32];
+	size_t n;
 
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, len, "%s.%03ldZ", base, (long)tv.tv_usec / 1000);
+	n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, len - n, ".%03dZ", (int)(tv.tv_usec / 1000));
 }
 
 static void not_found(struct hg_request *r)

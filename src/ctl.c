@@ -1,0 +1,277 @@
+/* ctl: hookgatectl's main: global options, command dispatch, usage, configuration, output helpers. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "dbconn.h"
+
+static void usage(FILE *out)
+{
+	fputs("Usage: " CTL_PROGRAM " [-c FILE] COMMAND [ARGUMENTS]\n"
+	      "\n"
+	      "Options:\n"
+	      "  -c FILE     configuration file (default: $HOOKGATE_CONFIG, else\n"
+	      "              " HG_DEFAULT_CONFIG "); HOOKGATE_<KEY> variables win\n"
+	      "  -h, --help  show this help\n"
+	      "\n"
+	      "Commands:\n"
+	      "  migrate\n"
+	      "  workspace create SLUG [--name NAME]\n"
+	      "  apikey create --workspace SLUG [--scope read|write] [--name NAME]\n"
+	      "  runtime create --workspace SLUG --name NAME\n"
+	      "  runtime heartbeat RUNTIME_ID\n"
+	      "  autopilot create --workspace SLUG --title TITLE [--description TEXT]\n"
+	      "                   [--status active|paused|archived] [--runtime RUNTIME_ID]\n"
+	      "  autopilot set-status AUTOPILOT_ID active|paused|archived\n"
+	      "  trigger create --autopilot AUTOPILOT_ID [--provider NAME] [--label TEXT]\n"
+	      "                 [--disabled]\n"
+	      "  trigger show TRIGGER_ID\n"
+	      "  trigger set-secret TRIGGER_ID [--stdin] [--keep-previous SECONDS]\n"
+	      "                 reads the secret from standard input (one line; at least\n"
+	      "                 16 characters; an empty line clears it)\n"
+	      "\n"
+	      "Each command prints one JSON object on standard output.\n"
+	      "Exit status: 0 done, 1 error, 2 wrong usage.\n", out);
+}
+
+void ctl_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(CTL_PROGRAM ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const struct ctl_arg *find_option(const struct ctl_arg *args, const char *name, size_t len)
+{
+	for (const struct ctl_arg *a = args; a->name; a++)
+		if (a->kind != CTL_POSITIONAL && strlen(a->name) == len &&
+		    strncmp(a->name, name, len) == 0)
+			return a;
+	return NULL;
+}
+
+/* The next positional entry of args after prev (NULL: the first), or NULL. */
+static const struct ctl_arg *next_positional(const struct ctl_arg *args, const struct ctl_arg *prev)
+{
+	for (const struct ctl_arg *a = prev ? prev + 1 : args; a->name; a++)
+		if (a->kind == CTL_POSITIONAL)
+			return a;
+	return NULL;
+}
+
+enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
+{
+	const struct ctl_arg *pos = next_positional(args, NULL);
+	bool options_done = false;
+
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (!options_done && strcmp(arg, "--") == 0) {
+			options_done = true;
+			continue;
+		}
+		if (!options_done && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0))
+			return CTL_HELP;
+		if (!options_done && strncmp(arg, "--", 2) == 0) {
+			const char *name = arg + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			const struct ctl_arg *a = find_option(args, name, len);
+
+			if (!a) {
+				ctl_error("unknown option '--%.*s'", (int)len, name);
+				return CTL_USAGE;
+			}
+			if (a->kind == CTL_FLAG) {
+				if (eq) {
+					ctl_error("option '--%s' takes no value", a->name);
+					return CTL_USAGE;
+				}
+				*a->flag = true;
+				continue;
+			}
+			if (*a->value) {
+				ctl_error("option '--%s' given twice", a->name);
+				return CTL_USAGE;
+			}
+			if (eq) {
+				*a->value = eq + 1;
+			} else if (i + 1 < argc) {
+				*a->value = argv[++i];
+			} else {
+				ctl_error("option '--%s' needs a value", a->name);
+				return CTL_USAGE;
+			}
+			continue;
+		}
+		if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+			ctl_error("unknown option '-%c'", arg[1]);
+			return CTL_USAGE;
+		}
+		if (!pos) {
+			ctl_error("too many arguments");
+			return CTL_USAGE;
+		}
+		*pos->value = arg;
+		pos = next_positional(args, pos);
+	}
+	if (pos) {
+		ctl_error("missing argument %s", pos->name);
+		return CTL_USAGE;
+	}
+	for (const struct ctl_arg *a = args; a->name; a++) {
+		if (a->kind == CTL_REQUIRED && !*a->value) {
+			ctl_error("missing option --%s", a->name);
+			return CTL_USAGE;
+		}
+	}
+	return CTL_OK;
+}
+
+bool ctl_connect(struct ctl *c)
+{
+	char err[1024];
+
+	if (c->conn)
+		return true;
+	if (!c->settings_loaded) {
+		if (!settings_load(&c->settings, c->config_path, err, sizeof(err))) {
+			ctl_error("%s", err);
+			return false;
+		}
+		c->settings_loaded = true;
+	}
+	c->conn = db_connect(&c->settings, CTL_PROGRAM, err, sizeof(err));
+	if (!c->conn) {
+		ctl_error("%s", err);
+		return false;
+	}
+	return true;
+}
+
+bool ctl_print(struct json_object *obj)
+{
+	const char *text;
+
+	if (!obj) {
+		ctl_error("out of memory");
+		return false;
+	}
+	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text) {
+		ctl_error("out of memory");
+		goto fail;
+	}
+	if (printf("%s\n", text) < 0 || fflush(stdout) != 0) {
+		ctl_error("cannot write to standard output: %s", strerror(errno));
+		goto fail;
+	}
+	json_object_put(obj);
+	return true;
+fail:
+	json_object_put(obj);
+	return false;
+}
+
+/* Find the command named by argv[0] (and argv[1]); *words gets how many words it took. */
+static const struct ctl_command *find_command(int argc, char **argv, int *words)
+{
+	bool group_known = false;
+
+	for (const struct ctl_command *cmd = ctl_commands; cmd->group; cmd++) {
+		if (strcmp(cmd->group, argv[0]) != 0)
+			continue;
+		group_known = true;
+		if (!cmd->verb) {
+			*words = 1;
+			return cmd;
+		}
+		if (argc > 1 && strcmp(cmd->verb, argv[1]) == 0) {
+			*words = 2;
+			return cmd;
+		}
+	}
+	if (!group_known)
+		ctl_error("unknown command '%s'", argv[0]);
+	else if (argc < 2 || argv[1][0] == '-')
+		ctl_error("'%s' needs a subcommand", argv[0]);
+	else
+		ctl_error("unknown command '%s %s'", argv[0], argv[1]);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { 0 };
+	const struct ctl_command *cmd;
+	enum ctl_rc rc = CTL_USAGE;
+	int i, words = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (strcmp(arg, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(arg, "-c") == 0) {
+			if (i + 1 >= argc) {
+				ctl_error("option '-c' needs a file name");
+				goto usage;
+			}
+			c.config_path = argv[++i];
+			continue;
+		}
+		if (strncmp(arg, "-c", 2) == 0) {
+			c.config_path = arg + 2;
+			continue;
+		}
+		if (arg[0] == '-' && arg[1] != '\0') {
+			ctl_error("unknown option '%s'", arg);
+			goto usage;
+		}
+		break;
+	}
+	if (i >= argc) {
+		ctl_error("missing command");
+		goto usage;
+	}
+	cmd = find_command(argc - i, argv + i, &words);
+	if (!cmd)
+		goto usage;
+	i += words;
+	rc = cmd->run(&c, argc - i, argv + i);
+
+	PQfinish(c.conn);
+	if (c.settings_loaded)
+		settings_free(&c.settings);
+	switch (rc) {
+	case CTL_HELP:
+		usage(stdout);
+		return 0;
+	case CTL_USAGE:
+		usage(stderr);
+		return CTL_USAGE;
+	case CTL_OK:
+	case CTL_FAIL:
+		break;
+	}
+	return rc;
+usage:
+	usage(stderr);
+	return CTL_USAGE;
+}

@@ -1,0 +1,187 @@
+"""conftest: session fixtures (cluster, migrations, pool, lighttpd) and per-test fixture factories."""
+
+import json
+import os
+import shutil
+import types
+
+import pytest
+import requests
+
+pytest.register_assert_rewrite("harness")
+
+import harness  # noqa: E402
+from harness import Stack, encode_body, sign, unique_slug, WEBHOOK_PREFIX
+
+
+def pytest_report_header(config):
+    return ["hookgate: builddir %s, lighttpd %s, PostgreSQL %s"
+            % (harness.BUILDDIR, harness.LIGHTTPD, harness.PGBIN)]
+
+
+@pytest.fixture(scope="session")
+def base_dir():
+    for path in (harness.FCGI, harness.CTL):
+        if not os.access(path, os.X_OK):
+            pytest.exit("missing binary %s (set HG_BUILDDIR to the build directory)" % path, 1)
+    base = harness.make_base()
+    yield base
+    if os.environ.get("HG_KEEP_TMP"):
+        print("\nhookgate black-box temp dir kept: %s" % base)
+    else:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack(base_dir):
+    """The shared cluster (migrated once), an 8-worker pool, and both lighttpd front-ends."""
+    s = Stack(base_dir, "main", workers=8)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def ctl(stack):
+    return stack.ctl
+
+
+@pytest.fixture(scope="session")
+def db(stack):
+    conn = stack.cluster.connect()
+    yield conn
+    conn.close()
+
+
+class Front:
+    """One HTTP front-end: lighttpd + pool (FastCGI) or lighttpd + CGI."""
+
+    def __init__(self, name, server):
+        self.name = name
+        self.server = server
+
+    def url(self, path):
+        return self.server.url(path)
+
+    def get(self, path, **kw):
+        kw.setdefault("timeout", 30)
+        return requests.get(self.url(path), **kw)
+
+    def post(self, path, data=b"", headers=None, **kw):
+        kw.setdefault("timeout", 30)
+        return requests.post(self.url(path), data=data, headers=headers or {}, **kw)
+
+    def hook(self, trig, body, headers=None, secret=None, upper=False, session=None, **kw):
+        """POST body (dict/list -> compact JSON, str/bytes as is) to trig's webhook path.
+
+        With secret, sign the exact bytes sent. Content-Type defaults to application/json.
+        """
+        raw = encode_body(body)
+        h = {"Content-Type": "application/json"}
+        if secret is not None:
+            h["X-Hub-Signature-256"] = sign(secret, raw, upper=upper)
+        h.update(headers or {})
+        h = {k: v for k, v in h.items() if v is not None}
+        kw.setdefault("timeout", 30)
+        return (session or requests).post(self.url(trig.path), data=raw, headers=h, **kw)
+
+
+@pytest.fixture(scope="session")
+def pool_front(stack):
+    return Front("pool", stack.fastcgi)
+
+
+@pytest.fixture(scope="session")
+def cgi_front(stack):
+    return Front("cgi", stack.cgi)
+
+
+@pytest.fixture(params=["pool", "cgi"])
+def front(request, pool_front, cgi_front):
+    """Parametrizes a test over both front-ends."""
+    return pool_front if request.param == "pool" else cgi_front
+
+
+class Fixtures:
+    """Creates rows through hookgatectl, under one workspace unique to the test."""
+
+    def __init__(self, ctl, db):
+        self.ctl = ctl
+        self.db = db
+        self.slug = unique_slug()
+        self.workspace = ctl("workspace", "create", self.slug, "--name", "bb " + self.slug)
+
+    def runtime(self, name="worker"):
+        return self.ctl("runtime", "create", "--workspace", self.slug, "--name", name)
+
+    def autopilot(self, status=None, runtime=None, title="bb autopilot"):
+        args = ["autopilot", "create", "--workspace", self.slug, "--title", title]
+        if status:
+            args += ["--status", status]
+        if runtime:
+            args += ["--runtime", runtime["id"] if isinstance(runtime, dict) else runtime]
+        return self.ctl(*args)
+
+    def trigger(self, provider="generic", secret=None, status=None, runtime=None,
+                disabled=False, label=None, autopilot=None):
+        """A webhook trigger (on a new autopilot unless one is given); returns a namespace."""
+        ap = autopilot or self.autopilot(status=status, runtime=runtime)
+        args = ["trigger", "create", "--autopilot", ap["id"], "--provider", provider]
+        if label:
+            args += ["--label", label]
+        if disabled:
+            args.append("--disabled")
+        tr = self.ctl(*args)
+        assert tr["webhook_path"] == WEBHOOK_PREFIX + tr["webhook_token"], tr
+        if secret is not None:
+            self.set_secret(tr["id"], secret)
+        return types.SimpleNamespace(autopilot=ap, trigger=tr, id=tr["id"], autopilot_id=ap["id"],
+                                     token=tr["webhook_token"], path=tr["webhook_path"],
+                                     secret=secret)
+
+    def set_secret(self, trigger_id, secret, keep_previous=None):
+        args = ["trigger", "set-secret", trigger_id]
+        if keep_previous is not None:
+            args += ["--keep-previous", keep_previous]
+        out = self.ctl(*args, input=secret + "\n")
+        assert secret not in json.dumps(out), "set-secret printed the secret"
+        return out
+
+    # ---- assertions on rows
+
+    def deliveries(self, trig):
+        return self.db.execute(
+            "SELECT * FROM webhook_delivery WHERE trigger_id = %s ORDER BY received_at, created_at, id",
+            (trig.id,)).fetchall()
+
+    def delivery(self, delivery_id):
+        return self.db.execute("SELECT * FROM webhook_delivery WHERE id = %s",
+                               (delivery_id,)).fetchone()
+
+    def runs(self, trig):
+        return self.db.execute(
+            "SELECT * FROM autopilot_run WHERE autopilot_id = %s ORDER BY created_at, id",
+            (trig.autopilot_id,)).fetchall()
+
+    def run(self, run_id):
+        return self.db.execute("SELECT * FROM autopilot_run WHERE id = %s", (run_id,)).fetchone()
+
+    def trigger_row(self, trig):
+        return self.db.execute("SELECT * FROM autopilot_trigger WHERE id = %s",
+                               (trig.id,)).fetchone()
+
+    def autopilot_row(self, trig):
+        return self.db.execute("SELECT * FROM autopilot WHERE id = %s",
+                               (trig.autopilot_id,)).fetchone()
+
+
+@pytest.fixture
+def fx(ctl, db):
+    return Fixtures(ctl, db)
+
+
+@pytest.fixture(scope="session")
+def down_stack(base_dir):
+    """A second, independent stack whose database the tests stop and start; not migrated up front."""
+    s = Stack(base_dir, "down", workers=3, migrate=False, cgi=False)
+    yield s
+    s.close()

@@ -1,0 +1,435 @@
+"""harness: throwaway PostgreSQL, the responder pool, lighttpd, hookgatectl and helpers.
+
+Everything lives in one mkdtemp directory per session; nothing is written into
+HG_SRCDIR (make distcheck runs with a read-only source tree).
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import pwd
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+import psycopg
+from psycopg.rows import dict_row
+
+SRCDIR = os.environ.get("HG_SRCDIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILDDIR = os.environ.get("HG_BUILDDIR") or SRCDIR
+FCGI = os.path.join(BUILDDIR, "hookgate-fcgi")
+CTL = os.path.join(BUILDDIR, "hookgatectl")
+LIGHTTPD = os.environ.get("HG_LIGHTTPD") or shutil.which(
+    "lighttpd", path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/local/sbin") or "/usr/sbin/lighttpd"
+
+
+def _find_pgbin():
+    if os.environ.get("HG_PGBIN"):
+        return os.environ["HG_PGBIN"]
+    initdb = shutil.which("initdb")
+    if initdb:
+        return os.path.dirname(initdb)
+    base = "/usr/lib/postgresql"
+    if os.path.isdir(base):
+        for v in sorted(os.listdir(base), key=lambda s: int(s) if s.isdigit() else 0, reverse=True):
+            if os.path.exists(os.path.join(base, v, "bin", "initdb")):
+                return os.path.join(base, v, "bin")
+    return "/usr/lib/postgresql/15/bin"
+
+
+PGBIN = _find_pgbin()
+IS_ROOT = os.geteuid() == 0
+
+WEBHOOK_PREFIX = "/api/webhooks/autopilots/"
+
+
+# ---------------------------------------------------------------- utilities
+
+def clean_env(**extra):
+    """The environment for child processes: no stray HOOKGATE_* or PG* variables."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("HOOKGATE_") and not k.startswith("PG")}
+    env.update(extra)
+    return env
+
+
+def tail(path, n=40):
+    try:
+        with open(path, "r", errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError as e:
+        return "(cannot read %s: %s)" % (path, e)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(pred, timeout, what, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        if pred():
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def sign(secret, body, upper=False):
+    """The X-Hub-Signature-256 value for body (bytes) under secret (str)."""
+    if isinstance(body, str):
+        body = body.encode()
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return "sha256=" + (digest.upper() if upper else digest)
+
+
+def encode_body(body):
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode()
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def unique_slug(prefix="t"):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:16])
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+class PgCluster:
+    """A PostgreSQL cluster in DIR/data, reachable only on a unix socket in DIR."""
+
+    PORT = 5432
+
+    def __init__(self, base, name="pg"):
+        self.dir = os.path.join(base, name)
+        self.data = os.path.join(self.dir, "data")
+        self.log = os.path.join(self.dir, "postgres.log")
+        os.mkdir(self.dir, 0o755)
+        if IS_ROOT:
+            pw = pwd.getpwnam("nobody")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        self.conninfo = "host=%s port=%d user=hookgate dbname=postgres" % (self.dir, self.PORT)
+
+    def _run(self, argv, check=True):
+        if IS_ROOT:
+            argv = ["runuser", "-u", "nobody", "--"] + argv
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           env=clean_env(LC_ALL="C"), cwd=self.dir, text=True)
+        if check and p.returncode != 0:
+            raise RuntimeError("%s failed (%d):\n%s\n--- postgres.log:\n%s"
+                               % (" ".join(argv), p.returncode, p.stdout, tail(self.log)))
+        return p
+
+    def init(self):
+        self._run([os.path.join(PGBIN, "initdb"), "-D", self.data, "-U", "hookgate",
+                   "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"])
+        return self
+
+    def start(self):
+        opts = "-c listen_addresses='' -k %s -p %d -c fsync=off -c max_connections=150" % (
+            shlex.quote(self.dir), self.PORT)
+        self._run([os.path.join(PGBIN, "pg_ctl"), "-D", self.data, "-l", self.log,
+                   "-w", "-t", "60", "-o", opts, "start"])
+        return self
+
+    def stop(self, mode="fast", check=True):
+        return self._run([os.path.join(PGBIN, "pg_ctl"), "-D", self.data, "-m", mode,
+                          "-w", "-t", "60", "stop"], check=check)
+
+    def running(self):
+        p = self._run([os.path.join(PGBIN, "pg_ctl"), "-D", self.data, "status"], check=False)
+        return p.returncode == 0
+
+    def connect(self):
+        return psycopg.connect(self.conninfo, autocommit=True, row_factory=dict_row)
+
+
+# ---------------------------------------------------------------- configuration and CLI
+
+def write_config(path, conninfo, shm_name, **extra):
+    values = {
+        "database_url": conninfo,
+        "max_body_bytes": 65536,
+        "ip_ceiling": 0,
+        "ip_bad_credentials": 0,
+        "token_rate": 0,
+        "shm_name": shm_name,
+        "log_level": "info",
+    }
+    values.update(extra)
+    with open(path, "w") as f:
+        f.write("# written by tests/blackbox/harness.py\n")
+        for k, v in values.items():
+            f.write("%s = %s\n" % (k, v))
+    os.chmod(path, 0o644)
+    return path
+
+
+class CtlError(Exception):
+    def __init__(self, proc):
+        self.proc = proc
+        super().__init__("hookgatectl %s -> exit %d\nstdout: %s\nstderr: %s" % (
+            " ".join(proc.args[3:]), proc.returncode, proc.stdout, proc.stderr))
+
+
+class Ctl:
+    """hookgatectl with a given configuration file."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def raw(self, *args, input=None):
+        return subprocess.run([CTL, "-c", self.config] + [str(a) for a in args],
+                              input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=clean_env(), timeout=60)
+
+    def __call__(self, *args, input=None):
+        p = self.raw(*args, input=input)
+        if p.returncode != 0:
+            raise CtlError(p)
+        try:
+            return json.loads(p.stdout)
+        except ValueError:
+            raise AssertionError("hookgatectl %s printed no JSON object: %r (stderr %r)"
+                                 % (" ".join(map(str, args)), p.stdout, p.stderr))
+
+
+# ---------------------------------------------------------------- the responder pool
+
+class Pool:
+    """hookgate-fcgi --listen unix:SOCK --workers N, in the foreground, logging to a file."""
+
+    def __init__(self, base, name, config, workers=8):
+        self.sock = os.path.join(base, name + ".sock")
+        self.log = os.path.join(base, name + ".log")
+        self.config = config
+        self.workers = workers
+        self.proc = None
+
+    def start(self):
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(
+            [FCGI, "-c", self.config, "--listen", "unix:" + self.sock,
+             "--workers", str(self.workers)],
+            stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, env=clean_env(),
+            start_new_session=True)
+        logf.close()
+        try:
+            wait_for(lambda: os.path.exists(self.sock) or self.proc.poll() is not None,
+                     20, "the pool socket %s" % self.sock)
+        except TimeoutError:
+            self.kill()
+            raise RuntimeError("pool did not create its socket\n" + tail(self.log))
+        if self.proc.poll() is not None:
+            raise RuntimeError("pool exited with %s at startup\n%s"
+                               % (self.proc.returncode, tail(self.log)))
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_text(self):
+        with open(self.log, "r", errors="replace") as f:
+            return f.read()
+
+    def stop(self, timeout=15):
+        """SIGTERM (graceful stop); returns the exit status, or None if it had to be killed."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
+    def kill(self):
+        """Last resort: SIGKILL the process group that this harness created for the pool."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def group_members(pgid):
+    """Pids of live (non-zombie) processes in process group pgid."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp == pgid and state != "Z":
+            out.append(int(d))
+    return out
+
+
+# ---------------------------------------------------------------- lighttpd
+
+class Lighttpd:
+    """lighttpd -D in front of the pool (mod_fastcgi at "/") or running the responder as CGI."""
+
+    def __init__(self, base, name, mode, pool_socket=None, config=None):
+        assert mode in ("fastcgi", "cgi")
+        self.base = base
+        self.name = name
+        self.mode = mode
+        self.pool_socket = pool_socket
+        self.config = config
+        self.dir = os.path.join(base, name)
+        self.docroot = os.path.join(self.dir, "docroot")
+        self.upload = os.path.join(self.dir, "upload")
+        self.conf = os.path.join(self.dir, "lighttpd.conf")
+        self.errorlog = os.path.join(self.dir, "error.log")
+        self.proc = None
+        self.port = None
+        os.makedirs(self.docroot)
+        os.makedirs(self.upload)
+        if mode == "cgi":
+            os.symlink(FCGI, os.path.join(self.docroot, "hookgate.cgi"))
+        self.prefix = "/hookgate.cgi" if mode == "cgi" else ""
+
+    def _write_conf(self):
+        lines = [
+            'server.document-root = "%s"' % self.docroot,
+            'server.bind = "127.0.0.1"',
+            'server.port = %d' % self.port,
+            'server.errorlog = "%s"' % self.errorlog,
+            'server.upload-dirs = ( "%s" )' % self.upload,
+            'server.max-connections = 512',
+            'server.max-keep-alive-requests = 0',
+        ]
+        if self.mode == "fastcgi":
+            lines += [
+                'server.modules = ( "mod_fastcgi" )',
+                'fastcgi.server = ( "/" => ( ( "socket" => "%s", "check-local" => "disable" ) ) )'
+                % self.pool_socket,
+            ]
+        else:
+            lines += [
+                'server.modules = ( "mod_cgi", "mod_setenv" )',
+                'cgi.assign = ( ".cgi" => "" )',
+                'setenv.add-environment = ( "HOOKGATE_CONFIG" => "%s" )' % self.config,
+            ]
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def start(self):
+        for attempt in range(5):
+            self.port = free_port()
+            self._write_conf()
+            self.proc = subprocess.Popen([LIGHTTPD, "-D", "-f", self.conf],
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=open(self.errorlog, "ab"), env=clean_env(),
+                                         start_new_session=True)
+
+            def up():
+                if self.proc.poll() is not None:
+                    return True
+                try:
+                    socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                    return True
+                except OSError:
+                    return False
+            wait_for(up, 15, "lighttpd on port %d" % self.port)
+            if self.proc.poll() is None:
+                return self
+        raise RuntimeError("lighttpd would not start\n" + tail(self.errorlog))
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s%s" % (self.port, self.prefix, path)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+# ---------------------------------------------------------------- one stack
+
+class Stack:
+    """A cluster, its config, a pool and lighttpd front-ends."""
+
+    counter = 0
+
+    def __init__(self, base, name, workers=8, migrate=True, cgi=True, **config_extra):
+        Stack.counter += 1
+        self.base = os.path.join(base, name)
+        os.mkdir(self.base, 0o755)
+        self.cluster = PgCluster(self.base).init().start()
+        self.config = write_config(
+            os.path.join(self.base, "hookgate.conf"), self.cluster.conninfo,
+            "/hookgate-bb-%d-%d" % (os.getpid(), Stack.counter), **config_extra)
+        self.ctl = Ctl(self.config)
+        self.migrated = None
+        if migrate:
+            self.migrate()
+        self.pool = Pool(self.base, "pool", self.config, workers).start()
+        self.fastcgi = Lighttpd(self.base, "lighttpd-fcgi", "fastcgi",
+                                pool_socket=self.pool.sock).start()
+        self.cgi = Lighttpd(self.base, "lighttpd-cgi", "cgi", config=self.config).start() if cgi else None
+
+    def migrate(self):
+        self.migrated = self.ctl("migrate")
+        return self.migrated
+
+    def close(self):
+        for part in (self.cgi, self.fastcgi):
+            if part is not None:
+                part.stop()
+        self.pool.stop()
+        if self.cluster.running():
+            self.cluster.stop(check=False)
+
+
+# ---------------------------------------------------------------- shared assertions
+
+def assert_json_response(resp, status):
+    assert resp.status_code == status, "HTTP %d, wanted %d: %r" % (resp.status_code, status, resp.text)
+    ctype = resp.headers.get("Content-Type", "")
+    assert ctype.split(";")[0].strip().lower() == "application/json", "Content-Type %r" % ctype
+    assert resp.headers.get("X-Request-Id"), "no X-Request-Id header"
+    return resp.json()
+
+
+def assert_recorded(resp, row):
+    """The delivery row records exactly what the client received."""
+    assert row is not None, "no delivery row"
+    assert row["response_status"] == resp.status_code
+    assert row["response_body"] is not None
+    assert json.loads(row["response_body"]) == resp.json()
+    assert row["response_body"] == resp.text, "stored %r, sent %r" % (row["response_body"], resp.text)
+
+
+def make_base():
+    base = tempfile.mkdtemp(prefix="hookgate-bb-")
+    os.chmod(base, 0o755)  # nobody (postgres) must traverse it
+    return base
