@@ -7,6 +7,7 @@
 
 #include "health.h"
 #include "ingress.h"
+#include "log.h"
 #include "router.h"
 
 static const struct route routes[] = {
@@ -73,6 +74,7 @@ void router_dispatch(struct hg_request *r)
 		}
 	}
 	if (!found) {
+		log_debug("no route for %s %s", r->method, r->path);
 		if (allow[0]) {
 			req_add_header(r, "Allow", allow);
 			req_send_error(r, 405, "method not allowed");

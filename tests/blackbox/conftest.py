@@ -6,12 +6,11 @@ import shutil
 import types
 
 import pytest
-import requests
 
 pytest.register_assert_rewrite("harness")
 
 import harness  # noqa: E402
-from harness import Stack, encode_body, sign, unique_slug, WEBHOOK_PREFIX
+from harness import Front, Stack, unique_slug, WEBHOOK_PREFIX  # noqa: E402
 
 
 def pytest_report_header(config):
@@ -50,39 +49,6 @@ def db(stack):
     conn = stack.cluster.connect()
     yield conn
     conn.close()
-
-
-class Front:
-    """One HTTP front-end: lighttpd + pool (FastCGI) or lighttpd + CGI."""
-
-    def __init__(self, name, server):
-        self.name = name
-        self.server = server
-
-    def url(self, path):
-        return self.server.url(path)
-
-    def get(self, path, **kw):
-        kw.setdefault("timeout", 30)
-        return requests.get(self.url(path), **kw)
-
-    def post(self, path, data=b"", headers=None, **kw):
-        kw.setdefault("timeout", 30)
-        return requests.post(self.url(path), data=data, headers=headers or {}, **kw)
-
-    def hook(self, trig, body, headers=None, secret=None, upper=False, session=None, **kw):
-        """POST body (dict/list -> compact JSON, str/bytes as is) to trig's webhook path.
-
-        With secret, sign the exact bytes sent. Content-Type defaults to application/json.
-        """
-        raw = encode_body(body)
-        h = {"Content-Type": "application/json"}
-        if secret is not None:
-            h["X-Hub-Signature-256"] = sign(secret, raw, upper=upper)
-        h.update(headers or {})
-        h = {k: v for k, v in h.items() if v is not None}
-        kw.setdefault("timeout", 30)
-        return (session or requests).post(self.url(trig.path), data=raw, headers=h, **kw)
 
 
 @pytest.fixture(scope="session")

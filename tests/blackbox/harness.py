@@ -19,6 +19,7 @@ import time
 import uuid
 
 import psycopg
+import requests
 from psycopg.rows import dict_row
 
 SRCDIR = os.environ.get("HG_SRCDIR") or os.path.abspath(
@@ -408,6 +409,41 @@ class Stack:
         self.pool.stop()
         if self.cluster.running():
             self.cluster.stop(check=False)
+
+
+# ---------------------------------------------------------------- HTTP front-ends
+
+class Front:
+    """One HTTP front-end: lighttpd + pool (FastCGI) or lighttpd + CGI."""
+
+    def __init__(self, name, server):
+        self.name = name
+        self.server = server
+
+    def url(self, path):
+        return self.server.url(path)
+
+    def get(self, path, **kw):
+        kw.setdefault("timeout", 30)
+        return requests.get(self.url(path), **kw)
+
+    def post(self, path, data=b"", headers=None, **kw):
+        kw.setdefault("timeout", 30)
+        return requests.post(self.url(path), data=data, headers=headers or {}, **kw)
+
+    def hook(self, trig, body, headers=None, secret=None, upper=False, session=None, **kw):
+        """POST body (dict/list -> compact JSON, str/bytes as is) to trig's webhook path.
+
+        With secret, sign the exact bytes sent. Content-Type defaults to application/json.
+        """
+        raw = encode_body(body)
+        h = {"Content-Type": "application/json"}
+        if secret is not None:
+            h["X-Hub-Signature-256"] = sign(secret, raw, upper=upper)
+        h.update(headers or {})
+        h = {k: v for k, v in h.items() if v is not None}
+        kw.setdefault("timeout", 30)
+        return (session or requests).post(self.url(trig.path), data=raw, headers=h, **kw)
 
 
 # ---------------------------------------------------------------- shared assertions
