@@ -1,7 +1,7 @@
 /*
  * store: one PostgreSQL connection per process, opened on first use after
- * fork, kept open, re-opened after failure; statements prepared once per
- * connection.
+ * fork, kept open, re-opened after failure; each named statement prepared
+ * once per connection.
  */
 #include "config.h"
 
@@ -16,31 +16,25 @@
 
 static const struct hg_settings *settings;
 static PGconn *conn;
-static bool schema_missing;	/* the last connection could not prepare: not migrated */
+static unsigned generation;	/* of the open connection; statements remember it */
+static bool schema_missing;	/* a statement could not be prepared: not migrated */
+static char last_sqlstate[6];
 
-struct statement {
-	const char *name;
-	const char *sql;
-	int nparams;
-};
+static struct statement st_lookup = { "hg_lookup_token",
+	"SELECT t.id, t.autopilot_id, a.workspace_id, t.provider, t.signing_secret,"
+	"       CASE WHEN t.previous_secret_expires_at > now()"
+	"            THEN t.previous_signing_secret END,"
+	"       t.event_filters::text"
+	"  FROM autopilot_trigger t JOIN autopilot a ON a.id = t.autopilot_id"
+	" WHERE t.webhook_token = $1 AND t.kind = 'webhook'", 1, 0 };
 
-static const struct statement statements[] = {
-	{ "hg_lookup_token",
-	  "SELECT t.id, t.autopilot_id, a.workspace_id, t.provider, t.signing_secret,"
-	  "       CASE WHEN t.previous_secret_expires_at > now()"
-	  "            THEN t.previous_signing_secret END,"
-	  "       t.event_filters::text"
-	  "  FROM autopilot_trigger t JOIN autopilot a ON a.id = t.autopilot_id"
-	  " WHERE t.webhook_token = $1 AND t.kind = 'webhook'", 1 },
-	{ "hg_ingest",
-	  "SELECT http_status, response_body, delivery_id, outcome"
-	  "  FROM hookgate_ingest($1::uuid, $2, $3, $4, $5, $6::jsonb, $7, $8::bytea,"
-	  "                       $9::jsonb, $10::boolean, $11::integer, $12::timestamptz)", 12 },
-	{ "hg_schema_version",
-	  "SELECT coalesce(max(version), 0) FROM hookgate_migration", 0 },
-};
+static struct statement st_ingest = { "hg_ingest",
+	"SELECT http_status, response_body, delivery_id, outcome"
+	"  FROM hookgate_ingest($1::uuid, $2, $3, $4, $5, $6::jsonb, $7, $8::bytea,"
+	"                       $9::jsonb, $10::boolean, $11::integer, $12::timestamptz)", 12, 0 };
 
-enum { ST_LOOKUP, ST_INGEST, ST_VERSION };
+static struct statement st_version = { "hg_schema_version",
+	"SELECT coalesce(max(version), 0) FROM hookgate_migration", 0, 0 };
 
 void store_init(const struct hg_settings *s)
 {
@@ -54,28 +48,12 @@ void store_close(void)
 	conn = NULL;
 }
 
-/* Prepare every statement on a new connection. */
-static bool prepare_all(void)
+const char *store_last_sqlstate(void)
 {
-	for (size_t i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
-		PGresult *res = PQprepare(conn, statements[i].name, statements[i].sql,
-					  statements[i].nparams, NULL);
-		bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-		schema_missing = !ok && state &&
-			(strcmp(state, "42P01") == 0 || strcmp(state, "42883") == 0);
-		if (!ok)
-			log_error("prepare %s: %s%s", statements[i].name, PQerrorMessage(conn),
-				  schema_missing ? " (run hookgatectl migrate)" : "");
-		PQclear(res);
-		if (!ok)
-			return false;
-	}
-	return true;
+	return last_sqlstate;
 }
 
-/* An open connection with prepared statements, or NULL. */
+/* An open connection, or NULL. */
 static PGconn *connection(void)
 {
 	char err[512];
@@ -88,11 +66,33 @@ static PGconn *connection(void)
 		log_warn("database unavailable: %s", err);
 		return NULL;
 	}
-	if (!prepare_all()) {
-		store_close();
-		return NULL;
-	}
+	if (++generation == 0)
+		generation = 1;
 	return conn;
+}
+
+static bool prepare(struct statement *st)
+{
+	PGresult *res;
+	const char *state;
+	bool ok;
+
+	if (st->prepared_on == generation)
+		return true;
+	res = PQprepare(conn, st->name, st->sql, st->nparams, NULL);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (ok) {
+		st->prepared_on = generation;
+		schema_missing = false;
+	} else {
+		schema_missing = state &&
+			(strcmp(state, "42P01") == 0 || strcmp(state, "42883") == 0);
+		log_error("prepare %s: %s%s", st->name, PQresultErrorMessage(res),
+			  schema_missing ? " (run hookgatectl migrate)" : "");
+	}
+	PQclear(res);
+	return ok;
 }
 
 /* Whether a failed result means the database is out of reach (503) rather than broken (500). */
@@ -111,30 +111,42 @@ static bool unreachable(const PGresult *res)
 }
 
 /*
- * Run a prepared statement. When retry_safe and the connection turned out
- * to be dead (the server restarted since the last request), reconnect and
- * run it once more. *res receives a result to PQclear, or NULL.
+ * Run a statement. When retry_safe and the connection turned out to be
+ * dead (the server restarted since the last request), reconnect and run it
+ * once more.
  */
-static enum store_rc run(int st, int n, const char *const *values, const int *lengths,
+static enum store_rc run(struct statement *st, const char *const *values, const int *lengths,
 			 const int *formats, bool retry_safe, PGresult **res)
 {
+	last_sqlstate[0] = '\0';
 	for (int attempt = 0; attempt < 2; attempt++) {
 		ExecStatusType status;
+		const char *state;
 
 		*res = NULL;
 		if (!connection())
 			return STORE_UNAVAILABLE;
-		*res = PQexecPrepared(conn, statements[st].name, n, values, lengths, formats, 0);
+		if (!prepare(st)) {
+			if (PQstatus(conn) == CONNECTION_OK)
+				return schema_missing ? STORE_UNAVAILABLE : STORE_ERROR;
+			store_close();
+			if (!retry_safe)
+				return STORE_UNAVAILABLE;
+			continue;
+		}
+		*res = PQexecPrepared(conn, st->name, st->nparams, values, lengths, formats, 0);
 		status = PQresultStatus(*res);
 		if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
 			return STORE_OK;
+		state = PQresultErrorField(*res, PG_DIAG_SQLSTATE);
+		snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state ? state : "");
 		if (!unreachable(*res)) {
-			log_error("%s: %s", statements[st].name,
-				  PQresultErrorMessage(*res));
+			log_error("%s: %s", st->name, PQresultErrorMessage(*res));
+			PQclear(*res);
+			*res = NULL;
 			return STORE_ERROR;
 		}
-		log_warn("%s: database unavailable: %s", statements[st].name,
-			 PQerrorMessage(conn));
+		log_warn("%s: database unavailable: %s", st->name, PQerrorMessage(conn));
 		PQclear(*res);
 		*res = NULL;
 		if (PQstatus(conn) == CONNECTION_OK || !retry_safe)
@@ -142,6 +154,46 @@ static enum store_rc run(int st, int n, const char *const *values, const int *le
 		store_close();
 	}
 	return STORE_UNAVAILABLE;
+}
+
+enum store_rc store_exec(struct statement *st, const char *const *values, PGresult **res)
+{
+	/* outside a transaction a failed connection may be retried: nothing was sent */
+	bool idle = !conn || PQtransactionStatus(conn) == PQTRANS_IDLE;
+
+	return run(st, values, NULL, NULL, idle && strncmp(st->sql, "SELECT", 6) == 0, res);
+}
+
+static enum store_rc simple(const char *sql)
+{
+	PGresult *res;
+	enum store_rc rc = STORE_OK;
+
+	if (!connection())
+		return STORE_UNAVAILABLE;
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rc = unreachable(res) ? STORE_UNAVAILABLE : STORE_ERROR;
+		log_error("%s: %s", sql, PQerrorMessage(conn));
+	}
+	PQclear(res);
+	return rc;
+}
+
+enum store_rc store_begin(void)
+{
+	return simple("BEGIN");
+}
+
+enum store_rc store_commit(void)
+{
+	return simple("COMMIT");
+}
+
+void store_rollback(void)
+{
+	if (conn && PQtransactionStatus(conn) != PQTRANS_IDLE)
+		(void)simple("ROLLBACK");
 }
 
 static char *dup_or_null(const PGresult *res, int col)
@@ -161,9 +213,9 @@ enum store_rc store_lookup_token(const char *token, struct trigger_info *out)
 	enum store_rc rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = run(ST_LOOKUP, 1, values, NULL, NULL, true, &res);
+	rc = run(&st_lookup, values, NULL, NULL, true, &res);
 	if (rc != STORE_OK)
-		goto done;
+		return rc;
 	if (PQntuples(res) != 1) {
 		rc = STORE_NOT_FOUND;
 		goto done;
@@ -181,14 +233,12 @@ enum store_rc store_lookup_token(const char *token, struct trigger_info *out)
 		trigger_info_free(out);
 		rc = STORE_ERROR;
 	}
-done:
 	/* the result held the secrets too */
-	if (res && PQntuples(res) == 1) {
-		for (int col = 4; col <= 5; col++) {
-			char *v = PQgetvalue(res, 0, col);
-			OPENSSL_cleanse(v, strlen(v));
-		}
+	for (int col = 4; col <= 5; col++) {
+		char *v = PQgetvalue(res, 0, col);
+		OPENSSL_cleanse(v, strlen(v));
 	}
+done:
 	PQclear(res);
 	return rc;
 }
@@ -236,9 +286,9 @@ enum store_rc store_ingest(const struct ingest_args *a, struct ingest_result *ou
 	values[11] = a->received_at;
 
 	/* never retried: a dropped connection may have committed */
-	rc = run(ST_INGEST, 12, values, lengths, formats, false, &res);
+	rc = run(&st_ingest, values, lengths, formats, false, &res);
 	if (rc != STORE_OK)
-		goto done;
+		return rc;
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1)) {
 		log_error("hookgate_ingest returned no answer");
 		rc = STORE_ERROR;
@@ -261,7 +311,7 @@ done:
 enum store_rc store_check_ready(void)
 {
 	PGresult *res;
-	enum store_rc rc = run(ST_VERSION, 0, NULL, NULL, NULL, true, &res);
+	enum store_rc rc = run(&st_version, NULL, NULL, NULL, true, &res);
 
 	if (rc == STORE_UNAVAILABLE && schema_missing)
 		return STORE_NOT_FOUND;

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <libpq-fe.h>
+
 #include "settings.h"
 
 enum store_rc {
@@ -47,6 +49,34 @@ struct ingest_result {
 	char delivery_id[37];		/* "" when none */
 	char outcome[16];		/* accepted, skipped, ignored, duplicate, rejected, failed, not_found */
 };
+
+/*
+ * A named statement, prepared on first use on each connection. Define
+ * them static (not const: the store marks them prepared) beside the code
+ * that runs them; the name must be unique in the program.
+ */
+struct statement {
+	const char *name;
+	const char *sql;
+	int nparams;
+	unsigned prepared_on;		/* connection generation; 0: never */
+};
+
+/*
+ * Run st with text parameters (NULL for SQL NULL). *res receives the result
+ * to PQclear (NULL unless STORE_OK). Errors are logged; a dead connection
+ * is re-opened on the next call.
+ */
+enum store_rc store_exec(struct statement *st, const char *const *values, PGresult **res)
+	__attribute__((warn_unused_result));
+
+/* BEGIN, COMMIT and ROLLBACK on the process's connection. */
+enum store_rc store_begin(void) __attribute__((warn_unused_result));
+enum store_rc store_commit(void) __attribute__((warn_unused_result));
+void store_rollback(void);
+
+/* The SQLSTATE of the last failed statement ("" when none), e.g. "23505". */
+const char *store_last_sqlstate(void);
 
 /* Remember the settings (not copied); the connection opens on first use. */
 void store_init(const struct hg_settings *s);

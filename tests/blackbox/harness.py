@@ -327,8 +327,10 @@ class Lighttpd:
         if self.mode == "fastcgi":
             lines += [
                 'server.modules = ( "mod_fastcgi" )',
-                'fastcgi.server = ( "/" => ( ( "socket" => "%s", "check-local" => "disable" ) ) )'
-                % self.pool_socket,
+                # fix-root-scriptname: with a "/" mount lighttpd otherwise splits
+                # /api/webhooks/... into SCRIPT_NAME=/api and PATH_INFO=/webhooks/...
+                'fastcgi.server = ( "/" => ( ( "socket" => "%s", "check-local" => "disable",'
+                ' "fix-root-scriptname" => "enable" ) ) )' % self.pool_socket,
             ]
         else:
             lines += [

@@ -1,0 +1,350 @@
+/* test_normalize: body parsing, event inference, the envelope and header lookup (SPEC 3.3). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hdrs.h"
+#include "normalize.h"
+#include "tap.h"
+
+#define BOM "\xEF\xBB\xBF"
+
+/* Parse n bytes of s and release the result: only the outcome matters. */
+static enum norm_result parse_n(const char *s, size_t n)
+{
+	struct json_object *o = (struct json_object *)1;
+	enum norm_result r = body_parse((const unsigned char *)s, n, &o);
+
+	if (r != NORM_OK && o != NULL)
+		r = (enum norm_result)-1;	/* out must be NULL on failure */
+	json_object_put(o);
+	return r;
+}
+
+#define PARSE(lit) parse_n((lit), sizeof(lit) - 1)
+
+static struct json_object *parse_ok(const char *s)
+{
+	struct json_object *o = NULL;
+
+	if (body_parse((const unsigned char *)s, strlen(s), &o) != NORM_OK)
+		return NULL;
+	return o;
+}
+
+static void test_parse(void)
+{
+	struct json_object *o, *v;
+	char *deep;
+	size_t i;
+
+	o = parse_ok("{\"a\":1}");
+	ok(o && json_object_is_type(o, json_type_object), "an object parses");
+	json_object_put(o);
+	o = parse_ok("[1,2]");
+	ok(o && json_object_is_type(o, json_type_array) && json_object_array_length(o) == 2,
+	   "an array parses and is the value");
+	json_object_put(o);
+	is_int(PARSE(" \r\n\t{\"a\":[]} \r\n\t"), NORM_OK, "blanks around the value are allowed");
+
+	o = parse_ok(BOM "{\"a\":1}");
+	ok(o && json_object_object_get_ex(o, "a", &v) && json_object_get_int(v) == 1,
+	   "a leading BOM is ignored");
+	json_object_put(o);
+	is_int(PARSE(BOM "  [true]"), NORM_OK, "a BOM then blanks then an array");
+	is_int(PARSE(BOM BOM "{}"), NORM_INVALID_JSON, "only one BOM is ignored");
+	is_int(PARSE(" " BOM "{}"), NORM_INVALID_JSON, "a BOM after a blank is not ignored");
+	is_int(PARSE("{}" BOM), NORM_INVALID_JSON, "a BOM at the end is trailing garbage");
+	is_int(PARSE("\xEF\xBB{}"), NORM_INVALID_JSON, "a partial BOM is invalid");
+
+	is_int(PARSE(""), NORM_EMPTY, "no bytes: empty");
+	is_int(PARSE(BOM), NORM_EMPTY, "only a BOM: empty");
+	is_int(PARSE("  \r\n\t "), NORM_EMPTY, "only blanks: empty");
+	is_int(PARSE(BOM " \n"), NORM_EMPTY, "a BOM and blanks: empty");
+
+	is_int(PARSE("123"), NORM_NOT_CONTAINER, "a number is a scalar");
+	is_int(PARSE(" -1.5e3 "), NORM_NOT_CONTAINER, "a number with blanks is a scalar");
+	is_int(PARSE("\"text\""), NORM_NOT_CONTAINER, "a string is a scalar");
+	is_int(PARSE("true"), NORM_NOT_CONTAINER, "true is a scalar");
+	is_int(PARSE("false"), NORM_NOT_CONTAINER, "false is a scalar");
+	is_int(PARSE("null"), NORM_NOT_CONTAINER, "null is a scalar");
+	is_int(PARSE(BOM "0"), NORM_NOT_CONTAINER, "a BOM then 0 is a scalar");
+
+	is_int(PARSE("{"), NORM_INVALID_JSON, "an unclosed object");
+	is_int(PARSE("[1,2"), NORM_INVALID_JSON, "an unclosed array");
+	is_int(PARSE("{\"a\":}"), NORM_INVALID_JSON, "a missing value");
+	is_int(PARSE("{\"a\":1,}"), NORM_INVALID_JSON, "a trailing comma");
+	is_int(PARSE("{a:1}"), NORM_INVALID_JSON, "an unquoted key");
+	is_int(PARSE("hello"), NORM_INVALID_JSON, "a bare word");
+	is_int(PARSE("tru"), NORM_INVALID_JSON, "a cut literal");
+	is_int(PARSE("01"), NORM_INVALID_JSON, "a leading zero");
+	is_int(PARSE("[/* c */ 1]"), NORM_INVALID_JSON, "a comment");
+	is_int(PARSE("<xml/>"), NORM_INVALID_JSON, "XML");
+	is_int(PARSE("a=1&b=2"), NORM_INVALID_JSON, "a form body");
+
+	is_int(PARSE("{} x"), NORM_INVALID_JSON, "trailing garbage after an object");
+	is_int(PARSE("{}{}"), NORM_INVALID_JSON, "two objects");
+	is_int(PARSE("[1]]"), NORM_INVALID_JSON, "an extra bracket");
+	is_int(PARSE("[1] 2"), NORM_INVALID_JSON, "a value after the array");
+	is_int(PARSE("123 4"), NORM_INVALID_JSON, "two numbers");
+
+	is_int(PARSE("{}\0"), NORM_INVALID_JSON, "a NUL byte after the object");
+	is_int(PARSE("{\"a\":\"b\0c\"}"), NORM_INVALID_JSON, "a NUL byte inside a string");
+	is_int(PARSE("\0{}"), NORM_INVALID_JSON, "a NUL byte first");
+	is_int(PARSE("{\"a\":\"\\u0000\"}"), NORM_INVALID_JSON, "a \\u0000 escape (jsonb cannot hold it)");
+	is_int(PARSE("{\"\\u0000k\":1}"), NORM_INVALID_JSON, "a \\u0000 escape in a key");
+	is_int(PARSE("{\"a\":\"\\\\u0000\"}"), NORM_OK, "an escaped backslash before u0000 is text");
+	is_int(PARSE("{\"a\":\"\\\\\\u0000\"}"), NORM_INVALID_JSON, "three backslashes then u0000 is the escape");
+	is_int(PARSE("{\"a\":\"\\u0001\"}"), NORM_OK, "a \\u0001 escape is fine");
+
+	is_int(PARSE("{\"a\":\"\xC3\"}"), NORM_INVALID_JSON, "invalid UTF-8 in a string");
+	is_int(PARSE("{\"a\":\"\xC0\xAF\"}"), NORM_INVALID_JSON, "an overlong sequence");
+	is_int(PARSE("{\"a\":\"\xED\xA0\x80\"}"), NORM_INVALID_JSON, "a UTF-8 surrogate");
+	is_int(PARSE("{\"a\":\"h\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"}"), NORM_OK, "valid UTF-8 text");
+
+	is_int(PARSE("[NaN]"), NORM_INVALID_JSON, "NaN is not JSON");
+	is_int(PARSE("[Infinity]"), NORM_INVALID_JSON, "Infinity is not JSON");
+	is_int(PARSE("{\"a\":-Infinity}"), NORM_INVALID_JSON, "-Infinity is not JSON");
+	is_int(PARSE("[1.]"), NORM_INVALID_JSON, "1. is not JSON");
+	is_int(PARSE("NaN"), NORM_INVALID_JSON, "a top-level NaN is not JSON");
+	is_int(PARSE("[0, -0, 1.5, -2.25e-3, 1E+2, 1e400, 12345678901234567890]"), NORM_OK,
+	       "JSON numbers, large ones included");
+
+	deep = malloc(2 * 1000 + 1);
+	if (deep) {
+		for (i = 0; i < 1000; i++) {
+			deep[i] = '[';
+			deep[1000 + i] = ']';
+		}
+		deep[2000] = '\0';
+		is_int(parse_n(deep, 2000), NORM_INVALID_JSON, "1000 levels of nesting are refused");
+		memcpy(deep, "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]", 40);
+		is_int(parse_n(deep, 40), NORM_OK, "20 levels of nesting are fine");
+		free(deep);
+	} else {
+		ok(0, "malloc");
+	}
+
+	is_str(norm_error(NORM_EMPTY), "empty body", "norm_error(NORM_EMPTY)");
+	is_str(norm_error(NORM_INVALID_JSON), "invalid JSON", "norm_error(NORM_INVALID_JSON)");
+	is_str(norm_error(NORM_NOT_CONTAINER), "body is not a JSON object or array",
+	       "norm_error(NORM_NOT_CONTAINER)");
+}
+
+/*
+ * The event inferred for body with the CGI environment env, and whether
+ * the payload is the body itself (1), the given member (2), or JSON null (3).
+ */
+static char *infer(const char *body, char **env, int *payload_kind)
+{
+	struct hg_hdrs h = { env };
+	struct json_object *o = parse_ok(body), *p = (struct json_object *)1, *m;
+	char *e;
+
+	*payload_kind = 0;
+	if (!o)
+		return NULL;
+	e = event_infer(o, &h, &p);
+	if (p == o)
+		*payload_kind = 1;
+	else if (p == NULL)
+		*payload_kind = 3;
+	else if (json_object_object_get_ex(o, "eventPayload", &m) && m == p)
+		*payload_kind = 2;
+	json_object_put(o);
+	return e;
+}
+
+static void event_is(const char *body, char **env, const char *want, int want_kind, const char *name)
+{
+	int kind;
+	char *e = infer(body, env, &kind);
+
+	is_str(e, want, "event: %s", name);
+	is_int(kind, want_kind, "payload: %s", name);
+	free(e);
+}
+
+static void test_event(void)
+{
+	char *none[] = { NULL };
+	char *gh_push[] = { "CONTENT_TYPE=application/json", "HTTP_X_GITHUB_EVENT=push", NULL };
+	char *gh_blank[] = { "HTTP_X_GITHUB_EVENT=  ", "HTTP_X_EVENT_TYPE=x.y", NULL };
+	char *gh_padded[] = { "HTTP_X_GITHUB_EVENT= pull_request\t", NULL };
+	char *gitlab[] = { "HTTP_X_GITLAB_EVENT=Push Hook", NULL };
+	char *both[] = { "HTTP_X_GITLAB_EVENT=Push Hook", "HTTP_X_GITHUB_EVENT=issues",
+			 "HTTP_X_EVENT_TYPE=custom", NULL };
+	char *gitlab_and_type[] = { "HTTP_X_EVENT_TYPE=custom", "HTTP_X_GITLAB_EVENT=Note Hook", NULL };
+	char *evtype[] = { "HTTP_X_EVENT_TYPE=invoice.paid", NULL };
+	char *lookalike[] = { "HTTP_X_GITHUB_EVENTS=push", "X_GITHUB_EVENT=push",
+			      "HTTP_X_GITHUB_EVENT_=push", NULL };
+
+	/* an envelope already */
+	event_is("{\"event\":\"order.created\",\"eventPayload\":{\"id\":1}}", gh_push,
+		 "order.created", 2, "envelope passthrough takes event and eventPayload");
+	event_is("{\"event\":\"order.created\",\"eventPayload\":null}", none,
+		 "order.created", 3, "envelope with a null eventPayload");
+	event_is("{\"event\":\"x\",\"eventPayload\":[1,2],\"type\":\"t\"}", none,
+		 "x", 2, "envelope with an array eventPayload");
+	event_is("{\"event\":\"deploy.done\",\"id\":7}", gh_push,
+		 "deploy.done", 1, "event without eventPayload: P is the whole body");
+
+	/* the header and body rules */
+	event_is("{\"action\":\"opened\",\"number\":1}", gh_push,
+		 "github.push.opened", 1, "github.<X-GitHub-Event>.<action>");
+	event_is("{\"ref\":\"refs/heads/main\"}", gh_push,
+		 "github.push", 1, "github.<X-GitHub-Event> without action");
+	event_is("{\"action\":5}", gh_push, "github.push", 1, "github: a number action is ignored");
+	event_is("{\"action\":\"\"}", gh_push, "github.push", 1, "github: an empty action is ignored");
+	event_is("{\"action\":{\"x\":1}}", gh_push, "github.push", 1, "github: an object action is ignored");
+	event_is("{\"action\":\"closed\"}", gh_padded, "github.pull_request.closed", 1,
+		 "github: the header is trimmed");
+	event_is("{\"type\":\"t\"}", gh_blank, "x.y", 1, "github: a blank header counts as absent");
+	event_is("{\"object_kind\":\"push\"}", gitlab, "gitlab.Push Hook", 1, "gitlab.<X-Gitlab-Event>");
+	event_is("{\"action\":\"opened\"}", gitlab, "gitlab.Push Hook", 1, "gitlab ignores action");
+	event_is("{\"action\":\"labeled\"}", both, "github.issues.labeled", 1, "GitHub before GitLab and X-Event-Type");
+	event_is("{}", gitlab_and_type, "gitlab.Note Hook", 1, "GitLab before X-Event-Type");
+	event_is("{\"type\":\"other\"}", evtype, "invoice.paid", 1, "X-Event-Type before body type");
+	event_is("{\"type\":\"charge.succeeded\",\"action\":\"a\"}", none, "charge.succeeded", 1, "body type");
+	event_is("{\"type\":7,\"action\":\"closed\"}", none, "closed", 1, "body action when type is not a string");
+	event_is("{\"action\":\"closed\"}", none, "closed", 1, "body action");
+	event_is("{\"type\":\"\",\"action\":\"\"}", none, "webhook.received", 1, "empty strings do not count");
+	event_is("{\"action\":true}", none, "webhook.received", 1, "a boolean action does not count");
+	event_is("{}", none, "webhook.received", 1, "fallback webhook.received");
+	event_is("{}", lookalike, "webhook.received", 1, "look-alike variables are not the header");
+
+	/* event that is not a non-empty string */
+	event_is("{\"data\":{\"event\":\"x\"}}", none, "webhook.received", 1, "a nested event does not count");
+	event_is("{\"event\":{\"a\":1}}", none, "webhook.received", 1, "an object event does not count");
+	event_is("{\"event\":{\"a\":1},\"eventPayload\":{}}", none, "webhook.received", 1,
+		 "an object event is no envelope");
+	event_is("{\"event\":\"\",\"type\":\"t\",\"eventPayload\":{}}", none, "t", 1,
+		 "an empty event is no envelope");
+	event_is("{\"event\":1,\"action\":\"a\"}", none, "a", 1, "a number event does not count");
+
+	/* arrays */
+	event_is("[{\"event\":\"x\"}]", none, "webhook.received", 1, "an array: webhook.received");
+	event_is("[{\"action\":\"x\"}]", gh_push, "github.push", 1, "an array: event from headers");
+	event_is("[]", evtype, "invoice.paid", 1, "an empty array with X-Event-Type");
+}
+
+static void test_envelope(void)
+{
+	struct json_object *payload = parse_ok("{\"a\":1}"), *env, *req, *v;
+	struct json_object *arr = parse_ok("[1]");
+	char mt[32];
+
+	env = envelope_build("github.push", payload, "application/json; charset=utf-8",
+			     "2024-05-06T07:08:09Z");
+	ok(env != NULL, "envelope_build");
+	is_str(json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+	       "{\"event\":\"github.push\",\"eventPayload\":{\"a\":1},"
+	       "\"request\":{\"receivedAt\":\"2024-05-06T07:08:09Z\",\"contentType\":\"application/json\"}}",
+	       "the envelope, content type without parameters");
+	ok(json_object_object_get_ex(env, "eventPayload", &v) && v == payload,
+	   "the payload is referenced, not copied");
+	json_object_put(env);
+	ok(json_object_is_type(payload, json_type_object) && json_object_object_length(payload) == 1,
+	   "the caller still owns the payload after the envelope is put");
+
+	env = envelope_build("e", payload, NULL, "2024-05-06T07:08:09Z");
+	ok(env && json_object_object_get_ex(env, "request", &req) &&
+	   !json_object_object_get_ex(req, "contentType", NULL) &&
+	   json_object_object_get_ex(req, "receivedAt", NULL),
+	   "no content type: contentType omitted");
+	json_object_put(env);
+
+	env = envelope_build("e", payload, "", "2024-05-06T07:08:09Z");
+	ok(env && json_object_object_get_ex(env, "request", &req) &&
+	   !json_object_object_get_ex(req, "contentType", NULL), "empty content type: omitted");
+	json_object_put(env);
+
+	env = envelope_build("e", payload, " Application/JSON ;charset=UTF-8", "2024-05-06T07:08:09Z");
+	ok(env && json_object_object_get_ex(env, "request", &req) &&
+	   json_object_object_get_ex(req, "contentType", &v) &&
+	   strcmp(json_object_get_string(v), "application/json") == 0,
+	   "content type lower-cased and trimmed");
+	json_object_put(env);
+
+	env = envelope_build("e", NULL, "text/plain", "2024-05-06T07:08:09Z");
+	is_str(env ? json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL,
+	       "{\"event\":\"e\",\"eventPayload\":null,"
+	       "\"request\":{\"receivedAt\":\"2024-05-06T07:08:09Z\",\"contentType\":\"text/plain\"}}",
+	       "a null payload");
+	json_object_put(env);
+
+	env = envelope_build("webhook.received", arr, "application/json", "2024-05-06T07:08:09Z");
+	ok(env && json_object_object_get_ex(env, "eventPayload", &v) && v == arr, "an array payload");
+	json_object_put(env);
+
+	is_str(media_type("application/json", mt, sizeof(mt)), "application/json", "media_type plain");
+	is_str(media_type("multipart/form-data; boundary=x", mt, sizeof(mt)), "multipart/form-data",
+	       "media_type drops parameters");
+	is_str(media_type("; charset=x", mt, sizeof(mt)), NULL, "media_type of only parameters");
+	is_str(media_type(NULL, mt, sizeof(mt)), NULL, "media_type of NULL");
+	is_str(media_type("application/vnd.example.very-long+json", mt, sizeof(mt)), NULL,
+	       "media_type too long for out");
+
+	json_object_put(payload);
+	json_object_put(arr);
+}
+
+static void test_hdrs(void)
+{
+	char *env[] = {
+		"CONTENT_TYPE=application/json",
+		"CONTENT_LENGTH=12",
+		"HTTP_CONTENT_TYPE=wrong",
+		"HTTP_X_GITHUB_EVENT=push",
+		"HTTP_X_PADDED=  a b \t",
+		"HTTP_X_BLANK=   ",
+		"HTTP_X_EMPTY=",
+		"HTTP_X_EQUALS=a=b",
+		"HTTP_USER_AGENT=GitHub-Hookshot/abc",
+		NULL,
+	};
+	struct hg_hdrs h = { env }, none = { NULL };
+	char out[8];
+	size_t len;
+	const char *v;
+
+	is_str(hdrs_get(&h, "Content-Type"), "application/json", "Content-Type is CONTENT_TYPE");
+	is_str(hdrs_get(&h, "content-type"), "application/json", "content-type in lower case");
+	is_str(hdrs_get(&h, "Content-Length"), "12", "Content-Length is CONTENT_LENGTH");
+	is_str(hdrs_get(&h, "X-GitHub-Event"), "push", "X-GitHub-Event is HTTP_X_GITHUB_EVENT");
+	is_str(hdrs_get(&h, "x-github-event"), "push", "header names in any case");
+	is_str(hdrs_get(&h, "User-Agent"), "GitHub-Hookshot/abc", "User-Agent");
+	is_str(hdrs_get(&h, "X-Equals"), "a=b", "a value holding =");
+	is_str(hdrs_get(&h, "X-GitHub"), NULL, "a prefix of a name is not the name");
+	is_str(hdrs_get(&h, "X-Missing"), NULL, "an absent header");
+	is_str(hdrs_get(&h, "X-Empty"), "", "an empty header is present and empty");
+	is_str(hdrs_get(&none, "X-GitHub-Event"), NULL, "no environment");
+	is_str(hdrs_get(NULL, "X-GitHub-Event"), NULL, "no headers");
+
+	is_str(hdrs_get_trimmed(&h, "X-Padded", out, sizeof(out)), "a b", "hdrs_get_trimmed trims");
+	is_str(hdrs_get_trimmed(&h, "X-Blank", out, sizeof(out)), NULL, "hdrs_get_trimmed: blank is absent");
+	is_str(hdrs_get_trimmed(&h, "X-Empty", out, sizeof(out)), NULL, "hdrs_get_trimmed: empty is absent");
+	is_str(hdrs_get_trimmed(&h, "User-Agent", out, sizeof(out)), NULL, "hdrs_get_trimmed: too long");
+	is_str(hdrs_get_trimmed(&h, "X-GitHub-Event", out, 5), "push", "hdrs_get_trimmed: exactly fits");
+	is_str(hdrs_get_trimmed(&h, "X-GitHub-Event", out, 4), NULL, "hdrs_get_trimmed: one short");
+
+	v = hdrs_get_span(&h, "X-Padded", &len);
+	ok(v && len == 3 && strncmp(v, "a b", 3) == 0, "hdrs_get_span trims without copying");
+	ok(!hdrs_get_span(&h, "X-Blank", &len) && len == 0, "hdrs_get_span: blank is absent");
+
+	is_str(env_get(env, "CONTENT_LENGTH"), "12", "env_get exact name");
+	is_str(env_get(env, "CONTENT_LENGT"), NULL, "env_get refuses a prefix");
+	is_str(env_get(env, "content_length"), NULL, "env_get is case-sensitive");
+	is_str(env_get(env, "HTTP_X_EQUALS=a"), NULL, "env_get refuses a name with =");
+	is_str(env_get(NULL, "X"), NULL, "env_get on no environment");
+}
+
+int main(void)
+{
+	test_parse();
+	test_event();
+	test_envelope();
+	test_hdrs();
+	return done_testing();
+}
