@@ -1,7 +1,7 @@
 /* health: /healthz answers without the database; /readyz asks it. */
 #include "config.h"
 
-#include "health.h"
+#include "handlers.h"
 #include "store.h"
 
 void health_live(struct hg_request *r)

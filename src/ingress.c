@@ -13,7 +13,8 @@
 #include <time.h>
 #include <json-c/json.h>
 
-#include "ingress.h"
+#include "handlers.h"
+#include "filters.h"
 #include "log.h"
 #include "normalize.h"
 #include "provider.h"
@@ -86,6 +87,7 @@ void ingress_handle(struct hg_request *r)
 	struct trigger_info ti = { .secret = NULL };
 	struct ingest_result res = { .response_body = NULL };
 	struct json_object *body = NULL, *payload = NULL, *envelope = NULL, *hdrs = NULL;
+	struct json_object *filters = NULL;
 	const struct provider *prov;
 	struct sig_input sig;
 	struct dedupe dd = { .source = NULL };
@@ -170,6 +172,8 @@ void ingress_handle(struct hg_request *r)
 	};
 	status = prov->verify(&sig);
 	prov->dedupe(&r->hdrs, body, &dd);
+	if (ti.event_filters)
+		filters = json_tokener_parse(ti.event_filters);
 
 	/* 9. one transaction, persist first; the answer is what was committed */
 	{
@@ -184,7 +188,7 @@ void ingress_handle(struct hg_request *r)
 			.raw_body = r->body,
 			.raw_body_len = r->body_len,
 			.trigger_payload = json_object_to_json_string_ext(envelope, JSON_C_TO_STRING_PLAIN),
-			.event_filtered = false,
+			.event_filtered = !filters_admit(filters, event, payload),
 			.offline_after_s = s->runtime_offline_after,
 			.received_at = received_at,
 		};
@@ -206,6 +210,7 @@ void ingress_handle(struct hg_request *r)
 out:
 	free(res.response_body);
 	free(event);
+	json_object_put(filters);
 	json_object_put(hdrs);
 	json_object_put(envelope);
 	json_object_put(body);

@@ -117,6 +117,50 @@ const char *req_env(const struct hg_request *r, const char *name)
 	return env_get(r->envp, name);
 }
 
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+const char *req_query(const struct hg_request *r, const char *name, char *out, size_t outlen)
+{
+	const char *q = req_env(r, "QUERY_STRING");
+	size_t nlen = strlen(name);
+
+	while (q && *q) {
+		const char *end = q + strcspn(q, "&");
+
+		if ((size_t)(end - q) >= nlen && strncmp(q, name, nlen) == 0 &&
+		    (q[nlen] == '=' || q + nlen == end)) {
+			const char *v = q + nlen + (q[nlen] == '=');
+			size_t n = 0;
+
+			while (v < end) {
+				int c = (unsigned char)*v;
+
+				if (c == '%' && end - v >= 3 && hexval(v[1]) >= 0 && hexval(v[2]) >= 0) {
+					c = hexval(v[1]) * 16 + hexval(v[2]);
+					v += 3;
+				} else {
+					if (c == '+')
+						c = ' ';
+					v++;
+				}
+				if (n + 1 >= outlen || c == 0)
+					return NULL;
+				out[n++] = (char)c;
+			}
+			out[n] = '\0';
+			return out;
+		}
+		q = *end ? end + 1 : end;
+	}
+	return NULL;
+}
+
 long req_content_length(const struct hg_request *r)
 {
 	const char *v = req_env(r, "CONTENT_LENGTH");

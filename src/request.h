@@ -32,6 +32,11 @@ struct hg_request {
 	unsigned char *body;		/* owned, NUL-terminated for convenience */
 	size_t body_len;
 
+	/* the API key's identity, set by the router for ROUTE_NEEDS_KEY routes */
+	char key_id[37];
+	char workspace_id[37];
+	bool can_write;
+
 	/* response */
 	int status;
 	char extra_headers[512];
@@ -48,6 +53,12 @@ void req_init(struct hg_request *r, FCGX_Request *fcgx, char **envp,
 
 /* Release everything r owns. */
 void req_cleanup(struct hg_request *r);
+
+/*
+ * The query-string parameter name, percent-decoded into out (outlen bytes),
+ * or NULL when absent or too long.
+ */
+const char *req_query(const struct hg_request *r, const char *name, char *out, size_t outlen);
 
 /* A CGI variable of the request (e.g. "REQUEST_METHOD"), or NULL. */
 const char *req_env(const struct hg_request *r, const char *name);

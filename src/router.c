@@ -1,28 +1,67 @@
-/* router: match method and path against the route table; answer 404 and 405 here. */
+/*
+ * router: the route table and the dispatcher. The dispatcher answers 404,
+ * 405, 401, 403 and malformed-UUID 400 itself, in JSON, before any handler runs.
+ */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "health.h"
-#include "ingress.h"
+#include "auth.h"
+#include "handlers.h"
 #include "log.h"
 #include "router.h"
+#include "util.h"
+
+#define KEY	ROUTE_NEEDS_KEY
+#define WRITE	(ROUTE_NEEDS_KEY | ROUTE_NEEDS_WRITE)
 
 static const struct route routes[] = {
-	{ "POST", "/api/webhooks/autopilots/{token}",	ingress_handle,	0 },
-	{ "GET",  "/healthz",				health_live,	0 },
-	{ "GET",  "/readyz",				health_ready,	0 },
+	{ "POST",   "/api/webhooks/autopilots/{token}",			ingress_handle,		0 },
+	{ "GET",    "/healthz",						health_live,		0 },
+	{ "GET",    "/readyz",						health_ready,		0 },
+
+	{ "GET",    "/api/autopilots",					autopilots_list,	KEY },
+	{ "POST",   "/api/autopilots",					autopilots_create,	WRITE },
+	{ "GET",    "/api/autopilots/{autopilot}",			autopilots_show,	KEY },
+	{ "PATCH",  "/api/autopilots/{autopilot}",			autopilots_update,	WRITE },
+	{ "DELETE", "/api/autopilots/{autopilot}",			autopilots_delete,	WRITE },
+
+	{ "GET",    "/api/autopilots/{autopilot}/triggers",		triggers_list,		KEY },
+	{ "POST",   "/api/autopilots/{autopilot}/triggers",		triggers_create,	WRITE },
+	{ "PATCH",  "/api/autopilots/{autopilot}/triggers/{trigger}",	triggers_update,	WRITE },
+	{ "DELETE", "/api/autopilots/{autopilot}/triggers/{trigger}",	triggers_delete,	WRITE },
+	{ "POST",   "/api/autopilots/{autopilot}/triggers/{trigger}/rotate-webhook-token",
+									triggers_rotate_token,	WRITE },
+	{ "PUT",    "/api/autopilots/{autopilot}/triggers/{trigger}/signing-secret",
+									triggers_set_secret,	WRITE },
+
+	{ "GET",    "/api/autopilots/{autopilot}/deliveries",		deliveries_list,	KEY },
+	{ "GET",    "/api/autopilots/{autopilot}/deliveries/{delivery}", deliveries_show,	KEY },
+	{ "POST",   "/api/autopilots/{autopilot}/deliveries/{delivery}/replay",
+									deliveries_replay,	WRITE },
+
+	{ "GET",    "/api/autopilots/{autopilot}/runs",			runs_list,		KEY },
+	{ "GET",    "/api/autopilots/{autopilot}/runs/{run}",		runs_show,		KEY },
+	{ "POST",   "/api/runs/claim",					runs_claim,		WRITE },
+	{ "POST",   "/api/runs/{run}/complete",				runs_complete,		WRITE },
+	{ "POST",   "/api/runs/{run}/fail",				runs_fail,		WRITE },
+
+	{ "GET",    "/api/runtimes",					runtimes_list,		KEY },
+	{ "POST",   "/api/runtimes",					runtimes_create,	WRITE },
+	{ "POST",   "/api/runtimes/{runtime}/heartbeat",		runtimes_heartbeat,	WRITE },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 /*
- * Whether path matches pattern; when r is given, store the captured
- * segments in r->params.
+ * Whether path matches pattern. When r is given, store the captured
+ * segments in r->params; when bad_name is given, set it to the first
+ * captured id (any parameter but {token}) that is not a UUID.
  */
-static bool match(const char *pattern, const char *path, struct hg_request *r)
+static bool match(const char *pattern, const char *path, struct hg_request *r,
+		  char *bad_name, size_t bad_len)
 {
 	const char *p = pattern, *s = path;
 
@@ -39,6 +78,9 @@ static bool match(const char *pattern, const char *path, struct hg_request *r)
 				r->params[r->nparams] = strndup(s, len);
 				if (!r->params[r->nparams])
 					return false;
+				if (bad_name && !bad_name[0] && strncmp(p, "{token}", 7) != 0 &&
+				    !uuid_valid(r->params[r->nparams]))
+					snprintf(bad_name, bad_len, "%.*s", (int)(close - p - 1), p + 1);
 				r->nparams++;
 			}
 			p = close + 1;
@@ -55,11 +97,11 @@ static bool match(const char *pattern, const char *path, struct hg_request *r)
 
 void router_dispatch(struct hg_request *r)
 {
-	char allow[64] = "";
+	char allow[64] = "", bad[32] = "";
 	const struct route *found = NULL;
 
 	for (size_t i = 0; i < NROUTES; i++) {
-		if (!match(routes[i].pattern, r->path, NULL))
+		if (!match(routes[i].pattern, r->path, NULL, NULL, 0))
 			continue;
 		if (strcmp(routes[i].method, r->method) == 0) {
 			found = &routes[i];
@@ -84,8 +126,21 @@ void router_dispatch(struct hg_request *r)
 		return;
 	}
 	r->route = found->pattern;
-	if (!match(found->pattern, r->path, r)) {
+	if ((found->flags & ROUTE_NEEDS_KEY) && !auth_check(r))
+		return;
+	if ((found->flags & ROUTE_NEEDS_WRITE) && !r->can_write) {
+		req_send_error(r, 403, "forbidden: this API key is read-only");
+		return;
+	}
+	if (!match(found->pattern, r->path, r, bad, sizeof(bad))) {
 		req_send_error(r, 500, "internal error");
+		return;
+	}
+	if (bad[0]) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "invalid %s id", bad);
+		req_send_error(r, 400, msg);
 		return;
 	}
 	found->handler(r);

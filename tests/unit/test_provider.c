@@ -113,38 +113,41 @@ static void test_dedupe(void)
 	key_is("generic", none, "", NULL, "no key headers: no key");
 }
 
+/* Longest key struct dedupe holds. */
+#define KEY_CAP (sizeof(((struct dedupe *)0)->key) - 1)
+
+/* "NAME=" followed by n copies of c, into out (n + 64 bytes). */
+static char *env_entry(char *out, const char *name, char c, size_t n)
+{
+	size_t len = strlen(name);
+
+	memcpy(out, name, len);
+	out[len] = '=';
+	memset(out + len + 1, c, n);
+	out[len + 1 + n] = '\0';
+	return out;
+}
+
 /* A key of exactly the buffer's capacity, and one byte more. */
 static void test_long_keys(void)
 {
-	static char fits[32 + sizeof(((struct dedupe *)0)->key)];
-	static char too_long[32 + sizeof(((struct dedupe *)0)->key) + 1];
-	size_t cap = sizeof(((struct dedupe *)0)->key) - 1;
-	char *env_fits[] = { fits, "HTTP_X_GITHUB_DELIVERY=gh-9", NULL };
-	char *env_long[] = { too_long, "HTTP_X_GITHUB_DELIVERY=gh-9", NULL };
-	char *env_gh_long[] = { "HTTP_IDEMPOTENCY_KEY=idem-9", NULL, NULL };
-	static char gh_long[32 + sizeof(((struct dedupe *)0)->key) + 1];
+	static char fits[KEY_CAP + 64], too_long[KEY_CAP + 64], gh_long[KEY_CAP + 64];
+	char *env_fits[] = { env_entry(fits, "HTTP_IDEMPOTENCY_KEY", 'k', KEY_CAP),
+			     "HTTP_X_GITHUB_DELIVERY=gh-9", NULL };
+	char *env_long[] = { env_entry(too_long, "HTTP_IDEMPOTENCY_KEY", 'k', KEY_CAP + 1),
+			     "HTTP_X_GITHUB_DELIVERY=gh-9", NULL };
+	char *env_gh_long[] = { "HTTP_IDEMPOTENCY_KEY=idem-9",
+				env_entry(gh_long, "HTTP_X_GITHUB_DELIVERY", 'g', KEY_CAP + 1), NULL };
 	struct dedupe d;
-	int n;
-
-	n = snprintf(fits, sizeof(fits), "HTTP_IDEMPOTENCY_KEY=");
-	memset(fits + n, 'k', cap);
-	fits[n + (int)cap] = '\0';
-	n = snprintf(too_long, sizeof(too_long), "HTTP_IDEMPOTENCY_KEY=");
-	memset(too_long + n, 'k', cap + 1);
-	too_long[n + (int)cap + 1] = '\0';
-	n = snprintf(gh_long, sizeof(gh_long), "HTTP_X_GITHUB_DELIVERY=");
-	memset(gh_long + n, 'g', cap + 1);
-	gh_long[n + (int)cap + 1] = '\0';
-	env_gh_long[1] = gh_long;
 
 	dedupe("generic", env_fits, &d);
-	ok(strlen(d.key) == cap && d.key[0] == 'k' && d.source && strcmp(d.source, "idempotency-key") == 0,
-	   "a key of %zu bytes fits", cap);
+	ok(strlen(d.key) == KEY_CAP && d.key[0] == 'k' && d.source &&
+	   strcmp(d.source, "idempotency-key") == 0, "a key of %zu bytes fits", KEY_CAP);
 	dedupe("generic", env_long, &d);
 	ok(d.key[0] == '\0' && d.source == NULL,
-	   "a key of %zu bytes is not cut: no key, not the next header's", cap + 1);
+	   "a key of %zu bytes is not cut: no key, not the next header's", KEY_CAP + 1);
 	dedupe("github", env_long, &d);
-	is_str(d.key, "gh-9", "github: an overlong Idempotency-Key does not matter when the delivery id is set");
+	is_str(d.key, "gh-9", "github: an overlong Idempotency-Key does not matter after a delivery id");
 	dedupe("github", env_gh_long, &d);
 	ok(d.key[0] == '\0' && d.source == NULL, "github: an overlong delivery id gives no key");
 }

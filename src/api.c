@@ -1,0 +1,226 @@
+/* api: body parsing, paging, cursors and error answers shared by the API handlers. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "model.h"
+#include "util.h"
+
+bool api_body_object(struct hg_request *r, struct json_object **out)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	size_t used;
+
+	*out = NULL;
+	switch (req_read_body(r, r->settings->max_body_bytes)) {
+	case BODY_OK:
+		break;
+	case BODY_TOO_LARGE:
+		req_send_error(r, 413, "payload too large");
+		return false;
+	default:
+		api_bad_request(r, "could not read request body");
+		return false;
+	}
+	used = strspn((const char *)r->body, " \t\r\n");
+	if (used == r->body_len) {
+		*out = json_object_new_object();
+		return *out != NULL;
+	}
+	if (memchr(r->body, '\0', r->body_len)) {
+		api_bad_request(r, "invalid JSON");
+		return false;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		req_send_error(r, 500, "internal error");
+		return false;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, (const char *)r->body, (int)r->body_len);
+	used = json_tokener_get_parse_end(tok);
+	if (!obj || json_tokener_get_error(tok) != json_tokener_success ||
+	    strspn((const char *)r->body + used, " \t\r\n") != r->body_len - used) {
+		json_tokener_free(tok);
+		json_object_put(obj);
+		api_bad_request(r, "invalid JSON");
+		return false;
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		api_bad_request(r, "request body must be a JSON object");
+		return false;
+	}
+	*out = obj;
+	return true;
+}
+
+void api_store_failed(struct hg_request *r, enum store_rc rc)
+{
+	if (rc == STORE_UNAVAILABLE)
+		req_send_unavailable(r);
+	else
+		req_send_error(r, 500, "internal error");
+}
+
+void api_not_found(struct hg_request *r, const char *thing)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "%s not found", thing);
+	req_send_error(r, 404, msg);
+}
+
+void api_bad_request(struct hg_request *r, const char *message)
+{
+	req_send_error(r, 400, message);
+}
+
+/* Whether the query string names the parameter at all (even too long to read). */
+static bool query_has(struct hg_request *r, const char *name)
+{
+	const char *q = req_env(r, "QUERY_STRING");
+	size_t n = strlen(name);
+
+	while (q && *q) {
+		if (strncmp(q, name, n) == 0 && (q[n] == '=' || q[n] == '&' || q[n] == '\0'))
+			return true;
+		q = strchr(q, '&');
+		if (q)
+			q++;
+	}
+	return false;
+}
+
+bool api_limit(struct hg_request *r, int def, int max, int *out)
+{
+	char buf[16], msg[64], *end;
+	long v;
+
+	*out = def;
+	if (!query_has(r, "limit"))
+		return true;
+	if (req_query(r, "limit", buf, sizeof(buf))) {
+		v = strtol(buf, &end, 10);
+		if (end != buf && *end == '\0' && v >= 1 && v <= max) {
+			*out = (int)v;
+			return true;
+		}
+	}
+	snprintf(msg, sizeof(msg), "limit must be a whole number from 1 to %d", max);
+	api_bad_request(r, msg);
+	return false;
+}
+
+void api_cursor(const PGresult *res, int row, int created_at_col, int id_col, char *out)
+{
+	char raw[96];
+	int n = snprintf(raw, sizeof(raw), "%s|%s", PQgetvalue(res, row, created_at_col),
+			 PQgetvalue(res, row, id_col));
+
+	if (n < 0 || (size_t)n >= sizeof(raw)) {
+		out[0] = '\0';
+		return;
+	}
+	base64url_encode((const unsigned char *)raw, (size_t)n, out);
+}
+
+/* base64url without padding back to bytes; -1 when malformed. */
+static long base64url_decode(const char *in, unsigned char *out, size_t outlen)
+{
+	char buf[140];
+	size_t n = strlen(in), i;
+
+	if (n == 0 || n + 3 >= sizeof(buf) || n % 4 == 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char c = in[i];
+		if (c == '-')
+			c = '+';
+		else if (c == '_')
+			c = '/';
+		else if (c == '+' || c == '/' || c == '=')
+			return -1;
+		buf[i] = c;
+	}
+	while (i % 4)
+		buf[i++] = '=';
+	buf[i] = '\0';
+	return base64_decode(buf, out, outlen);
+}
+
+bool api_before(struct hg_request *r, char *ts, char *id, bool *bad)
+{
+	char cursor[140];
+	unsigned char raw[100];
+	long n;
+	char *bar;
+
+	ts[0] = id[0] = '\0';
+	*bad = false;
+	if (!query_has(r, "before"))
+		return false;
+	if (!req_query(r, "before", cursor, sizeof(cursor)))
+		goto bad;
+	n = base64url_decode(cursor, raw, sizeof(raw) - 1);
+	if (n <= 0)
+		goto bad;
+	raw[n] = '\0';
+	bar = strchr((char *)raw, '|');
+	if (!bar || bar == (char *)raw || (size_t)(bar - (char *)raw) >= 64 || !uuid_valid(bar + 1))
+		goto bad;
+	memcpy(ts, raw, (size_t)(bar - (char *)raw));
+	ts[bar - (char *)raw] = '\0';
+	if (strspn(ts, "0123456789-:.T+ ") != strlen(ts))
+		goto bad;
+	snprintf(id, 37, "%s", bar + 1);
+	return true;
+bad:
+	*bad = true;
+	api_bad_request(r, "invalid cursor");
+	return false;
+}
+
+struct json_object *api_rows(const PGresult *res, const char *name)
+{
+	struct json_object *obj = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < PQntuples(res); i++)
+		json_object_array_add(arr, model_row_json(res, i));
+	json_object_object_add(obj, name, arr);
+	return obj;
+}
+
+void api_send(struct hg_request *r, int status, struct json_object *obj)
+{
+	if (!obj) {
+		req_send_error(r, 500, "internal error");
+		return;
+	}
+	req_send_json(r, status, obj);
+	json_object_put(obj);
+}
+
+bool api_opt_string(struct hg_request *r, struct json_object *body, const char *key,
+		    const char **out)
+{
+	struct json_object *v;
+	char msg[96];
+
+	*out = NULL;
+	if (!json_object_object_get_ex(body, key, &v) || !v)
+		return true;
+	if (json_object_is_type(v, json_type_string)) {
+		*out = json_object_get_string(v);
+		return true;
+	}
+	snprintf(msg, sizeof(msg), "%s must be a string", key);
+	api_bad_request(r, msg);
+	return false;
+}
