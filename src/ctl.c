@@ -1,4 +1,4 @@
-/* ctl: hookgatectl's main: global options, command dispatch, usage, configuration, output helpers. */
+/* ctl: hookgatectl main: global options, dispatch, usage, configuration, output helpers. */
 #include "config.h"
 
 #include <errno.h>

@@ -151,9 +151,8 @@ static bool sqlstate_is(const PGresult *res, const char *state)
  * "hookgatectl: <what>: <why>", why being the server's primary message
  * (never its DETAIL, which quotes row values) or libpq's first line.
  */
-static void db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
+static __attribute__((format(printf, 3, 4)))
+void db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
 {
 	const char *why = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	char what[512];
@@ -168,9 +167,8 @@ static void db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
 }
 
 /* Run a query that returns nothing or rows we do not need; false after saying why. */
-static bool exec_ok(struct ctl *c, enum query q, int n, const char *const *params, const char *what)
-	__attribute__((warn_unused_result));
-static bool exec_ok(struct ctl *c, enum query q, int n, const char *const *params, const char *what)
+static CTL_WUR bool exec_ok(struct ctl *c, enum query q, int n, const char *const *params,
+			    const char *what)
 {
 	PGresult *res = query(c, q, n, params);
 	ExecStatusType st = PQresultStatus(res);
@@ -260,7 +258,7 @@ static bool not_empty(const char *option, const char *value)
 }
 
 /* The id of the workspace called slug into id; false after saying why. */
-static bool workspace_find(struct ctl *c, const char *slug, char id[UUID_BUF])
+static CTL_WUR bool workspace_find(struct ctl *c, const char *slug, char id[UUID_BUF])
 {
 	const char *params[] = { slug };
 	PGresult *res = query(c, Q_WORKSPACE_ID, 1, params);
@@ -289,7 +287,7 @@ static bool migration_recorded(const PGresult *applied, int version)
 }
 
 /* Apply m in its own transaction and record it; false after saying why. */
-static bool migration_apply(struct ctl *c, const struct migration *m)
+static CTL_WUR bool migration_apply(struct ctl *c, const struct migration *m)
 {
 	char version[16];
 	const char *params[] = { version, m->name };
@@ -322,7 +320,7 @@ fail:
 static enum ctl_rc cmd_migrate(struct ctl *c, int argc, char **argv)
 {
 	const struct ctl_arg args[] = { { NULL, CTL_FLAG, NULL, NULL } };
-	struct json_object *applied = NULL, *out = NULL;
+	struct json_object *applied = NULL, *out = NULL, *v;
 	PGresult *recorded = NULL;
 	enum ctl_rc rc;
 	int current;
@@ -352,7 +350,6 @@ static enum ctl_rc cmd_migrate(struct ctl *c, int argc, char **argv)
 		goto oom;
 	for (int i = 0; i < hg_migrations_count; i++) {
 		const struct migration *m = &hg_migrations[i];
-		struct json_object *v;
 
 		if (migration_recorded(recorded, m->version))
 			continue;
@@ -378,8 +375,11 @@ static enum ctl_rc cmd_migrate(struct ctl *c, int argc, char **argv)
 	if (!out || json_object_object_add(out, "applied", applied) != 0)
 		goto oom;
 	applied = NULL;
-	if (json_object_object_add(out, "current", json_object_new_int(current)) != 0)
+	v = json_object_new_int(current);
+	if (!v || json_object_object_add(out, "current", v) != 0) {
+		json_object_put(v);
 		goto oom;
+	}
 	return ctl_print(out) ? CTL_OK : CTL_FAIL;
 oom:
 	ctl_error("out of memory");
@@ -540,7 +540,7 @@ static enum ctl_rc cmd_runtime_heartbeat(struct ctl *c, int argc, char **argv)
 /* ---- autopilot ---- */
 
 /* Whether runtime id belongs to the workspace; false after saying why. */
-static bool runtime_in_workspace(struct ctl *c, const char *id, const char *workspace_id,
+static CTL_WUR bool runtime_in_workspace(struct ctl *c, const char *id, const char *workspace_id,
 				 const char *workspace)
 {
 	const char *params[] = { id, workspace_id };
@@ -708,7 +708,7 @@ static enum ctl_rc cmd_trigger_show(struct ctl *c, int argc, char **argv)
  * NUL-terminated. On a terminal, prompt on stderr and turn echo off.
  * False after saying why. The caller cleanses buf.
  */
-static bool secret_read(char *buf, size_t buflen)
+static CTL_WUR bool secret_read(char *buf, size_t buflen)
 {
 	struct termios saved, quiet;
 	bool tty = isatty(STDIN_FILENO), restore = false, nul = false, too_long = false;
@@ -774,7 +774,7 @@ static bool secret_read(char *buf, size_t buflen)
 }
 
 /* A whole number of seconds from 0 to INT_MAX. */
-static bool seconds_parse(const char *s, long *out)
+static CTL_WUR bool seconds_parse(const char *s, long *out)
 {
 	char *end;
 

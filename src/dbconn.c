@@ -1,4 +1,4 @@
-/* dbconn: open PostgreSQL connections with hookgate's session settings and read the schema version. */
+/* dbconn: PostgreSQL connections with hookgate session settings; the schema version. */
 #include "config.h"
 
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-/* model: build the JSON of stored rows (triggers, and any row by column type) from text-format PGresults. */
+/* model: JSON of stored rows (triggers; any row by column type) from text-format PGresults. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -19,6 +19,8 @@
 
 /* Stored payloads nest an envelope around the body; allow more than json-c's default 32. */
 #define MODEL_JSON_DEPTH 256
+
+#define WUR __attribute__((warn_unused_result))
 
 #define WEBHOOK_PATH_PREFIX "/api/webhooks/autopilots/"
 
@@ -42,9 +44,7 @@ enum {
 };
 
 /* Add v (may be NULL: JSON null) to o under key; v is put when that fails. */
-static bool add(struct json_object *o, const char *key, struct json_object *v)
-	__attribute__((warn_unused_result));
-static bool add(struct json_object *o, const char *key, struct json_object *v)
+static WUR bool add(struct json_object *o, const char *key, struct json_object *v)
 {
 	if (json_object_object_add(o, key, v) != 0) {
 		json_object_put(v);
@@ -54,9 +54,7 @@ static bool add(struct json_object *o, const char *key, struct json_object *v)
 }
 
 /* The text of a json/jsonb value parsed; the text as a string if it does not parse. */
-static bool parse_json(const char *text, struct json_object **out)
-	__attribute__((warn_unused_result));
-static bool parse_json(const char *text, struct json_object **out)
+static WUR bool parse_json(const char *text, struct json_object **out)
 {
 	struct json_tokener *tok = json_tokener_new_ex(MODEL_JSON_DEPTH);
 
@@ -79,9 +77,8 @@ fail:
 }
 
 /* A column value as a string, or JSON null when SQL NULL. */
-static bool add_text(struct json_object *o, const char *key, const PGresult *res, int row, int col)
-	__attribute__((warn_unused_result));
-static bool add_text(struct json_object *o, const char *key, const PGresult *res, int row, int col)
+static WUR bool add_text(struct json_object *o, const char *key,
+			   const PGresult *res, int row, int col)
 {
 	struct json_object *v = NULL;
 
@@ -94,9 +91,8 @@ static bool add_text(struct json_object *o, const char *key, const PGresult *res
 }
 
 /* A bool column ('t' or 'f') as a boolean, or JSON null when SQL NULL. */
-static bool add_bool(struct json_object *o, const char *key, const PGresult *res, int row, int col)
-	__attribute__((warn_unused_result));
-static bool add_bool(struct json_object *o, const char *key, const PGresult *res, int row, int col)
+static WUR bool add_bool(struct json_object *o, const char *key,
+			   const PGresult *res, int row, int col)
 {
 	struct json_object *v = NULL;
 
@@ -109,9 +105,8 @@ static bool add_bool(struct json_object *o, const char *key, const PGresult *res
 }
 
 /* A json/jsonb column parsed, or JSON null when SQL NULL. */
-static bool add_json(struct json_object *o, const char *key, const PGresult *res, int row, int col)
-	__attribute__((warn_unused_result));
-static bool add_json(struct json_object *o, const char *key, const PGresult *res, int row, int col)
+static WUR bool add_json(struct json_object *o, const char *key,
+			   const PGresult *res, int row, int col)
 {
 	struct json_object *v = NULL;
 
@@ -121,9 +116,8 @@ static bool add_json(struct json_object *o, const char *key, const PGresult *res
 }
 
 /* A formatted string. */
-static bool add_printf(struct json_object *o, const char *key, const char *fmt, ...)
-	__attribute__((warn_unused_result, format(printf, 3, 4)));
-static bool add_printf(struct json_object *o, const char *key, const char *fmt, ...)
+static WUR __attribute__((format(printf, 3, 4)))
+bool add_printf(struct json_object *o, const char *key, const char *fmt, ...)
 {
 	struct json_object *v;
 	va_list ap;

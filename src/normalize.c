@@ -242,19 +242,27 @@ char *event_infer(struct json_object *body, const struct hg_hdrs *h, struct json
 	return strdup("webhook.received");
 }
 
+/*
+ * out receives the media type, or "" when there is none (no header, only
+ * parameters, or longer than outlen - 1); out is returned either way so
+ * callers may test *media_type(...). NULL only when out cannot hold "".
+ */
 const char *media_type(const char *content_type, char *out, size_t outlen)
 {
 	size_t n;
 
-	if (!content_type || !out || outlen == 0)
+	if (!out || outlen == 0)
 		return NULL;
+	out[0] = '\0';
+	if (!content_type)
+		return out;
 	while (*content_type == ' ' || *content_type == '\t')
 		content_type++;
 	n = strcspn(content_type, ";");
 	while (n > 0 && (content_type[n - 1] == ' ' || content_type[n - 1] == '\t'))
 		n--;
-	if (n == 0 || n >= outlen)
-		return NULL;
+	if (n >= outlen)
+		return out;
 	for (size_t i = 0; i < n; i++) {
 		char c = content_type[i];
 
@@ -299,7 +307,7 @@ struct json_object *envelope_build(const char *event, struct json_object *payloa
 		goto fail;
 	if (!(s = json_object_new_string(received_at)) || !add_owned(req, "receivedAt", s))
 		goto fail;
-	if (media_type(content_type, mt, sizeof(mt))) {
+	if (*media_type(content_type, mt, sizeof(mt))) {
 		if (!(s = json_object_new_string(mt)) || !add_owned(req, "contentType", s))
 			goto fail;
 	}

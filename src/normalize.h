@@ -41,7 +41,10 @@ char *event_infer(struct json_object *body, const struct hg_hdrs *h, struct json
 struct json_object *envelope_build(const char *event, struct json_object *payload,
 				   const char *content_type, const char *received_at);
 
-/* The media type of a Content-Type value without parameters, lower-cased, into out. */
+/*
+ * The media type of a Content-Type value without parameters, lower-cased, into out.
+ * Returns out, holding "" when there is none or it does not fit.
+ */
 const char *media_type(const char *content_type, char *out, size_t outlen);
 
 #endif

@@ -295,10 +295,9 @@ void req_send_raw(struct hg_request *r, int status, const char *json_text)
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return;
 	write_out(r, head, (size_t)n);
-	if (status != 204 && json_text) {
+	/* the body exactly as given: ingress answers must equal the stored response_body */
+	if (status != 204 && json_text)
 		write_out(r, json_text, strlen(json_text));
-		write_out(r, "\n", 1);
-	}
 	if (!r->fcgx)
 		fflush(stdout);
 }

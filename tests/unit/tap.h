@@ -39,6 +39,8 @@ static inline void diag(const char *fmt, ...)
 }
 
 static inline bool tap_vresult(bool pass, const char *file, int line, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+static inline bool tap_vresult(bool pass, const char *file, int line, const char *fmt, va_list ap)
 {
 	tap.run++;
 	if (!pass)

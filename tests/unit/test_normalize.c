@@ -281,10 +281,13 @@ static void test_envelope(void)
 	is_str(media_type("application/json", mt, sizeof(mt)), "application/json", "media_type plain");
 	is_str(media_type("multipart/form-data; boundary=x", mt, sizeof(mt)), "multipart/form-data",
 	       "media_type drops parameters");
-	is_str(media_type("; charset=x", mt, sizeof(mt)), NULL, "media_type of only parameters");
-	is_str(media_type(NULL, mt, sizeof(mt)), NULL, "media_type of NULL");
-	is_str(media_type("application/vnd.example.very-long+json", mt, sizeof(mt)), NULL,
+	is_str(media_type("; charset=x", mt, sizeof(mt)), "", "media_type of only parameters");
+	is_str(media_type("", mt, sizeof(mt)), "", "media_type of an empty value");
+	is_str(media_type(NULL, mt, sizeof(mt)), "", "media_type of NULL");
+	is_str(media_type("application/vnd.example.very-long+json", mt, sizeof(mt)), "",
 	       "media_type too long for out");
+	is_str(media_type("text/plain", mt, 11), "text/plain", "media_type exactly fits");
+	is_str(media_type("text/plain", mt, 10), "", "media_type one byte short");
 
 	json_object_put(payload);
 	json_object_put(arr);
