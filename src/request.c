@@ -304,7 +304,7 @@ void req_send_raw(struct hg_request *r, int status, const char *json_text)
 
 void req_send_json(struct hg_request *r, int status, struct json_object *obj)
 {
-	req_send_raw(r, status, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	req_send_raw(r, status, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 void req_send_field(struct hg_request *r, int status, const char *key, const char *value)
