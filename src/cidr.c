@@ -125,3 +125,11 @@ bool cidr_list_contains(const char *list, const char *addr)
 		return false;
 	return pr.found;
 }
+
+bool ip_valid(const char *addr)
+{
+	unsigned char a[16];
+	bool is_v4;
+
+	return addr && parse_addr(addr, a, &is_v4);
+}

@@ -13,4 +13,7 @@ bool cidr_list_valid(const char *list);
  */
 bool cidr_list_contains(const char *list, const char *addr);
 
+/* Whether addr is one textual IPv4 or IPv6 address. */
+bool ip_valid(const char *addr);
+
 #endif

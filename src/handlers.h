@@ -7,6 +7,9 @@
 /* ingress.c */
 void ingress_handle(struct hg_request *r);
 
+/* metrics.c */
+void metrics_handle(struct hg_request *r);
+
 /* health.c */
 void health_live(struct hg_request *r);
 void health_ready(struct hg_request *r);

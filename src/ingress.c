@@ -16,6 +16,8 @@
 #include "handlers.h"
 #include "filters.h"
 #include "log.h"
+#include "metrics.h"
+#include "ratelimit.h"
 #include "normalize.h"
 #include "provider.h"
 #include "signature.h"
@@ -74,10 +76,30 @@ static void rfc3339_now(char *out, size_t len)
 	snprintf(out + n, len - n, ".%03dZ", (int)(tv.tv_usec / 1000));
 }
 
+/* Charge the client's bad-credential budget (404 and 401 only). */
+static void charge_bad_credentials(struct hg_request *r)
+{
+	long ignored;
+
+	(void)limit_take(LIMIT_IP_BAD_CREDENTIALS, r->client_ip,
+			 r->settings->ip_bad_credentials, true, &ignored);
+}
+
 static void not_found(struct hg_request *r)
 {
-	/* step 5: the IP's bad-credential budget is charged here (rate limits) */
+	charge_bad_credentials(r);
 	req_send_error(r, 404, "webhook not found");
+}
+
+/* 429 with Retry-After; touches no database row. */
+static void too_many(struct hg_request *r, enum limit_kind k, long retry_after_s)
+{
+	char secs[24];
+
+	snprintf(secs, sizeof(secs), "%ld", retry_after_s);
+	req_add_header(r, "Retry-After", secs);
+	metrics_rate_limited(k);
+	req_send_error(r, 429, "rate limit exceeded");
 }
 
 void ingress_handle(struct hg_request *r)
@@ -96,11 +118,21 @@ void ingress_handle(struct hg_request *r)
 	char received_at[40], ctype[128];
 	char *event = NULL;
 	const char *raw_ctype, *mtype = NULL;
+	long retry;
 
 	log_redact_token(token, r->token_hint, sizeof(r->token_hint));
 
 	/* 1. the method is checked by the router (405 with Allow: POST) */
-	/* 2, 3. per-IP ceiling and bad-credential budget: rate limits go here */
+	/* 2. per-IP ceiling, charged by every request */
+	if (!limit_take(LIMIT_IP_CEILING, r->client_ip, s->ip_ceiling, true, &retry)) {
+		too_many(r, LIMIT_IP_CEILING, retry);
+		goto out;
+	}
+	/* 3. bad-credential budget already spent: only asked here, charged by 404 and 401 */
+	if (!limit_take(LIMIT_IP_BAD_CREDENTIALS, r->client_ip, s->ip_bad_credentials, false, &retry)) {
+		too_many(r, LIMIT_IP_BAD_CREDENTIALS, retry);
+		goto out;
+	}
 
 	/* 4. a declared body over the cap is refused before reading anything */
 	if (req_content_length(r) > s->max_body_bytes) {
@@ -127,7 +159,11 @@ void ingress_handle(struct hg_request *r)
 		goto out;
 	}
 
-	/* 6. per-token limit: rate limits go here */
+	/* 6. per-token limit */
+	if (!limit_take(LIMIT_TOKEN_RATE, ti.trigger_id, s->token_rate, true, &retry)) {
+		too_many(r, LIMIT_TOKEN_RATE, retry);
+		goto out;
+	}
 
 	/* 7. body and normalisation; nothing is persisted for a 400 */
 	switch (req_read_body(r, s->max_body_bytes)) {
@@ -205,7 +241,9 @@ void ingress_handle(struct hg_request *r)
 		}
 	}
 	snprintf(r->delivery_id, sizeof(r->delivery_id), "%s", res.delivery_id);
-	/* rejected (401): the IP's bad-credential budget is charged here (rate limits) */
+	if (res.http_status == 401 || res.http_status == 404)
+		charge_bad_credentials(r);
+	metrics_delivery(res.outcome);
 	req_send_raw(r, res.http_status, res.response_body);
 out:
 	free(res.response_body);

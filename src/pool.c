@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -320,6 +321,9 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 	if (unix_path[0])
 		unlink(unix_path);
 	close(fd);
+	/* the pool owns its counters and cells: a new pool starts from zero */
+	if (shm_unlink(s->shm_name) != 0 && errno != ENOENT)
+		log_warn("shm_unlink %s: %s", s->shm_name, strerror(errno));
 	log_info("pool stopped");
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <openssl/rand.h>
 
+#include "cidr.h"
 #include "log.h"
 #include "request.h"
 #include "util.h"
@@ -72,12 +73,51 @@ static void set_path(struct hg_request *r)
 		snprintf(r->path, sizeof(r->path), "/");
 }
 
+/* Copy the blank-trimmed first comma-separated item of v into out when it is an IP address. */
+static bool take_ip(const char *v, char *out, size_t outlen)
+{
+	char buf[64];
+	size_t n;
+
+	if (!v)
+		return false;
+	v += strspn(v, " \t");
+	n = strcspn(v, ",");
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	if (!ip_valid(buf))
+		return false;
+	snprintf(out, outlen, "%s", buf);
+	return true;
+}
+
+/*
+ * The client is REMOTE_ADDR, unless that is a trusted proxy: then the
+ * leftmost X-Forwarded-For address, else X-Real-IP, when well-formed.
+ */
+static void set_client_ip(struct hg_request *r)
+{
+	const char *remote = req_env(r, "REMOTE_ADDR");
+
+	snprintf(r->client_ip, sizeof(r->client_ip), "%s", remote ? remote : "");
+	if (!remote || !r->settings->trusted_proxies[0] ||
+	    !cidr_list_contains(r->settings->trusted_proxies, remote))
+		return;
+	if (!take_ip(hdrs_get(&r->hdrs, "X-Forwarded-For"), r->client_ip, sizeof(r->client_ip)))
+		(void)take_ip(hdrs_get(&r->hdrs, "X-Real-IP"), r->client_ip, sizeof(r->client_ip));
+}
+
 void req_init(struct hg_request *r, FCGX_Request *fcgx, char **envp,
 	      const struct hg_settings *s)
 {
 	const char *v;
 
 	memset(r, 0, sizeof(*r));
+	r->route_index = -1;
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
 	r->fcgx = fcgx;
 	r->envp = envp;
@@ -98,8 +138,7 @@ void req_init(struct hg_request *r, FCGX_Request *fcgx, char **envp,
 			memset(raw, 0, sizeof(raw));
 		hex_encode(raw, sizeof(raw), r->request_id);
 	}
-	v = req_env(r, "REMOTE_ADDR");
-	snprintf(r->client_ip, sizeof(r->client_ip), "%s", v ? v : "");
+	set_client_ip(r);
 	log_set_request_id(r->request_id);
 }
 
@@ -276,7 +315,8 @@ static void write_out(struct hg_request *r, const char *data, size_t len)
 		fwrite(data, 1, len, stdout);
 }
 
-void req_send_raw(struct hg_request *r, int status, const char *json_text)
+void req_send_body(struct hg_request *r, int status, const char *content_type,
+		   const char *body, size_t len)
 {
 	char head[1024];
 	int n;
@@ -287,19 +327,24 @@ void req_send_raw(struct hg_request *r, int status, const char *json_text)
 	r->status = status;
 	n = snprintf(head, sizeof(head),
 		     "Status: %d %s\r\n"
-		     "Content-Type: application/json\r\n"
+		     "Content-Type: %s\r\n"
 		     "X-Request-Id: %s\r\n"
 		     "Cache-Control: no-store\r\n"
 		     "%s\r\n",
-		     status, status_text(status), r->request_id, r->extra_headers);
+		     status, status_text(status), content_type, r->request_id, r->extra_headers);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return;
 	write_out(r, head, (size_t)n);
 	/* the body exactly as given: ingress answers must equal the stored response_body */
-	if (status != 204 && json_text)
-		write_out(r, json_text, strlen(json_text));
+	if (status != 204 && body)
+		write_out(r, body, len);
 	if (!r->fcgx)
 		fflush(stdout);
+}
+
+void req_send_raw(struct hg_request *r, int status, const char *json_text)
+{
+	req_send_body(r, status, "application/json", json_text, json_text ? strlen(json_text) : 0);
 }
 
 void req_send_json(struct hg_request *r, int status, struct json_object *obj)

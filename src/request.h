@@ -26,6 +26,7 @@ struct hg_request {
 	struct timespec started;
 
 	const char *route;		/* matched pattern, for logs and metrics */
+	int route_index;		/* in the route table; -1 when none matched */
 	char *params[REQ_MAX_PARAMS];	/* path parameters, owned */
 	int nparams;
 
@@ -75,7 +76,11 @@ enum body_result req_read_body(struct hg_request *r, long max) __attribute__((wa
 /* Add a response header; refuses names or values holding CR, LF or NUL. */
 bool req_add_header(struct hg_request *r, const char *name, const char *value);
 
-/* Send status with body (JSON text, sent as is). Only the first call sends. */
+/* Send status with a body of any type. Only the first send of a request counts. */
+void req_send_body(struct hg_request *r, int status, const char *content_type,
+		   const char *body, size_t len);
+
+/* Send status with body (JSON text, sent as is). */
 void req_send_raw(struct hg_request *r, int status, const char *json_text);
 
 /* Send obj serialised (obj stays the caller's). */

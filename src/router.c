@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
 #include "router.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@ static const struct route routes[] = {
 	{ "POST",   "/api/webhooks/autopilots/{token}",			ingress_handle,		0 },
 	{ "GET",    "/healthz",						health_live,		0 },
 	{ "GET",    "/readyz",						health_ready,		0 },
+	{ "GET",    "/metrics",						metrics_handle,		0 },
 
 	{ "GET",    "/api/autopilots",					autopilots_list,	KEY },
 	{ "POST",   "/api/autopilots",					autopilots_create,	WRITE },
@@ -54,6 +56,15 @@ static const struct route routes[] = {
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+bool router_route(int i, const char **method, const char **pattern)
+{
+	if (i < 0 || (size_t)i >= NROUTES)
+		return false;
+	*method = routes[i].method;
+	*pattern = routes[i].pattern;
+	return true;
+}
 
 /*
  * Whether path matches pattern. When r is given, store the captured
@@ -126,6 +137,7 @@ void router_dispatch(struct hg_request *r)
 		return;
 	}
 	r->route = found->pattern;
+	r->route_index = (int)(found - routes);
 	if ((found->flags & ROUTE_NEEDS_KEY) && !auth_check(r))
 		return;
 	if ((found->flags & ROUTE_NEEDS_WRITE) && !r->can_write) {

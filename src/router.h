@@ -2,6 +2,8 @@
 #ifndef HG_ROUTER_H
 #define HG_ROUTER_H
 
+#include <stdbool.h>
+
 #include "request.h"
 
 enum route_flags {
@@ -23,5 +25,8 @@ struct route {
  * unknown path and 405 (with Allow) for a known path with another method.
  */
 void router_dispatch(struct hg_request *r);
+
+/* Method and pattern of route i of the table; false past its end. */
+bool router_route(int i, const char **method, const char **pattern);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "dbconn.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 
 static const struct hg_settings *settings;
@@ -63,6 +64,7 @@ static PGconn *connection(void)
 	store_close();
 	conn = db_connect(settings, "hookgate-fcgi", err, sizeof(err));
 	if (!conn) {
+		metrics_db_error();
 		log_warn("database unavailable: %s", err);
 		return NULL;
 	}
@@ -141,11 +143,13 @@ static enum store_rc run(struct statement *st, const char *const *values, const 
 		state = PQresultErrorField(*res, PG_DIAG_SQLSTATE);
 		snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state ? state : "");
 		if (!unreachable(*res)) {
+			metrics_db_error();
 			log_error("%s: %s", st->name, PQresultErrorMessage(*res));
 			PQclear(*res);
 			*res = NULL;
 			return STORE_ERROR;
 		}
+		metrics_db_error();
 		log_warn("%s: database unavailable: %s", st->name, PQerrorMessage(conn));
 		PQclear(*res);
 		*res = NULL;

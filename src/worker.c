@@ -9,6 +9,8 @@
 #include <fcgiapp.h>
 
 #include "log.h"
+#include "metrics.h"
+#include "shm.h"
 #include "request.h"
 #include "router.h"
 #include "store.h"
@@ -44,6 +46,7 @@ static void handle(FCGX_Request *fcgx, char **envp, const struct hg_settings *s)
 
 	req_init(&r, fcgx, envp, s);
 	router_dispatch(&r);
+	metrics_request(&r);
 	req_log(&r);
 	req_cleanup(&r);
 }
@@ -61,6 +64,8 @@ int worker_serve(int listen_fd, const struct hg_settings *s)
 		return 1;
 	}
 	store_init(s);
+	shm_configure(s->shm_name);
+	(void)shm_get();	/* map (and populate) it now, not during a request */
 	log_debug("worker ready");
 	while (!stopping) {
 		if (FCGX_Accept_r(&fcgx) < 0) {
@@ -85,6 +90,7 @@ int worker_cgi(const struct hg_settings *s)
 	extern char **environ;
 
 	store_init(s);
+	shm_configure(s->shm_name);
 	handle(NULL, environ, s);
 	store_close();
 	fflush(stdout);
