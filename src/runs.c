@@ -1,29 +1,388 @@
-/* runs: placeholder until the resource is written. */
+/* runs: an autopilot's runs (list, detail) and the worker protocol: claim, complete, fail (SPEC 4.1, 4.5). */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
 #include "handlers.h"
+#include "model.h"
+#include "util.h"
+
+#define WUR __attribute__((warn_unused_result))
+
+#define RUNS_DEFAULT_LIMIT	20
+#define RUNS_MAX_LIMIT		100
+#define LEASE_DEFAULT_S		300
+#define LEASE_MAX_S		86400
+
+/* The run JSON's columns (alias r), in the order of the API's run object. */
+#define RUN_COLUMNS \
+	"r.id, r.autopilot_id, r.trigger_id, r.webhook_delivery_id, r.source, r.status, " \
+	"r.failure_reason, r.result, r.claimed_by, " \
+	"to_json(r.lease_expires_at)#>>'{}' AS lease_expires_at, " \
+	"to_json(r.completed_at)#>>'{}' AS completed_at, " \
+	"to_json(r.created_at)#>>'{}' AS created_at"
+
+/* Number of RUN_COLUMNS; created_at is the last of them, id the first. */
+#define RUN_NCOLS	12
+#define RUN_COL_ID	0
+#define RUN_COL_CREATED	11
+
+/*
+ * One page, newest first. One row per run; when the autopilot exists but has
+ * no run on this page, one row of NULLs; no row when the autopilot is not
+ * the workspace's. $5 is the page size + 1, to tell whether a next page exists.
+ */
+static struct statement st_list = { "runs_list",
+	"SELECT r.* FROM autopilot a"
+	"  LEFT JOIN LATERAL (SELECT " RUN_COLUMNS
+	"                       FROM autopilot_run r"
+	"                      WHERE r.autopilot_id = a.id"
+	"                        AND ($3::timestamptz IS NULL"
+	"                             OR (r.created_at, r.id) < ($3::timestamptz, $4::uuid))"
+	"                      ORDER BY r.created_at DESC, r.id DESC"
+	"                      LIMIT $5::integer) r ON true"
+	" WHERE a.id = $2 AND a.workspace_id = $1"
+	" ORDER BY r.created_at DESC, r.id DESC", 5, 0 };
+
+/* No row: autopilot not found; id NULL: run not found. */
+static struct statement st_show = { "runs_show",
+	"SELECT " RUN_COLUMNS ", r.trigger_payload"
+	"  FROM autopilot a"
+	"  LEFT JOIN autopilot_run r ON r.autopilot_id = a.id AND r.id = $3"
+	" WHERE a.id = $2 AND a.workspace_id = $1", 3, 0 };
+
+/*
+ * The claim, one statement: the runtime must be the workspace's (no row:
+ * runtime not found) and is marked seen; the oldest eligible run, skipping
+ * rows another claim holds, becomes running under a lease. A row with id
+ * NULL: nothing to claim. An eligible run is pending, or running with an
+ * expired lease, and its autopilot names this runtime or none.
+ */
+static struct statement st_claim = { "runs_claim",
+	"WITH rt AS ("
+	"  UPDATE runtime SET last_seen_at = now()"
+	"   WHERE id = $2 AND workspace_id = $1"
+	"  RETURNING id, workspace_id),"
+	" pick AS ("
+	"  SELECT r.id FROM autopilot_run r"
+	"    JOIN autopilot a ON a.id = r.autopilot_id"
+	"    JOIN rt ON rt.workspace_id = a.workspace_id"
+	"   WHERE r.status IN ('pending', 'running')"
+	"     AND (r.status = 'pending' OR r.lease_expires_at <= now())"
+	"     AND (a.runtime_id IS NULL OR a.runtime_id = rt.id)"
+	"   ORDER BY r.created_at, r.id"
+	"   LIMIT 1"
+	"   FOR UPDATE OF r SKIP LOCKED),"
+	" claimed AS ("
+	"  UPDATE autopilot_run r SET status = 'running', claimed_by = $2,"
+	"         lease_expires_at = now() + make_interval(secs => $3::integer)"
+	"    FROM pick WHERE r.id = pick.id"
+	"  RETURNING r.*)"
+	" SELECT " RUN_COLUMNS ", r.trigger_payload"
+	"   FROM rt LEFT JOIN claimed r ON true", 3, 0 };
+
+/*
+ * complete and fail: only the runtime holding the claim, while the run is
+ * running, even after its lease expired as long as nobody claimed it since.
+ * No row: run not found; id NULL: not claimed by this runtime. $3 is the
+ * runtime; $4 the result (complete) or the reason (fail).
+ */
+#define FINISH_SQL(set_clause) \
+	"WITH target AS (" \
+	"  SELECT r.id FROM autopilot_run r JOIN autopilot a ON a.id = r.autopilot_id" \
+	"   WHERE r.id = $2 AND a.workspace_id = $1)," \
+	" done AS (" \
+	"  UPDATE autopilot_run r SET " set_clause ", completed_at = now()" \
+	"    FROM target t" \
+	"   WHERE r.id = t.id AND r.status = 'running' AND r.claimed_by = $3" \
+	"  RETURNING r.*)," \
+	" seen AS (" \
+	"  UPDATE runtime SET last_seen_at = now()" \
+	"   WHERE id = $3 AND workspace_id = $1 AND EXISTS (SELECT 1 FROM done))" \
+	" SELECT " RUN_COLUMNS " FROM target LEFT JOIN done r ON true"
+
+static struct statement st_complete = { "runs_complete",
+	FINISH_SQL("status = 'completed', result = $4::jsonb"), 4, 0 };
+
+static struct statement st_fail = { "runs_fail",
+	FINISH_SQL("status = 'failed', failure_reason = $4"), 4, 0 };
+
+/* ---- small helpers ---- */
+
+/* Send 400 with message built from fmt; returns false. */
+static __attribute__((format(printf, 2, 3)))
+bool bad(struct hg_request *r, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	api_bad_request(r, msg);
+	return false;
+}
+
+/* Every member of body is one of allowed (NULL-terminated), else a 400 naming it. */
+static WUR bool only_members(struct hg_request *r, struct json_object *body,
+			     const char *const *allowed)
+{
+	json_object_object_foreach(body, key, val) {
+		size_t i;
+
+		(void)val;
+		for (i = 0; allowed[i]; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (!allowed[i])
+			return bad(r, "unknown member '%.64s'", key);
+	}
+	return true;
+}
+
+/* body.runtime_id: a required UUID string. */
+static WUR bool runtime_id_member(struct hg_request *r, struct json_object *body, const char **out)
+{
+	struct json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(body, "runtime_id", &v) || !v)
+		return bad(r, "runtime_id is required");
+	if (!json_object_is_type(v, json_type_string) || !uuid_valid(json_object_get_string(v)))
+		return bad(r, "runtime_id must be a runtime id (a UUID)");
+	*out = json_object_get_string(v);
+	return true;
+}
+
+/* The run object of row 0 with every column (trigger_payload too when selected). */
+static void send_run(struct hg_request *r, int status, const PGresult *res)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *run = model_row_json(res, 0);
+
+	if (!o || !run || json_object_object_add(o, "run", run) != 0) {
+		json_object_put(run);
+		json_object_put(o);
+		req_send_error(r, 500, "internal error");
+		return;
+	}
+	api_send(r, status, o);
+}
+
+/* ---- GET /api/autopilots/{autopilot}/runs ---- */
 
 void runs_list(struct hg_request *r)
 {
-	req_send_error(r, 501, "not implemented");
+	char ts[64], id[37], limit_txt[16], cursor[160];
+	const char *values[5];
+	struct json_object *out = NULL, *arr = NULL, *next = NULL;
+	PGresult *res = NULL;
+	enum store_rc rc;
+	int limit, n;
+	bool bad_cursor;
+
+	if (!api_limit(r, RUNS_DEFAULT_LIMIT, RUNS_MAX_LIMIT, &limit))
+		return;
+	if (!api_before(r, ts, id, &bad_cursor) && bad_cursor)
+		return;
+	snprintf(limit_txt, sizeof(limit_txt), "%d", limit + 1);
+	values[0] = r->workspace_id;
+	values[1] = r->params[0];
+	values[2] = ts[0] ? ts : NULL;
+	values[3] = ts[0] ? id : NULL;
+	values[4] = limit_txt;
+	rc = store_exec(&st_list, values, &res);
+	if (rc != STORE_OK) {
+		api_store_failed(r, rc);
+		return;
+	}
+	if (PQntuples(res) == 0) {
+		api_not_found(r, "autopilot");
+		goto out;
+	}
+	out = json_object_new_object();
+	arr = json_object_new_array();
+	if (!out || !arr)
+		goto fail;
+	n = PQntuples(res);
+	if (PQgetisnull(res, 0, RUN_COL_ID))
+		n = 0;
+	for (int i = 0; i < n && i < limit; i++) {
+		struct json_object *row = model_row_json(res, i);
+
+		if (!row || json_object_array_add(arr, row) != 0) {
+			json_object_put(row);
+			goto fail;
+		}
+	}
+	if (n > limit) {
+		api_cursor(res, limit - 1, RUN_COL_CREATED, RUN_COL_ID, cursor);
+		if (!cursor[0] || !(next = json_object_new_string(cursor)))
+			goto fail;
+	}
+	if (json_object_object_add(out, "runs", arr) != 0)
+		goto fail;
+	arr = NULL;
+	if (json_object_object_add(out, "next_cursor", next) != 0) {
+		next = NULL;
+		goto fail;
+	}
+	api_send(r, 200, out);
+	goto out;
+fail:
+	json_object_put(next);
+	json_object_put(arr);
+	json_object_put(out);
+	req_send_error(r, 500, "internal error");
+out:
+	PQclear(res);
 }
+
+/* ---- GET /api/autopilots/{autopilot}/runs/{run} ---- */
 
 void runs_show(struct hg_request *r)
 {
-	req_send_error(r, 501, "not implemented");
+	const char *values[3] = { r->workspace_id, r->params[0], r->params[1] };
+	PGresult *res = NULL;
+	enum store_rc rc;
+
+	rc = store_exec(&st_show, values, &res);
+	if (rc != STORE_OK) {
+		api_store_failed(r, rc);
+		return;
+	}
+	if (PQntuples(res) == 0)
+		api_not_found(r, "autopilot");
+	else if (PQgetisnull(res, 0, RUN_COL_ID))
+		api_not_found(r, "run");
+	else
+		send_run(r, 200, res);
+	PQclear(res);
 }
+
+/* ---- POST /api/runs/claim ---- */
 
 void runs_claim(struct hg_request *r)
 {
-	req_send_error(r, 501, "not implemented");
+	static const char *const allowed[] = { "runtime_id", "lease_s", NULL };
+	struct json_object *body = NULL, *v;
+	const char *runtime_id, *values[3];
+	char lease_txt[16];
+	long lease = LEASE_DEFAULT_S;
+	PGresult *res = NULL;
+	enum store_rc rc;
+
+	if (!api_body_object(r, &body))
+		return;
+	if (!only_members(r, body, allowed) || !runtime_id_member(r, body, &runtime_id))
+		goto out;
+	if (json_object_object_get_ex(body, "lease_s", &v) && v) {
+		int64_t n = json_object_get_int64(v);
+
+		if (!json_object_is_type(v, json_type_int) || n < 1 || n > LEASE_MAX_S) {
+			(void)bad(r, "lease_s must be a whole number of seconds from 1 to %d",
+				  LEASE_MAX_S);
+			goto out;
+		}
+		lease = (long)n;
+	}
+	snprintf(lease_txt, sizeof(lease_txt), "%ld", lease);
+	values[0] = r->workspace_id;
+	values[1] = runtime_id;
+	values[2] = lease_txt;
+	rc = store_exec(&st_claim, values, &res);
+	if (rc != STORE_OK) {
+		api_store_failed(r, rc);
+		goto out;
+	}
+	if (PQntuples(res) == 0)
+		api_not_found(r, "runtime");
+	else if (PQgetisnull(res, 0, RUN_COL_ID))
+		req_send_raw(r, 204, NULL);
+	else
+		send_run(r, 200, res);
+out:
+	PQclear(res);
+	json_object_put(body);
+}
+
+/* ---- POST /api/runs/{run}/complete and /fail ---- */
+
+/*
+ * The shared part of complete and fail: value is the result as JSON text
+ * (complete, may be NULL) or the reason (fail).
+ */
+static void finish(struct hg_request *r, struct statement *st, const char *runtime_id,
+		   const char *value)
+{
+	const char *values[4] = { r->workspace_id, r->params[0], runtime_id, value };
+	PGresult *res = NULL;
+	enum store_rc rc;
+
+	rc = store_exec(st, values, &res);
+	if (rc != STORE_OK) {
+		const char *state = store_last_sqlstate();
+
+		/* JSON that json-c takes but jsonb refuses (NaN, \u0000) */
+		if (rc == STORE_ERROR && (strcmp(state, "22P02") == 0 || strcmp(state, "22P05") == 0))
+			api_bad_request(r, "result must be JSON that can be stored");
+		else
+			api_store_failed(r, rc);
+		return;
+	}
+	if (PQntuples(res) == 0)
+		api_not_found(r, "run");
+	else if (PQgetisnull(res, 0, RUN_COL_ID))
+		req_send_error(r, 409, "run is not claimed by this runtime");
+	else
+		send_run(r, 200, res);
+	PQclear(res);
 }
 
 void runs_complete(struct hg_request *r)
 {
-	req_send_error(r, 501, "not implemented");
+	static const char *const allowed[] = { "runtime_id", "result", NULL };
+	struct json_object *body = NULL, *v;
+	const char *runtime_id, *result = NULL;
+
+	if (!api_body_object(r, &body))
+		return;
+	if (!only_members(r, body, allowed) || !runtime_id_member(r, body, &runtime_id))
+		goto out;
+	/* any JSON value; absent or null: no result */
+	if (json_object_object_get_ex(body, "result", &v) && v)
+		result = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	finish(r, &st_complete, runtime_id, result);
+out:
+	json_object_put(body);
 }
 
 void runs_fail(struct hg_request *r)
 {
-	req_send_error(r, 501, "not implemented");
+	static const char *const allowed[] = { "runtime_id", "reason", NULL };
+	struct json_object *body = NULL, *v;
+	const char *runtime_id, *reason;
+
+	if (!api_body_object(r, &body))
+		return;
+	if (!only_members(r, body, allowed) || !runtime_id_member(r, body, &runtime_id))
+		goto out;
+	if (!json_object_object_get_ex(body, "reason", &v) || !v) {
+		(void)bad(r, "reason is required");
+		goto out;
+	}
+	reason = json_object_get_string(v);
+	if (!json_object_is_type(v, json_type_string) ||
+	    strspn(reason, " \t\r\n") == strlen(reason) ||
+	    !utf8_valid((const unsigned char *)reason, (size_t)json_object_get_string_len(v)) ||
+	    strlen(reason) != (size_t)json_object_get_string_len(v)) {
+		(void)bad(r, "reason must be a non-empty string");
+		goto out;
+	}
+	finish(r, &st_fail, runtime_id, reason);
+out:
+	json_object_put(body);
 }

@@ -151,3 +151,27 @@ def down_stack(base_dir):
     s = Stack(base_dir, "down", workers=3, migrate=False, cgi=False)
     yield s
     s.close()
+
+
+@pytest.fixture
+def make_pool(stack, fx):
+    """Start extra pools (own config, own shm, own lighttpd) on the shared cluster; stopped after the test."""
+    started = []
+
+    def start(workers=2, env=None, **config_extra):
+        name = "pool-%s-%d" % (fx.slug, len(started))
+        base = os.path.join(stack.base, name)
+        os.mkdir(base)
+        config = harness.write_config(os.path.join(base, "hookgate.conf"), stack.cluster.conninfo,
+                                      "/hookgate-bb-%d-%s-%d" % (os.getpid(), fx.slug[-8:], len(started)),
+                                      **config_extra)
+        pool = harness.Pool(base, "pool", config, workers=workers, env=env).start()
+        web = harness.Lighttpd(base, "lighttpd", "fastcgi", pool_socket=pool.sock).start()
+        started.append((pool, web))
+        return pool, Front(name, web)
+
+    yield start
+    for pool, web in reversed(started):
+        web.stop()
+        pool.stop()
+        pool.kill()

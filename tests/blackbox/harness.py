@@ -211,11 +211,12 @@ class Ctl:
 class Pool:
     """hookgate-fcgi --listen unix:SOCK --workers N, in the foreground, logging to a file."""
 
-    def __init__(self, base, name, config, workers=8):
+    def __init__(self, base, name, config, workers=8, env=None):
         self.sock = os.path.join(base, name + ".sock")
         self.log = os.path.join(base, name + ".log")
         self.config = config
         self.workers = workers
+        self.env = env or {}
         self.proc = None
 
     def start(self):
@@ -225,7 +226,7 @@ class Pool:
         self.proc = subprocess.Popen(
             [FCGI, "-c", self.config, "--listen", "unix:" + self.sock,
              "--workers", str(self.workers)],
-            stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, env=clean_env(),
+            stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, env=clean_env(**self.env),
             start_new_session=True)
         logf.close()
         try:
@@ -438,9 +439,11 @@ class Front:
 
         With secret, sign the exact bytes sent. Content-Type defaults to application/json.
         """
-        raw = encode_body(body)
+        streamed = hasattr(body, "__next__")  # a generator: sent chunked, never signed
+        raw = body if streamed else encode_body(body)
         h = {"Content-Type": "application/json"}
         if secret is not None:
+            assert not streamed, "cannot sign a streamed body"
             h["X-Hub-Signature-256"] = sign(secret, raw, upper=upper)
         h.update(headers or {})
         h = {k: v for k, v in h.items() if v is not None}

@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from harness import Front, Lighttpd, Pool, assert_json_response, group_members, wait_for, write_config
+from harness import assert_json_response, group_members, wait_for
 
 
 def _children(pid):
@@ -24,19 +24,9 @@ def _children(pid):
 
 
 @pytest.fixture
-def own_pool(stack, fx, request):
-    """A second pool (3 workers, own shm) and lighttpd on the shared cluster, for this test only."""
-    name = "pool-" + fx.slug
-    base = os.path.join(stack.base, name)
-    os.mkdir(base)
-    config = write_config(os.path.join(base, "hookgate.conf"), stack.cluster.conninfo,
-                          "/hookgate-bb-%d-%s" % (os.getpid(), fx.slug[-8:]))
-    pool = Pool(base, "pool", config, workers=3).start()
-    web = Lighttpd(base, "lighttpd", "fastcgi", pool_socket=pool.sock).start()
-    yield pool, Front("own-pool", web)
-    web.stop()
-    pool.stop()
-    pool.kill()
+def own_pool(make_pool):
+    """A second pool with 3 workers, so that the shared one is never stopped or hurt."""
+    return make_pool(workers=3)
 
 
 def test_pool_forks_the_requested_workers(own_pool):
