@@ -1,6 +1,8 @@
 /* runs: an autopilot's runs (list, detail) and the worker protocol: claim, complete, fail (SPEC 4.1, 4.5). */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,8 +328,9 @@ static void finish(struct hg_request *r, struct statement *st, const char *runti
 	if (rc != STORE_OK) {
 		const char *state = store_last_sqlstate();
 
-		/* JSON that json-c takes but jsonb refuses (NaN, \u0000) */
-		if (rc == STORE_ERROR && (strcmp(state, "22P02") == 0 || strcmp(state, "22P05") == 0))
+		/* JSON that json-c takes but jsonb refuses (NaN, \u0000, bad UTF-8) */
+		if (rc == STORE_ERROR && (strcmp(state, "22P02") == 0 || strcmp(state, "22P05") == 0 ||
+					  strcmp(state, "22021") == 0))
 			api_bad_request(r, "result must be JSON that can be stored");
 		else
 			api_store_failed(r, rc);
