@@ -20,6 +20,7 @@ CREATE FUNCTION hookgate_ingest(
 	p_event_filtered	boolean,
 	p_offline_after_s	integer,
 	p_received_at		timestamptz,
+	p_handshake_body	text,
 	OUT http_status		integer,
 	OUT response_body	text,
 	OUT delivery_id		uuid,
@@ -74,12 +75,15 @@ BEGIN
 	END IF;
 
 	v_reason := CASE
+		WHEN p_handshake_body IS NOT NULL THEN 'url_verification'
 		WHEN NOT t.enabled THEN 'trigger_disabled'
 		WHEN t.autopilot_status = 'paused' THEN 'autopilot_paused'
 		WHEN t.autopilot_status = 'archived' THEN 'autopilot_archived'
 		WHEN p_event_filtered THEN 'event_filtered'
 	END;
-	IF v_reason = 'event_filtered' THEN
+	IF v_reason = 'url_verification' THEN
+		v_body := p_handshake_body;
+	ELSIF v_reason = 'event_filtered' THEN
 		v_body := json_build_object('status', 'ignored', 'delivery_id', v_id,
 			'reason', v_reason, 'event', p_event)::text;
 	ELSIF v_reason IS NOT NULL THEN

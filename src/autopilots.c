@@ -168,42 +168,37 @@ void autopilots_show(struct hg_request *r)
 	enum store_rc rc;
 
 	rc = store_exec(&st_show, values, &res);
-	if (rc != STORE_OK)
-		goto store_fail;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		api_not_found(r, "autopilot");
-		return;
+	if (rc == STORE_OK && PQntuples(res) == 1)
+		rc = store_exec(&st_show_triggers, values, &tres);
+	if (rc != STORE_OK) {
+		api_store_failed(r, rc);
+		goto done;
 	}
-	rc = store_exec(&st_show_triggers, values, &tres);
-	if (rc != STORE_OK)
-		goto store_fail;
+	if (PQntuples(res) != 1) {
+		api_not_found(r, "autopilot");
+		goto done;
+	}
 	out = autopilot_answer(res);
 	arr = json_object_new_array();
 	if (!out || !arr || json_object_object_add(out, "triggers", arr) != 0) {
 		json_object_put(arr);
-		goto fail;
+		goto done;
 	}
 	for (int i = 0; i < PQntuples(tres); i++) {
 		struct json_object *t = model_trigger_json(tres, i, r->settings, r->can_write);
 
 		if (!t || json_object_array_add(arr, t) != 0) {
 			json_object_put(t);
-			goto fail;
+			goto done;
 		}
 	}
-	PQclear(tres);
-	PQclear(res);
 	api_send(r, 200, out);
-	return;
-store_fail:
-	api_store_failed(r, rc);
-fail:
+	out = NULL;
+done:
+	/* out of memory above: the dispatcher answers 500 when nothing was sent */
+	json_object_put(out);
 	PQclear(tres);
 	PQclear(res);
-	json_object_put(out);
-	/* a 500 unless store_fail answered already (only the first answer is sent) */
-	req_send_error(r, 500, "internal error");
 }
 
 void autopilots_create(struct hg_request *r)

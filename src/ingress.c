@@ -109,7 +109,8 @@ void ingress_handle(struct hg_request *r)
 	struct trigger_info ti = { .secret = NULL };
 	struct ingest_result res = { .response_body = NULL };
 	struct json_object *body = NULL, *payload = NULL, *envelope = NULL, *hdrs = NULL;
-	struct json_object *filters = NULL;
+	struct json_object *filters = NULL, *handshake = NULL;
+	const char *challenge = NULL;
 	const struct provider *prov;
 	struct sig_input sig;
 	struct dedupe dd = { .source = NULL };
@@ -176,16 +177,19 @@ void ingress_handle(struct hg_request *r)
 		req_send_error(r, 400, "could not read request body");
 		goto out;
 	}
-	nr = body_parse(r->body, r->body_len, &body);
+	raw_ctype = hdrs_get(&r->hdrs, "Content-Type");
+	nr = body_parse_typed(r->body, r->body_len, raw_ctype, &body);
 	if (nr != NORM_OK) {
 		req_send_error(r, 400, norm_error(nr));
 		goto out;
 	}
-	raw_ctype = hdrs_get(&r->hdrs, "Content-Type");
 	if (raw_ctype && *media_type(raw_ctype, ctype, sizeof(ctype)))
 		mtype = ctype;
 	rfc3339_now(received_at, sizeof(received_at));
-	event = event_infer(body, &r->hdrs, &payload);
+	prov = provider_find(ti.provider);
+	if (!prov)
+		prov = provider_find("generic");
+	event = provider_event(prov, body, &r->hdrs, &payload);
 	envelope = event ? envelope_build(event, payload, raw_ctype, received_at) : NULL;
 	hdrs = selected_headers(&r->hdrs);
 	if (!envelope || !hdrs) {
@@ -194,9 +198,6 @@ void ingress_handle(struct hg_request *r)
 	}
 
 	/* 8. signature status and dedupe key */
-	prov = provider_find(ti.provider);
-	if (!prov)
-		prov = provider_find("generic");
 	sig = (struct sig_input){
 		.hdrs = &r->hdrs,
 		.body = r->body,
@@ -208,6 +209,10 @@ void ingress_handle(struct hg_request *r)
 	};
 	status = prov->verify(&sig);
 	prov->dedupe(&r->hdrs, body, &dd);
+	if (!sig_rejects(status) && provider_url_verification(prov, body, &challenge)) {
+		handshake = json_object_new_object();
+		json_object_object_add(handshake, "challenge", json_object_new_string(challenge));
+	}
 	if (ti.event_filters)
 		filters = json_tokener_parse(ti.event_filters);
 
@@ -227,6 +232,8 @@ void ingress_handle(struct hg_request *r)
 			.event_filtered = !filters_admit(filters, event, payload),
 			.offline_after_s = s->runtime_offline_after,
 			.received_at = received_at,
+			.handshake_body = handshake ? json_object_to_json_string_ext(handshake,
+					  JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL,
 		};
 
 		switch (store_ingest(&a, &res)) {
@@ -248,6 +255,7 @@ void ingress_handle(struct hg_request *r)
 out:
 	free(res.response_body);
 	free(event);
+	json_object_put(handshake);
 	json_object_put(filters);
 	json_object_put(hdrs);
 	json_object_put(envelope);

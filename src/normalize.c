@@ -1,4 +1,4 @@
-/* normalize: parse a webhook body, infer its event and build the run's trigger_payload (SPEC 3.3). */
+/* normalize: parse a webhook body (JSON or form), infer its event and build the run's trigger_payload (SPEC 3.3, 7). */
 #include "config.h"
 
 #include <limits.h>
@@ -31,6 +31,8 @@ const char *norm_error(enum norm_result r)
 		return "invalid JSON";
 	case NORM_NOT_CONTAINER:
 		return "body is not a JSON object or array";
+	case NORM_INVALID_FORM:
+		return "invalid form body";
 	}
 	return "invalid JSON";
 }
@@ -320,4 +322,147 @@ fail:
 	json_object_put(req);
 	json_object_put(env);
 	return NULL;
+}
+
+/* ---- application/x-www-form-urlencoded bodies (SPEC 7) ---- */
+
+#define FORM_MEDIA_TYPE "application/x-www-form-urlencoded"
+
+/*
+ * Percent-decode s[0..len), '+' being a space, into a new NUL-terminated
+ * buffer (the caller frees it) of *outlen bytes. NULL on a bad escape, a
+ * NUL byte (jsonb cannot hold one), invalid UTF-8, or out of memory.
+ */
+static char *form_decode(const unsigned char *s, size_t len, size_t *outlen)
+{
+	char *out = malloc(len + 1);
+	size_t n = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			if (len - i < 3 || !hex_decode((const char *)s + i + 1, 2, &c, 1))
+				goto fail;
+			i += 2;
+		}
+		if (c == '\0')
+			goto fail;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	if (!utf8_valid((const unsigned char *)out, n))
+		goto fail;
+	*outlen = n;
+	return out;
+fail:
+	free(out);
+	return NULL;
+}
+
+/*
+ * Add the string val (vlen bytes) under key; a key seen before turns into
+ * an array of its values in order.
+ */
+static bool form_add(struct json_object *obj, const char *key, const char *val, size_t vlen)
+{
+	struct json_object *old, *arr, *v;
+
+	if (vlen > INT_MAX || !(v = json_object_new_string_len(val, (int)vlen)))
+		return false;
+	if (!json_object_object_get_ex(obj, key, &old))
+		return add_owned(obj, key, v);
+	if (json_object_is_type(old, json_type_array)) {
+		if (json_object_array_add(old, v) != 0) {
+			json_object_put(v);
+			return false;
+		}
+		return true;
+	}
+	arr = json_object_new_array();
+	if (!arr) {
+		json_object_put(v);
+		return false;
+	}
+	/* arr takes a reference to old; replacing the member drops obj's. */
+	if (json_object_array_add(arr, json_object_get(old)) != 0) {
+		json_object_put(old);
+		json_object_put(v);
+		json_object_put(arr);
+		return false;
+	}
+	if (json_object_array_add(arr, v) != 0) {
+		json_object_put(v);
+		json_object_put(arr);
+		return false;
+	}
+	return add_owned(obj, key, arr);
+}
+
+/* Decode one field s[0..len) ("key=value" or "key") into obj. */
+static bool form_field(struct json_object *obj, const unsigned char *s, size_t len)
+{
+	const unsigned char *eq = memchr(s, '=', len);
+	size_t klen = eq ? (size_t)(eq - s) : len, vlen = 0, n;
+	char *key = form_decode(s, klen, &n), *val = NULL;
+	bool ok = false;
+
+	if (!key)
+		goto fail;
+	val = eq ? form_decode(eq + 1, len - klen - 1, &vlen) : form_decode(s, 0, &vlen);
+	if (!val)
+		goto fail;
+	ok = form_add(obj, key, val, vlen);
+fail:
+	free(val);
+	free(key);
+	return ok;
+}
+
+/* An out-of-memory failure is NORM_INVALID_FORM too, as body_parse's is NORM_INVALID_JSON. */
+static enum norm_result form_parse(const unsigned char *body, size_t len, struct json_object **out)
+{
+	struct json_object *obj = NULL, *inner = NULL, *p;
+	size_t i = 0;
+
+	*out = NULL;
+	while (i < len && json_blank(body[i]))
+		i++;
+	if (i == len)
+		return NORM_EMPTY;
+	if (len > INT_MAX - 1 || !(obj = json_object_new_object()))
+		return NORM_INVALID_FORM;
+	for (i = 0; i < len;) {
+		const unsigned char *amp = memchr(body + i, '&', len - i);
+		size_t end = amp ? (size_t)(amp - body) : len;
+
+		if (end > i && !form_field(obj, body + i, end - i))
+			goto fail;
+		i = end + 1;
+	}
+	if (json_object_object_get_ex(obj, "payload", &p) && json_object_is_type(p, json_type_string) &&
+	    body_parse((const unsigned char *)json_object_get_string(p),
+		       (size_t)json_object_get_string_len(p), &inner) == NORM_OK) {
+		json_object_put(obj);
+		obj = inner;
+	}
+	*out = obj;
+	return NORM_OK;
+fail:
+	json_object_put(obj);
+	return NORM_INVALID_FORM;
+}
+
+enum norm_result body_parse_typed(const unsigned char *body, size_t len, const char *content_type,
+				  struct json_object **out)
+{
+	char mt[MEDIA_TYPE_MAX];
+
+	if (strcmp(media_type(content_type, mt, sizeof(mt)), FORM_MEDIA_TYPE) == 0)
+		return form_parse(body, len, out);
+	return body_parse(body, len, out);
 }

@@ -12,6 +12,7 @@ enum norm_result {
 	NORM_EMPTY,		/* no bytes, or only a BOM and/or blanks */
 	NORM_INVALID_JSON,
 	NORM_NOT_CONTAINER,	/* valid JSON but a scalar */
+	NORM_INVALID_FORM,	/* a bad x-www-form-urlencoded body */
 };
 
 /* The 400 message for a failed result, e.g. "empty body". */
@@ -23,6 +24,21 @@ const char *norm_error(enum norm_result r);
  * On NORM_OK *out receives the parsed value, owned by the caller.
  */
 enum norm_result body_parse(const unsigned char *body, size_t len, struct json_object **out);
+
+/*
+ * body_parse for a body of the given Content-Type (raw header value, may be
+ * NULL). For the media type application/x-www-form-urlencoded the fields
+ * become a JSON object of strings: '+' is a space, %XX is a byte, a field
+ * without '=' has the value "", empty fields (&&) are skipped, and a key
+ * given several times holds an array of its values in order. A bad %
+ * escape, a decoded NUL or invalid UTF-8: NORM_INVALID_FORM. No bytes (or
+ * only blanks): NORM_EMPTY. When the object has a "payload" field (given
+ * once) whose value is a JSON object or array (GitHub's form option, Slack
+ * interactivity), that value is the result instead, other fields dropped. Any other media type:
+ * body_parse. On NORM_OK *out is owned by the caller, else NULL.
+ */
+enum norm_result body_parse_typed(const unsigned char *body, size_t len, const char *content_type,
+				  struct json_object **out);
 
 /*
  * The event name inferred from payload and headers (SPEC 3.3), malloc'd,

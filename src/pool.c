@@ -262,10 +262,6 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 	log_info("pool started: %d workers on %s", opts->workers,
 		 opts->listen ? opts->listen : "inherited socket");
 	while (!got_term) {
-		while (count_generation(generation) < opts->workers && !got_term)
-			if (spawn(fd, s, generation) < 0)
-				break;
-		sigsuspend(&old);
 		if (got_chld) {
 			got_chld = 0;
 			if (reap(generation) > 0) {
@@ -274,8 +270,10 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 				sleep(1);
 				sigprocmask(SIG_BLOCK, &block, NULL);
 			}
+			/* signals that came during the pause are handled before waiting again */
+			continue;
 		}
-		if (got_hup && !got_term) {
+		if (got_hup) {
 			struct hg_settings fresh;
 			char err[512];
 
@@ -291,7 +289,12 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 			signal_generation(generation, SIGTERM);
 			generation++;
 			log_info("settings reloaded");
+			continue;
 		}
+		while (count_generation(generation) < opts->workers && !got_term)
+			if (spawn(fd, s, generation) < 0)
+				break;
+		sigsuspend(&old);
 	}
 
 	log_info("stopping: waiting up to %d s for requests in flight", opts->grace_s);

@@ -1,13 +1,12 @@
 /* runs: an autopilot's runs (list, detail) and the worker protocol: claim, complete, fail (SPEC 4.1, 4.5). */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "fields.h"
 #include "handlers.h"
 #include "model.h"
 #include "util.h"
@@ -18,6 +17,7 @@
 #define RUNS_MAX_LIMIT		100
 #define LEASE_DEFAULT_S		300
 #define LEASE_MAX_S		86400
+#define REASON_MAX_CHARS	4000
 
 /* The run JSON's columns (alias r), in the order of the API's run object. */
 #define RUN_COLUMNS \
@@ -114,49 +114,75 @@ static struct statement st_fail = { "runs_fail",
 
 /* ---- small helpers ---- */
 
-/* Send 400 with message built from fmt; returns false. */
-static __attribute__((format(printf, 2, 3)))
-bool bad(struct hg_request *r, const char *fmt, ...)
-{
-	char msg[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	api_bad_request(r, msg);
-	return false;
-}
-
-/* Every member of body is one of allowed (NULL-terminated), else a 400 naming it. */
-static WUR bool only_members(struct hg_request *r, struct json_object *body,
-			     const char *const *allowed)
-{
-	json_object_object_foreach(body, key, val) {
-		size_t i;
-
-		(void)val;
-		for (i = 0; allowed[i]; i++)
-			if (strcmp(key, allowed[i]) == 0)
-				break;
-		if (!allowed[i])
-			return bad(r, "unknown member '%.64s'", key);
-	}
-	return true;
-}
-
 /* body.runtime_id: a required UUID string. */
 static WUR bool runtime_id_member(struct hg_request *r, struct json_object *body, const char **out)
 {
-	struct json_object *v;
+	enum field_state state;
 
-	*out = NULL;
-	if (!json_object_object_get_ex(body, "runtime_id", &v) || !v)
-		return bad(r, "runtime_id is required");
-	if (!json_object_is_type(v, json_type_string) || !uuid_valid(json_object_get_string(v)))
-		return bad(r, "runtime_id must be a runtime id (a UUID)");
-	*out = json_object_get_string(v);
-	return true;
+	return field_uuid(r, body, "runtime_id", FIELD_REQUIRED, &state, out);
+}
+
+/* Whether s is an RFC 8259 number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static bool json_number_text(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		s += strspn(s, "0123456789");
+	else
+		return false;
+	if (*s == '.') {
+		if (s[1] < '0' || s[1] > '9')
+			return false;
+		s += 1 + strspn(s + 1, "0123456789");
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		s += strspn(s, "0123456789");
+	}
+	return *s == '\0';
+}
+
+/*
+ * Whether jsonb can hold v: json-c also takes NaN, Infinity, "1.", strings
+ * with NUL (\u0000) and invalid UTF-8, which PostgreSQL refuses. The
+ * depth is bounded by json-c's parser.
+ */
+static bool jsonb_storable(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_double: {
+		const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+
+		return text && json_number_text(text);
+	}
+	case json_type_string: {
+		const char *str = json_object_get_string(v);
+		size_t len = (size_t)json_object_get_string_len(v);
+
+		return strlen(str) == len && utf8_valid((const unsigned char *)str, len);
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (!jsonb_storable(json_object_array_get_idx(v, i)))
+				return false;
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val) {
+			if (!utf8_valid((const unsigned char *)key, strlen(key)) || !jsonb_storable(val))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
 }
 
 /* The run object of row 0 with every column (trigger_payload too when selected). */
@@ -270,27 +296,21 @@ void runs_show(struct hg_request *r)
 void runs_claim(struct hg_request *r)
 {
 	static const char *const allowed[] = { "runtime_id", "lease_s", NULL };
-	struct json_object *body = NULL, *v;
+	struct json_object *body = NULL;
 	const char *runtime_id, *values[3];
 	char lease_txt[16];
-	long lease = LEASE_DEFAULT_S;
+	enum field_state state;
+	long lease;
 	PGresult *res = NULL;
 	enum store_rc rc;
 
 	if (!api_body_object(r, &body))
 		return;
-	if (!only_members(r, body, allowed) || !runtime_id_member(r, body, &runtime_id))
+	if (!field_known(r, body, allowed) || !runtime_id_member(r, body, &runtime_id) ||
+	    !field_int(r, body, "lease_s", FIELD_NULLABLE, 1, LEASE_MAX_S, &state, &lease))
 		goto out;
-	if (json_object_object_get_ex(body, "lease_s", &v) && v) {
-		int64_t n = json_object_get_int64(v);
-
-		if (!json_object_is_type(v, json_type_int) || n < 1 || n > LEASE_MAX_S) {
-			(void)bad(r, "lease_s must be a whole number of seconds from 1 to %d",
-				  LEASE_MAX_S);
-			goto out;
-		}
-		lease = (long)n;
-	}
+	if (state != FIELD_VALUE)
+		lease = LEASE_DEFAULT_S;
 	snprintf(lease_txt, sizeof(lease_txt), "%ld", lease);
 	values[0] = r->workspace_id;
 	values[1] = runtime_id;
@@ -328,7 +348,7 @@ static void finish(struct hg_request *r, struct statement *st, const char *runti
 	if (rc != STORE_OK) {
 		const char *state = store_last_sqlstate();
 
-		/* JSON that json-c takes but jsonb refuses (NaN, \u0000, bad UTF-8) */
+		/* JSON that jsonb refuses and jsonb_storable missed */
 		if (rc == STORE_ERROR && (strcmp(state, "22P02") == 0 || strcmp(state, "22P05") == 0 ||
 					  strcmp(state, "22021") == 0))
 			api_bad_request(r, "result must be JSON that can be stored");
@@ -353,11 +373,16 @@ void runs_complete(struct hg_request *r)
 
 	if (!api_body_object(r, &body))
 		return;
-	if (!only_members(r, body, allowed) || !runtime_id_member(r, body, &runtime_id))
+	if (!field_known(r, body, allowed) || !runtime_id_member(r, body, &runtime_id))
 		goto out;
 	/* any JSON value; absent or null: no result */
-	if (json_object_object_get_ex(body, "result", &v) && v)
+	if (json_object_object_get_ex(body, "result", &v) && v) {
+		if (!jsonb_storable(v)) {
+			api_bad_request(r, "result must be JSON that can be stored");
+			goto out;
+		}
 		result = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	}
 	finish(r, &st_complete, runtime_id, result);
 out:
 	json_object_put(body);
@@ -366,25 +391,16 @@ out:
 void runs_fail(struct hg_request *r)
 {
 	static const char *const allowed[] = { "runtime_id", "reason", NULL };
-	struct json_object *body = NULL, *v;
+	struct json_object *body = NULL;
 	const char *runtime_id, *reason;
+	enum field_state state;
 
 	if (!api_body_object(r, &body))
 		return;
-	if (!only_members(r, body, allowed) || !runtime_id_member(r, body, &runtime_id))
+	if (!field_known(r, body, allowed) || !runtime_id_member(r, body, &runtime_id) ||
+	    !field_text(r, body, "reason", FIELD_REQUIRED | FIELD_NONBLANK, REASON_MAX_CHARS,
+			&state, &reason))
 		goto out;
-	if (!json_object_object_get_ex(body, "reason", &v) || !v) {
-		(void)bad(r, "reason is required");
-		goto out;
-	}
-	reason = json_object_get_string(v);
-	if (!json_object_is_type(v, json_type_string) ||
-	    strspn(reason, " \t\r\n") == strlen(reason) ||
-	    !utf8_valid((const unsigned char *)reason, (size_t)json_object_get_string_len(v)) ||
-	    strlen(reason) != (size_t)json_object_get_string_len(v)) {
-		(void)bad(r, "reason must be a non-empty string");
-		goto out;
-	}
 	finish(r, &st_fail, runtime_id, reason);
 out:
 	json_object_put(body);

@@ -32,7 +32,7 @@ static struct statement st_lookup = { "hg_lookup_token",
 static struct statement st_ingest = { "hg_ingest",
 	"SELECT http_status, response_body, delivery_id, outcome"
 	"  FROM hookgate_ingest($1::uuid, $2, $3, $4, $5, $6::jsonb, $7, $8::bytea,"
-	"                       $9::jsonb, $10::boolean, $11::integer, $12::timestamptz)", 12, 0 };
+	"                       $9::jsonb, $10::boolean, $11::integer, $12::timestamptz, $13)", 13, 0 };
 
 static struct statement st_version = { "hg_schema_version",
 	"SELECT coalesce(max(version), 0) FROM hookgate_migration", 0, 0 };
@@ -267,8 +267,8 @@ void trigger_info_free(struct trigger_info *t)
 enum store_rc store_ingest(const struct ingest_args *a, struct ingest_result *out)
 {
 	char offline[24];
-	const char *values[12];
-	int lengths[12] = { 0 }, formats[12] = { 0 };
+	const char *values[13];
+	int lengths[13] = { 0 }, formats[13] = { 0 };
 	PGresult *res;
 	enum store_rc rc;
 
@@ -288,6 +288,7 @@ enum store_rc store_ingest(const struct ingest_args *a, struct ingest_result *ou
 	values[9] = a->event_filtered ? "true" : "false";
 	values[10] = offline;
 	values[11] = a->received_at;
+	values[12] = a->handshake_body;
 
 	/* never retried: a dropped connection may have committed */
 	rc = run(&st_ingest, values, lengths, formats, false, &res);

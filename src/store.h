@@ -41,6 +41,7 @@ struct ingest_args {
 	bool event_filtered;
 	long offline_after_s;
 	const char *received_at;	/* RFC 3339 */
+	const char *handshake_body;	/* Slack url_verification answer, or NULL */
 };
 
 struct ingest_result {

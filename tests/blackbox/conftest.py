@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import signal
 import types
 
 import pytest
@@ -11,6 +12,15 @@ pytest.register_assert_rewrite("harness")
 
 import harness  # noqa: E402
 from harness import Front, Stack, unique_slug, WEBHOOK_PREFIX  # noqa: E402
+
+
+def pytest_configure(config):
+    # make `kill PID` (e.g. from timeout(1)) tear the fixtures down like Ctrl-C does:
+    # pg_ctl daemonizes PostgreSQL, which would otherwise outlive the session
+    def on_term(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, on_term)
 
 
 def pytest_report_header(config):

@@ -259,13 +259,18 @@ def test_log_line_per_request_without_token_or_secret(stack, pool_front, fx):
                           headers={"X-Request-Id": rid + "-bad"})
     assert_json_response(bad, 401)
 
-    def logged():
-        return rid + "-bad" in stack.pool.log_text()
+    def lines_of(log, wanted):
+        # the id as a whole word: rid must not match the line of rid + "-bad"
+        pat = re.compile(r"(?<![\w.:-])%s(?![\w.:-])" % re.escape(wanted))
+        return [line for line in log.splitlines() if pat.search(line)]
+
     deadline = time.monotonic() + 5
-    while not logged() and time.monotonic() < deadline:
+    while time.monotonic() < deadline:  # workers log after answering: wait for both lines
+        log = stack.pool.log_text()
+        if any(out["delivery_id"] in line for line in lines_of(log, rid)) and lines_of(log, rid + "-bad"):
+            break
         time.sleep(0.05)
-    log = stack.pool.log_text()
-    lines = [line for line in log.splitlines() if rid in line and rid + "-bad" not in line]
+    lines = lines_of(log, rid)
     assert lines, "no log line carries request id %s" % rid
     assert any(out["delivery_id"] in line for line in lines), \
         "the request's log line does not name its delivery id: %r" % lines

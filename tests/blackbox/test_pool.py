@@ -1,11 +1,31 @@
 """The pre-forked pool: graceful SIGTERM, workers replaced when they die."""
 
+import json
 import os
+import random
 import signal
+import threading
+import time
 
 import pytest
+import requests
 
 from harness import assert_json_response, group_members, wait_for
+
+
+def _zombies(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[1]) == pid and fields[0] == "Z":
+                out.append(int(d))
+    return out
 
 
 def _children(pid):
@@ -57,3 +77,97 @@ def test_killed_worker_is_replaced(own_pool, fx):
         out = assert_json_response(http.hook(trig, {"i": i}), 200)
         assert out["status"] == "accepted"
     assert pool.alive()
+
+
+def test_worker_dying_during_restart_pause_is_replaced(own_pool):
+    """A worker that dies within a second of its start makes the supervisor pause;
+    a worker dying during that pause must still be reaped and replaced."""
+    pool, _ = own_pool
+    wait_for(lambda: len(_children(pool.proc.pid)) == 3, 10, "3 workers")
+    first = _children(pool.proc.pid)
+    # "young" is judged in whole seconds of time(): do it all early in one second
+    while time.time() % 1 > 0.2:
+        time.sleep(0.01)
+    os.kill(first[0], signal.SIGKILL)
+    wait_for(lambda: len(_children(pool.proc.pid)) == 3 and first[0] not in _children(pool.proc.pid),
+             5, "a replacement worker", interval=0.005)
+    fresh = [p for p in _children(pool.proc.pid) if p not in first]
+    assert len(fresh) == 1
+    os.kill(fresh[0], signal.SIGKILL)  # dies young: the supervisor pauses before forking again
+    time.sleep(0.3)
+    os.kill(first[1], signal.SIGKILL)  # dies during the pause
+    try:
+        wait_for(lambda: len(_children(pool.proc.pid)) == 3, 6, "the pool to be back to 3 workers")
+    except TimeoutError:
+        pytest.fail("pool stuck at %d live workers, unreaped zombies %s"
+                    % (len(_children(pool.proc.pid)), _zombies(pool.proc.pid)))
+
+
+def test_killing_workers_under_load_loses_no_answered_delivery(make_pool, fx, db):
+    """SPEC 8.1: a 2xx answer implies a committed row; no row is left half-written or queued."""
+    pool, http = make_pool(workers=4)
+    wait_for(lambda: len(_children(pool.proc.pid)) == 4, 10, "4 workers")
+    trig = fx.trigger()
+    answers, lock, stop = [], threading.Lock(), threading.Event()
+
+    def client(c):
+        with requests.Session() as s:
+            for i in range(25):
+                key = "kill-%d-%d" % (c, i % 5)  # retries of the same key collapse
+                try:
+                    r = http.hook(trig, {"c": c, "i": i}, headers={"Idempotency-Key": key},
+                                  session=s, timeout=30)
+                except requests.RequestException:
+                    continue  # a dropped connection is allowed; a lie is not
+                with lock:
+                    answers.append((key, r.status_code, r.text))
+
+    def killer():
+        killed = 0
+        while not stop.is_set() and killed < 8:
+            kids = _children(pool.proc.pid)
+            if kids:
+                os.kill(random.choice(kids), signal.SIGKILL)
+                killed += 1
+            time.sleep(0.03)
+
+    clients = [threading.Thread(target=client, args=(c,)) for c in range(8)]
+    k = threading.Thread(target=killer)
+    for t in clients:
+        t.start()
+    k.start()
+    for t in clients:
+        t.join(120)
+    stop.set()
+    k.join(10)
+    assert pool.alive(), "the supervisor died"
+
+    ok = [(key, json.loads(text)) for key, code, text in answers if 200 <= code < 300]
+    assert ok, "no request succeeded at all"
+    for key, body in ok:
+        row = fx.delivery(body["delivery_id"])
+        assert row is not None, "answered %r but no committed row" % body
+        assert row["dedupe_key"] == key
+        assert row["status"] == "dispatched"
+        assert fx.run(body["run_id"]) is not None, "answered %r but no run" % body
+    rows = fx.deliveries(trig)
+    assert not [r for r in rows if r["status"] == "queued"], "rows left queued"
+    live = {}
+    for r in rows:
+        if r["status"] not in ("rejected", "failed"):
+            assert r["dedupe_key"] not in live, "two live deliveries for key %s" % r["dedupe_key"]
+            live[r["dedupe_key"]] = r
+            assert r["autopilot_run_id"] is not None
+    assert len(fx.runs(trig)) == len(live)
+    # every key answered 2xx has exactly the delivery the answers named
+    by_key = {}
+    for key, body in ok:
+        by_key.setdefault(key, set()).add(body["delivery_id"])
+    for key, ids in by_key.items():
+        assert ids == {str(live[key]["id"])}, (key, ids)
+    # the pool is whole again
+    try:
+        wait_for(lambda: len(_children(pool.proc.pid)) == 4, 10, "the pool to refill to 4 workers")
+    except TimeoutError:
+        pytest.fail("pool stuck at %d live workers after the kills, unreaped zombies %s"
+                    % (len(_children(pool.proc.pid)), _zombies(pool.proc.pid)))

@@ -1,6 +1,7 @@
-/* test_normalize: body parsing, event inference, the envelope and header lookup (SPEC 3.3). */
+/* test_normalize: JSON and form body parsing, event inference, the envelope and header lookup (SPEC 3.3, 7). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -343,11 +344,129 @@ static void test_hdrs(void)
 	is_str(env_get(NULL, "X"), NULL, "env_get on no environment");
 }
 
+#define FORM "application/x-www-form-urlencoded"
+
+/*
+ * body_parse_typed on n bytes of s with content type ct: the result code,
+ * and the value as compact JSON into out (or "" on failure). *out must be
+ * NULL on failure, which shows as result -1.
+ */
+static enum norm_result typed_n(const char *s, size_t n, const char *ct, char *out, size_t outlen)
+{
+	struct json_object *o = (struct json_object *)1;
+	enum norm_result r = body_parse_typed((const unsigned char *)s, n, ct, &o);
+
+	out[0] = '\0';
+	if (r != NORM_OK) {
+		if (o != NULL)
+			r = (enum norm_result)-1;
+		return r;
+	}
+	snprintf(out, outlen, "%s",
+		 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return r;
+}
+
+static void form_is(const char *body, const char *ct, const char *want, const char *name)
+{
+	char out[2048];
+	enum norm_result r = typed_n(body, strlen(body), ct, out, sizeof(out));
+
+	is_int(r, NORM_OK, "form: parses: %s", name);
+	is_str(out, want, "form: value: %s", name);
+}
+
+static void form_fails(const char *body, size_t n, const char *ct, enum norm_result want, const char *name)
+{
+	char out[64];
+
+	is_int(typed_n(body, n, ct, out, sizeof(out)), want, "form: %s", name);
+}
+
+#define FORM_FAILS(lit, want, name) form_fails((lit), sizeof(lit) - 1, FORM, (want), (name))
+
+static void test_form(void)
+{
+	/* Slack's documented slash-command body. */
+	const char *slack = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow"
+		"&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner"
+		"&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands"
+		"%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
+		"&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+
+	form_is(slack, FORM,
+		"{\"token\":\"xyzz0WbapA4vBCDEFasx0q6G\",\"team_id\":\"T1DC2JH3J\",\"team_domain\":\"testteamnow\","
+		"\"channel_id\":\"G8PSS9T3V\",\"channel_name\":\"foobar\",\"user_id\":\"U2CERLKJA\","
+		"\"user_name\":\"roadrunner\",\"command\":\"/webhook-collect\",\"text\":\"\","
+		"\"response_url\":\"https://hooks.slack.com/commands/T1DC2JH3J/397700885554/96rGlfmibIGlgcZRskXaIFfN\","
+		"\"trigger_id\":\"398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c\"}",
+		"Slack's slash command becomes an object of its fields, in order");
+	form_is("a=1&b=two+words&c=%2Fx%3D%2B", FORM, "{\"a\":\"1\",\"b\":\"two words\",\"c\":\"/x=+\"}",
+		"'+' is a space, %2B a plus");
+	form_is("a=1", "Application/X-WWW-Form-URLEncoded ; charset=UTF-8", "{\"a\":\"1\"}",
+		"the media type in any case, with parameters");
+	form_is("e=%e2%82%AC+%C3%A9", FORM, "{\"e\":\"\xE2\x82\xAC \xC3\xA9\"}", "escapes in either case, UTF-8");
+	form_is("caf%C3%A9=1", FORM, "{\"caf\xC3\xA9\":\"1\"}", "keys are decoded too");
+	form_is("a=1&a=2&b=x&a=3", FORM, "{\"a\":[\"1\",\"2\",\"3\"],\"b\":\"x\"}",
+		"a repeated key holds an array of its values in order");
+	form_is("flag&a=", FORM, "{\"flag\":\"\",\"a\":\"\"}", "a field without = and an empty value");
+	form_is("=v", FORM, "{\"\":\"v\"}", "an empty key is kept");
+	form_is("&&a=1&&&b=2&", FORM, "{\"a\":\"1\",\"b\":\"2\"}", "empty fields are skipped");
+	form_is("&", FORM, "{}", "only a separator: an empty object");
+	form_is("a=b=c", FORM, "{\"a\":\"b=c\"}", "the first = splits");
+	form_is("a=%7B%7D", FORM, "{\"a\":\"{}\"}", "JSON in another field stays a string");
+	form_is("q=a%0Ab%09c", FORM, "{\"q\":\"a\\nb\\tc\"}", "control characters other than NUL");
+
+	/* payload */
+	form_is("payload=%7B%22action%22%3A%22opened%22%2C%22n%22%3A1%7D", FORM,
+		"{\"action\":\"opened\",\"n\":1}", "a JSON object payload is the body (GitHub's form option)");
+	form_is("payload=%7B%22a%22%3A%22b+c%2Bd%22%7D", FORM, "{\"a\":\"b c+d\"}",
+		"the payload is decoded before it is parsed");
+	form_is("payload=%5B1%2C2%5D&x=1", FORM, "[1,2]", "an array payload; other fields dropped");
+	form_is("x=1&payload=%7B%7D", FORM, "{}", "payload anywhere in the body");
+	form_is("payload=hello", FORM, "{\"payload\":\"hello\"}", "a payload that is not JSON stays a field");
+	form_is("payload=123", FORM, "{\"payload\":\"123\"}", "a scalar payload stays a field");
+	form_is("payload=%7B", FORM, "{\"payload\":\"{\"}", "invalid JSON in payload stays a field");
+	form_is("payload=%7B%7D&payload=%5B%5D", FORM, "{\"payload\":[\"{}\",\"[]\"]}",
+		"a repeated payload is not unwrapped");
+	form_is("payload=%7B%22a%22%3A%22%5Cu0000%22%7D", FORM, "{\"payload\":\"{\\\"a\\\":\\\"\\\\u0000\\\"}\"}",
+		"a payload with a \\u0000 escape stays a string (jsonb cannot hold it)");
+
+	/* failures */
+	FORM_FAILS("", NORM_EMPTY, "an empty body");
+	FORM_FAILS(" \r\n\t", NORM_EMPTY, "only blanks");
+	FORM_FAILS("a=%", NORM_INVALID_FORM, "a % at the end");
+	FORM_FAILS("a=%4", NORM_INVALID_FORM, "a cut escape");
+	FORM_FAILS("a=%zz&b=1", NORM_INVALID_FORM, "a non-hex escape");
+	FORM_FAILS("a=%%41", NORM_INVALID_FORM, "a doubled %");
+	FORM_FAILS("a=%00", NORM_INVALID_FORM, "an escaped NUL in a value");
+	FORM_FAILS("%00=1", NORM_INVALID_FORM, "an escaped NUL in a key");
+	FORM_FAILS("a=b\0c", NORM_INVALID_FORM, "a raw NUL byte");
+	FORM_FAILS("a=%C3", NORM_INVALID_FORM, "a cut UTF-8 sequence");
+	FORM_FAILS("a=%C0%AF", NORM_INVALID_FORM, "an overlong UTF-8 sequence");
+	FORM_FAILS("a=%ED%A0%80", NORM_INVALID_FORM, "a UTF-8 surrogate");
+	FORM_FAILS("a=\xFF", NORM_INVALID_FORM, "a raw invalid byte");
+	FORM_FAILS("a=1&b=%G1", NORM_INVALID_FORM, "one bad field spoils the body");
+	is_str(norm_error(NORM_INVALID_FORM), "invalid form body", "norm_error(NORM_INVALID_FORM)");
+
+	/* other media types: body_parse */
+	form_is("{\"a\":1}", "application/json", "{\"a\":1}", "JSON as application/json");
+	form_is("{\"a\":1}", NULL, "{\"a\":1}", "JSON without a Content-Type");
+	form_is("[1]", "text/plain", "[1]", "JSON as text/plain");
+	form_fails("a=1&b=2", 7, "application/json", NORM_INVALID_JSON, "a form body sent as JSON is invalid JSON");
+	form_fails("a=1", 3, "multipart/form-data; boundary=x", NORM_INVALID_JSON, "multipart is not a form here");
+	form_fails("", 0, "application/json", NORM_EMPTY, "an empty JSON body");
+	form_fails("{\"a\":1}", 7, FORM, NORM_OK, "JSON sent as a form parses as a form");
+	form_is("{\"a\":1}", FORM, "{\"{\\\"a\\\":1}\":\"\"}", "... into one field named by the text");
+}
+
 int main(void)
 {
 	test_parse();
 	test_event();
 	test_envelope();
 	test_hdrs();
+	test_form();
 	return done_testing();
 }

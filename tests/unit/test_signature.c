@@ -1,6 +1,7 @@
-/* test_signature: X-Hub-Signature-256 checks (SPEC 3.4) against published vectors. */
+/* test_signature: every provider's signature scheme (SPEC 3.4, 7) against published and openssl-computed vectors. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -137,9 +138,460 @@ static void test_names(void)
 	ok(sig_rejects(SIG_STALE), "stale rejects");
 }
 
+/* ---- helpers for the schemes of SPEC 7 ---- */
+
+typedef enum sig_status (*scheme_fn)(const struct sig_input *);
+
+/* Up to 8 CGI variables, each formatted into its own buffer. */
+struct env {
+	char buf[8][1024];
+	char *vars[9];
+	int n;
+};
+
+static void env_init(struct env *e)
+{
+	e->n = 0;
+	e->vars[0] = NULL;
+}
+
+static void env_add(struct env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void env_add(struct env *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->n >= 8)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->buf[e->n], sizeof(e->buf[e->n]), fmt, ap);
+	va_end(ap);
+	e->vars[e->n] = e->buf[e->n];
+	e->n++;
+	e->vars[e->n] = NULL;
+}
+
+static enum sig_status run(scheme_fn fn, struct env *e, const char *secret, const char *previous,
+			   const char *body, time_t now, long tolerance)
+{
+	struct hg_hdrs h = { e->vars };
+	struct sig_input in = {
+		.hdrs = &h,
+		.body = (const unsigned char *)body,
+		.body_len = body ? strlen(body) : 0,
+		.secret = secret,
+		.previous_secret = previous,
+		.now = now,
+		.tolerance_s = tolerance,
+	};
+
+	return fn(&in);
+}
+
+/* ---- Standard Webhooks ---- */
+
+/* The test vector of the Standard Webhooks reference libraries. */
+#define SW_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+#define SW_SECRET_BARE "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+#define SW_ID "msg_p5jXN8AQM9LWM0D4loKWxJek"
+#define SW_TS 1614265330
+#define SW_BODY "{\"test\": 2432232314}"
+#define SW_SIG "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+/*
+ * A raw (not base64) secret, signed with
+ * printf '%s' 'msg_raw.1700000000.{"type":"x"}' | openssl dgst -sha256 -hmac 'my raw standard secret!' -binary | base64
+ */
+#define SW_RAW_SECRET "my raw standard secret!"
+#define SW_RAW_SIG "v1,c3FZQjShqj6zfKIDznRZmWtGNkoYAm4Hd11OT+rXpxM="
+
+/*
+ * key "rotation-key-0123456789abcdefghi" (base64 cm90YXRpb24ta2V5LTAxMjM0NTY3ODlhYmNkZWZnaGk=) over
+ * msg_rot.1700000000.{"type":"rot"}, from openssl dgst -sha256 -mac HMAC -macopt hexkey:... -binary | base64
+ */
+#define SW_ROT_SECRET "whsec_cm90YXRpb24ta2V5LTAxMjM0NTY3ODlhYmNkZWZnaGk="
+#define SW_ROT_SIG "v1,num9y4WWfOVSlxqmmh2WN6fl5FmPe8kAxUW7T6D4wRI="
+
+/* The vector's headers, in the webhook-* or svix-* spelling, with sig as the signature header. */
+static enum sig_status sw(const char *family, const char *sig, const char *secret, const char *previous,
+			  const char *body, time_t now)
+{
+	struct env e;
+
+	env_init(&e);
+	env_add(&e, "HTTP_%s_ID=" SW_ID, family);
+	env_add(&e, "HTTP_%s_TIMESTAMP=%d", family, SW_TS);
+	if (sig)
+		env_add(&e, "HTTP_%s_SIGNATURE=%s", family, sig);
+	return run(sig_check_standard, &e, secret, previous, body, now, 300);
+}
+
+#define SW(sig, now) sw("WEBHOOK", (sig), SW_SECRET, NULL, SW_BODY, (now))
+
+static void test_standard(void)
+{
+	struct env e;
+	unsigned char key[64];
+	size_t n;
+
+	is_int(SW(SW_SIG, SW_TS), SIG_VALID, "standard: the reference vector is valid");
+	is_int(sw("SVIX", SW_SIG, SW_SECRET, NULL, SW_BODY, SW_TS), SIG_VALID,
+	       "standard: the svix-* headers are accepted");
+	is_int(sw("WEBHOOK", SW_SIG, SW_SECRET_BARE, NULL, SW_BODY, SW_TS), SIG_VALID,
+	       "standard: a secret without whsec_ is base64-decoded too");
+	is_int(SW(SW_SIG, SW_TS + 300), SIG_VALID, "standard: 300 s old is within the window");
+	is_int(SW(SW_SIG, SW_TS - 300), SIG_VALID, "standard: 300 s ahead is within the window");
+	is_int(SW(SW_SIG, SW_TS + 301), SIG_STALE, "standard: 301 s old is stale");
+	is_int(SW(SW_SIG, SW_TS - 301), SIG_STALE, "standard: 301 s in the future is stale");
+	is_int(SW(SW_SIG, SW_TS + 86400 * 365), SIG_STALE, "standard: a year old is stale");
+	is_int(SW("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA=", SW_TS + 301), SIG_INVALID,
+	       "standard: a wrong signature on an old timestamp is invalid, not stale");
+	is_int(SW("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA=", SW_TS), SIG_INVALID,
+	       "standard: one byte changed is invalid");
+	is_int(sw("WEBHOOK", SW_SIG, SW_SECRET, NULL, "{\"test\": 2432232315}", SW_TS), SIG_INVALID,
+	       "standard: a changed body is invalid");
+
+	is_int(SW("v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " SW_SIG, SW_TS), SIG_VALID,
+	       "standard: several signatures, the second valid");
+	is_int(SW(SW_SIG " v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", SW_TS), SIG_VALID,
+	       "standard: several signatures, the first valid");
+	is_int(SW("v1a,Zm9v  v2,abc   " SW_SIG "  ", SW_TS), SIG_VALID,
+	       "standard: other versions and extra blanks are skipped");
+	is_int(SW("v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v1,bogus", SW_TS), SIG_INVALID,
+	       "standard: several signatures, none valid");
+	is_int(SW("v1a," "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", SW_TS), SIG_INVALID,
+	       "standard: the right digest under another version is invalid");
+	is_int(SW("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE", SW_TS), SIG_INVALID,
+	       "standard: unpadded base64 in the signature is invalid");
+	is_int(SW("g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", SW_TS), SIG_INVALID,
+	       "standard: no version prefix is invalid");
+	is_int(SW("v1," "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=,extra", SW_TS), SIG_INVALID,
+	       "standard: trailing text after the digest is invalid");
+
+	is_int(SW(NULL, SW_TS), SIG_MISSING, "standard: no signature header is missing");
+	is_int(SW("  ", SW_TS), SIG_MISSING, "standard: a blank signature header is missing");
+	is_int(sw("WEBHOOK", NULL, NULL, NULL, SW_BODY, SW_TS), SIG_NOT_REQUIRED,
+	       "standard: no secret and no header: not required");
+	is_int(sw("WEBHOOK", "garbage", "", NULL, SW_BODY, SW_TS + 9999), SIG_NOT_REQUIRED,
+	       "standard: empty secret: not required, even stale and malformed");
+
+	env_init(&e);
+	env_add(&e, "HTTP_WEBHOOK_TIMESTAMP=%d", SW_TS);
+	env_add(&e, "HTTP_WEBHOOK_SIGNATURE=" SW_SIG);
+	is_int(run(sig_check_standard, &e, SW_SECRET, NULL, SW_BODY, SW_TS, 300), SIG_INVALID,
+	       "standard: no webhook-id is invalid");
+	env_init(&e);
+	env_add(&e, "HTTP_WEBHOOK_ID=" SW_ID);
+	env_add(&e, "HTTP_WEBHOOK_SIGNATURE=" SW_SIG);
+	is_int(run(sig_check_standard, &e, SW_SECRET, NULL, SW_BODY, SW_TS, 300), SIG_INVALID,
+	       "standard: no webhook-timestamp is invalid");
+	env_init(&e);
+	env_add(&e, "HTTP_WEBHOOK_ID=" SW_ID);
+	env_add(&e, "HTTP_WEBHOOK_TIMESTAMP=%d.0", SW_TS);
+	env_add(&e, "HTTP_WEBHOOK_SIGNATURE=" SW_SIG);
+	is_int(run(sig_check_standard, &e, SW_SECRET, NULL, SW_BODY, SW_TS, 300), SIG_INVALID,
+	       "standard: a non-integer timestamp is invalid");
+	env_init(&e);
+	env_add(&e, "HTTP_SVIX_ID=" SW_ID);
+	env_add(&e, "HTTP_SVIX_TIMESTAMP=%d", SW_TS);
+	env_add(&e, "HTTP_WEBHOOK_SIGNATURE=" SW_SIG);
+	is_int(run(sig_check_standard, &e, SW_SECRET, NULL, SW_BODY, SW_TS, 300), SIG_INVALID,
+	       "standard: webhook-signature with only svix-id/svix-timestamp: the sets are not mixed");
+	env_init(&e);
+	env_add(&e, "HTTP_WEBHOOK_ID=" SW_ID);
+	env_add(&e, "HTTP_WEBHOOK_TIMESTAMP=%d", SW_TS);
+	env_add(&e, "HTTP_WEBHOOK_SIGNATURE=v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+	env_add(&e, "HTTP_SVIX_ID=" SW_ID);
+	env_add(&e, "HTTP_SVIX_TIMESTAMP=%d", SW_TS);
+	env_add(&e, "HTTP_SVIX_SIGNATURE=" SW_SIG);
+	is_int(run(sig_check_standard, &e, SW_SECRET, NULL, SW_BODY, SW_TS, 300), SIG_INVALID,
+	       "standard: webhook-* wins over svix-* when both are sent");
+
+	/* rotation */
+	is_int(sw("WEBHOOK", SW_SIG, SW_ROT_SECRET, SW_SECRET, SW_BODY, SW_TS), SIG_VALID,
+	       "standard: signed with the previous secret: valid while it is kept");
+	is_int(sw("WEBHOOK", SW_SIG, SW_ROT_SECRET, NULL, SW_BODY, SW_TS), SIG_INVALID,
+	       "standard: signed with the previous secret once it expired: invalid");
+	is_int(sw("WEBHOOK", SW_SIG, SW_ROT_SECRET, SW_SECRET, SW_BODY, SW_TS + 301), SIG_STALE,
+	       "standard: the previous secret with an old timestamp is stale");
+	env_init(&e);
+	env_add(&e, "HTTP_WEBHOOK_ID=msg_rot");
+	env_add(&e, "HTTP_WEBHOOK_TIMESTAMP=1700000000");
+	env_add(&e, "HTTP_WEBHOOK_SIGNATURE=" SW_ROT_SIG);
+	is_int(run(sig_check_standard, &e, SW_ROT_SECRET, SW_SECRET, "{\"type\":\"rot\"}", 1700000000, 300),
+	       SIG_VALID, "standard: signed with the current secret while a previous one is kept");
+
+	/* raw secrets */
+	env_init(&e);
+	env_add(&e, "HTTP_WEBHOOK_ID=msg_raw");
+	env_add(&e, "HTTP_WEBHOOK_TIMESTAMP=1700000000");
+	env_add(&e, "HTTP_WEBHOOK_SIGNATURE=" SW_RAW_SIG);
+	is_int(run(sig_check_standard, &e, SW_RAW_SECRET, NULL, "{\"type\":\"x\"}", 1700000000, 300),
+	       SIG_VALID, "standard: a secret that is not base64 is used as raw bytes");
+
+	/* tolerance off */
+	is_int(run(sig_check_standard, &e, SW_RAW_SECRET, NULL, "{\"type\":\"x\"}", 1900000000, 0),
+	       SIG_VALID, "standard: tolerance 0 turns the window off");
+
+	/* the key */
+	n = sig_standard_key(SW_SECRET, key, sizeof(key));
+	/* python3 -c "import base64; print(base64.b64decode('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw').hex())" */
+	ok(n == 24 && memcmp(key, "\x31\xf2\x90\xf6\xbf\x06\x29\x8a\xab\x4f\x08\xd4"
+				"\x3c\x3f\x08\x2c\xf6\x48\xa3\x62\xda\x2d\xa4\xb0", 24) == 0,
+	   "sig_standard_key: whsec_ + 32 base64 characters is 24 bytes");
+	n = sig_standard_key("whsec_cm90YXRpb24ta2V5LTAxMjM0NTY3ODlhYmNkZWZnaGk", key, sizeof(key));
+	ok(n == 32 && memcmp(key, "rotation-key-0123456789abcdefghi", 32) == 0,
+	   "sig_standard_key: missing padding is tolerated");
+	n = sig_standard_key("whsec_not*base64", key, sizeof(key));
+	ok(n == 16 && memcmp(key, "whsec_not*base64", 16) == 0,
+	   "sig_standard_key: whsec_ with bad base64: the whole secret as raw bytes");
+	n = sig_standard_key("abcde", key, sizeof(key));
+	ok(n == 5 && memcmp(key, "abcde", 5) == 0, "sig_standard_key: 5 characters cannot be base64: raw");
+	n = sig_standard_key("abc", key, sizeof(key));
+	ok(n == 2 && memcmp(key, "\x69\xb7", 2) == 0, "sig_standard_key: \"abc\" is unpadded base64: decoded");
+	n = sig_standard_key("abcd", key, sizeof(key));
+	ok(n == 3 && memcmp(key, "\x69\xb7\x1d", 3) == 0, "sig_standard_key: \"abcd\" is base64: decoded");
+	is_int((long)sig_standard_key("", key, sizeof(key)), 0, "sig_standard_key: empty");
+	is_int((long)sig_standard_key(NULL, key, sizeof(key)), 0, "sig_standard_key: NULL");
+	is_int((long)sig_standard_key("not base64 at all!", key, 4), 0, "sig_standard_key: out too small");
+}
+
+/* ---- Stripe ---- */
+
+/*
+ * printf '%s.%s' 1700000000 '{"id":"evt_1Nabc","object":"event","type":"invoice.paid"}' |
+ *   openssl dgst -sha256 -hmac whsec_stripeTestSecret0123456789
+ */
+#define ST_SECRET "whsec_stripeTestSecret0123456789"
+#define ST_TS 1700000000
+#define ST_BODY "{\"id\":\"evt_1Nabc\",\"object\":\"event\",\"type\":\"invoice.paid\"}"
+#define ST_HEX "9e6fa9f0fead9c3ee711bc261f255c4592d1568a511165745281a6d8be767a27"
+#define ST_BAD "0e6fa9f0fead9c3ee711bc261f255c4592d1568a511165745281a6d8be767a27"
+
+static enum sig_status st(const char *header, const char *secret, const char *previous, const char *body,
+			  time_t now)
+{
+	struct env e;
+
+	env_init(&e);
+	if (header)
+		env_add(&e, "HTTP_STRIPE_SIGNATURE=%s", header);
+	return run(sig_check_stripe, &e, secret, previous, body, now, 300);
+}
+
+#define ST(header, now) st((header), ST_SECRET, NULL, ST_BODY, (now))
+
+static void test_stripe(void)
+{
+	is_int(ST("t=1700000000,v1=" ST_HEX, ST_TS), SIG_VALID, "stripe: a valid signature");
+	is_int(ST("t=1700000000,v1=" ST_BAD ",v1=" ST_HEX ",v0=" ST_BAD, ST_TS), SIG_VALID,
+	       "stripe: several v1, the second valid");
+	is_int(ST("v1=" ST_HEX ",t=1700000000", ST_TS), SIG_VALID, "stripe: t after v1");
+	is_int(ST("t=1700000000, v1=" ST_HEX, ST_TS), SIG_VALID, "stripe: blanks after commas are skipped");
+	is_int(ST("t=1700000000,v1=9E6FA9F0FEAD9C3EE711BC261F255C4592D1568A511165745281A6D8BE767A27", ST_TS),
+	       SIG_VALID, "stripe: upper-case hex");
+	is_int(ST("t=1700000000,v1=" ST_BAD ",v0=" ST_HEX, ST_TS), SIG_INVALID,
+	       "stripe: the right digest as v0 is not a v1");
+	is_int(ST("t=1700000000,v1=" ST_BAD, ST_TS), SIG_INVALID, "stripe: a wrong v1");
+	is_int(st("t=1700000000,v1=" ST_HEX, ST_SECRET, NULL, ST_BODY " ", ST_TS), SIG_INVALID,
+	       "stripe: a changed body");
+	is_int(st("t=1700000000,v1=" ST_HEX, "stripeTestSecret0123456789", NULL, ST_BODY, ST_TS), SIG_INVALID,
+	       "stripe: the secret is used as given (whsec_ included)");
+	is_int(ST("t=1700000001,v1=" ST_HEX, ST_TS), SIG_INVALID, "stripe: another timestamp");
+	is_int(ST("v1=" ST_HEX, ST_TS), SIG_INVALID, "stripe: no t");
+	is_int(ST("t=,v1=" ST_HEX, ST_TS), SIG_INVALID, "stripe: an empty t");
+	is_int(ST("t=1700000000,t=1700000000,v1=" ST_HEX, ST_TS), SIG_INVALID, "stripe: two t");
+	is_int(ST("t=17000000x0,v1=" ST_HEX, ST_TS), SIG_INVALID, "stripe: t not a number");
+	is_int(ST("t=1700000000", ST_TS), SIG_INVALID, "stripe: no v1");
+	is_int(ST("t=1700000000,v1=" ST_HEX "00", ST_TS), SIG_INVALID, "stripe: an overlong v1");
+	is_int(ST(NULL, ST_TS), SIG_MISSING, "stripe: no header is missing");
+	is_int(ST("", ST_TS), SIG_MISSING, "stripe: an empty header is missing");
+	is_int(st("t=1700000000,v1=" ST_HEX, NULL, NULL, ST_BODY, ST_TS), SIG_NOT_REQUIRED,
+	       "stripe: no secret: not required");
+
+	is_int(ST("t=1700000000,v1=" ST_HEX, ST_TS + 300), SIG_VALID, "stripe: 300 s old is fine");
+	is_int(ST("t=1700000000,v1=" ST_HEX, ST_TS + 301), SIG_STALE, "stripe: 301 s old is stale");
+	is_int(ST("t=1700000000,v1=" ST_HEX, ST_TS - 300), SIG_VALID, "stripe: 300 s ahead is fine (clock skew)");
+	is_int(ST("t=1700000000,v1=" ST_HEX, ST_TS - 301), SIG_STALE, "stripe: 301 s in the future is stale");
+	is_int(ST("t=1700000000,v1=" ST_BAD, ST_TS + 301), SIG_INVALID,
+	       "stripe: a wrong signature with an old t is invalid, not stale");
+
+	is_int(st("t=1700000000,v1=" ST_HEX, "whsec_rotatedStripeSecret987654", ST_SECRET, ST_BODY, ST_TS),
+	       SIG_VALID, "stripe: signed with the previous secret while it is kept");
+	is_int(st("t=1700000000,v1=" ST_HEX, "whsec_rotatedStripeSecret987654", NULL, ST_BODY, ST_TS),
+	       SIG_INVALID, "stripe: the previous secret after expiry");
+	is_int(st("t=1700000000,v1=" ST_HEX, ST_SECRET, "whsec_rotatedStripeSecret987654", ST_BODY, ST_TS),
+	       SIG_VALID, "stripe: the current secret while a previous one is kept");
+}
+
+/* ---- Slack ---- */
+
+/* Slack's documented example ("Verifying requests from Slack"). */
+#define SL_SECRET "8f742231b10e8888abcd99yyyzzz85a5"
+#define SL_TS 1531420618
+#define SL_BODY "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V" \
+	"&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=" \
+	"&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN" \
+	"&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+#define SL_SIG "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+
+static enum sig_status sl(const char *sig, const char *ts, const char *secret, const char *previous,
+			  const char *body, time_t now)
+{
+	struct env e;
+
+	env_init(&e);
+	env_add(&e, "CONTENT_TYPE=application/x-www-form-urlencoded");
+	if (ts)
+		env_add(&e, "HTTP_X_SLACK_REQUEST_TIMESTAMP=%s", ts);
+	if (sig)
+		env_add(&e, "HTTP_X_SLACK_SIGNATURE=%s", sig);
+	return run(sig_check_slack, &e, secret, previous, body, now, 300);
+}
+
+#define SL(sig, now) sl((sig), "1531420618", SL_SECRET, NULL, SL_BODY, (now))
+
+static void test_slack(void)
+{
+	is_int(SL(SL_SIG, SL_TS), SIG_VALID, "slack: the documented example is valid");
+	is_int(SL("v0=A2114D57B48EAC39B9AD189DD8316235A7B4A8D21A10BD27519666489C69B503", SL_TS), SIG_VALID,
+	       "slack: upper-case hex");
+	is_int(SL(SL_SIG, SL_TS + 300), SIG_VALID, "slack: 300 s old is fine");
+	is_int(SL(SL_SIG, SL_TS + 301), SIG_STALE, "slack: 301 s old is stale");
+	is_int(SL(SL_SIG, SL_TS - 301), SIG_STALE, "slack: 301 s in the future is stale");
+	is_int(SL("v0=b2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503", SL_TS + 301),
+	       SIG_INVALID, "slack: a wrong signature with an old timestamp is invalid, not stale");
+	is_int(SL("v0=b2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503", SL_TS), SIG_INVALID,
+	       "slack: one digit changed");
+	is_int(SL("v1=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503", SL_TS), SIG_INVALID,
+	       "slack: another version");
+	is_int(SL("a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503", SL_TS), SIG_INVALID,
+	       "slack: no v0= prefix");
+	is_int(SL(SL_SIG ",v0=00", SL_TS), SIG_INVALID, "slack: a list is not accepted");
+	is_int(sl(SL_SIG, "1531420619", SL_SECRET, NULL, SL_BODY, SL_TS), SIG_INVALID,
+	       "slack: another timestamp");
+	is_int(sl(SL_SIG, NULL, SL_SECRET, NULL, SL_BODY, SL_TS), SIG_INVALID, "slack: no timestamp header");
+	is_int(sl(SL_SIG, "-1531420618", SL_SECRET, NULL, SL_BODY, SL_TS), SIG_INVALID,
+	       "slack: a signed timestamp is not a number");
+	is_int(sl(SL_SIG, "1531420618", SL_SECRET, NULL, SL_BODY "&x=1", SL_TS), SIG_INVALID,
+	       "slack: a changed body");
+	is_int(SL(NULL, SL_TS), SIG_MISSING, "slack: no signature header is missing");
+	is_int(sl(NULL, NULL, SL_SECRET, NULL, SL_BODY, SL_TS), SIG_MISSING, "slack: no headers at all is missing");
+	is_int(sl(NULL, NULL, NULL, NULL, SL_BODY, SL_TS), SIG_NOT_REQUIRED, "slack: no secret: not required");
+
+	is_int(sl(SL_SIG, "1531420618", "a rotated slack signing secret", SL_SECRET, SL_BODY, SL_TS), SIG_VALID,
+	       "slack: signed with the previous secret while it is kept");
+	is_int(sl(SL_SIG, "1531420618", "a rotated slack signing secret", NULL, SL_BODY, SL_TS), SIG_INVALID,
+	       "slack: the previous secret after expiry");
+	is_int(sl(SL_SIG, "1531420618", SL_SECRET, "a rotated slack signing secret", SL_BODY, SL_TS), SIG_VALID,
+	       "slack: the current secret while a previous one is kept");
+}
+
+/* ---- Shopify ---- */
+
+/*
+ * printf '%s' '{"id":820982911946154508,"email":"jon@doe.ca"}' |
+ *   openssl dgst -sha256 -hmac shpss_shopifyTestSecret0123456789 -binary | base64
+ */
+#define SH_SECRET "shpss_shopifyTestSecret0123456789"
+#define SH_BODY "{\"id\":820982911946154508,\"email\":\"jon@doe.ca\"}"
+#define SH_SIG "cKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM="
+
+static enum sig_status sh(const char *sig, const char *secret, const char *previous, const char *body)
+{
+	struct env e;
+
+	env_init(&e);
+	env_add(&e, "HTTP_X_SHOPIFY_TOPIC=orders/create");
+	if (sig)
+		env_add(&e, "HTTP_X_SHOPIFY_HMAC_SHA256=%s", sig);
+	return run(sig_check_shopify, &e, secret, previous, body, 0, 300);
+}
+
+static void test_shopify(void)
+{
+	is_int(sh(SH_SIG, SH_SECRET, NULL, SH_BODY), SIG_VALID, "shopify: a valid signature");
+	is_int(sh(" " SH_SIG " ", SH_SECRET, NULL, SH_BODY), SIG_VALID, "shopify: blanks around the value");
+	is_int(sh("dKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM=", SH_SECRET, NULL, SH_BODY), SIG_INVALID,
+	       "shopify: one character changed");
+	is_int(sh("cKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM", SH_SECRET, NULL, SH_BODY), SIG_INVALID,
+	       "shopify: no padding");
+	is_int(sh("70aa81f9d5b185257a4ef6abb56c10ec6cabd84d61c09300b0057571dd0b1473", SH_SECRET, NULL, SH_BODY),
+	       SIG_INVALID, "shopify: the digest in hex is not base64");
+	is_int(sh(SH_SIG " " SH_SIG, SH_SECRET, NULL, SH_BODY), SIG_INVALID, "shopify: a list is not accepted");
+	is_int(sh(SH_SIG, SH_SECRET, NULL, "{\"id\":820982911946154509,\"email\":\"jon@doe.ca\"}"), SIG_INVALID,
+	       "shopify: a changed body");
+	is_int(sh(NULL, SH_SECRET, NULL, SH_BODY), SIG_MISSING, "shopify: no header is missing");
+	is_int(sh(SH_SIG, NULL, NULL, SH_BODY), SIG_NOT_REQUIRED, "shopify: no secret: not required");
+	is_int(sh(SH_SIG, "shpss_rotatedShopifySecret", SH_SECRET, SH_BODY), SIG_VALID,
+	       "shopify: signed with the previous secret while it is kept");
+	is_int(sh(SH_SIG, "shpss_rotatedShopifySecret", NULL, SH_BODY), SIG_INVALID,
+	       "shopify: the previous secret after expiry");
+	is_int(sh(SH_SIG, SH_SECRET, "shpss_rotatedShopifySecret", SH_BODY), SIG_VALID,
+	       "shopify: the current secret while a previous one is kept");
+}
+
+/* ---- GitLab ---- */
+
+static enum sig_status gl(const char *token, const char *secret, const char *previous)
+{
+	struct env e;
+
+	env_init(&e);
+	env_add(&e, "HTTP_X_GITLAB_EVENT=Push Hook");
+	if (token)
+		env_add(&e, "HTTP_X_GITLAB_TOKEN=%s", token);
+	return run(sig_check_gitlab, &e, secret, previous, "{}", 0, 300);
+}
+
+static void test_gitlab(void)
+{
+	is_int(gl("gitlab-secret-token-0123", "gitlab-secret-token-0123", NULL), SIG_VALID,
+	       "gitlab: the token equal to the secret");
+	is_int(gl("  gitlab-secret-token-0123\t", "gitlab-secret-token-0123", NULL), SIG_VALID,
+	       "gitlab: blanks around the token are trimmed");
+	is_int(gl("gitlab-secret-token-012", "gitlab-secret-token-0123", NULL), SIG_INVALID,
+	       "gitlab: a prefix of the secret");
+	is_int(gl("gitlab-secret-token-01234", "gitlab-secret-token-0123", NULL), SIG_INVALID,
+	       "gitlab: the secret and one more character");
+	is_int(gl("Gitlab-secret-token-0123", "gitlab-secret-token-0123", NULL), SIG_INVALID,
+	       "gitlab: the comparison is case-sensitive");
+	is_int(gl(NULL, "gitlab-secret-token-0123", NULL), SIG_MISSING, "gitlab: no header is missing");
+	is_int(gl("", "gitlab-secret-token-0123", NULL), SIG_MISSING, "gitlab: an empty header is missing");
+	is_int(gl("anything", NULL, NULL), SIG_NOT_REQUIRED, "gitlab: no secret: not required");
+	is_int(gl("old-gitlab-token-abcdef", "new-gitlab-token-ghijkl", "old-gitlab-token-abcdef"), SIG_VALID,
+	       "gitlab: the previous secret while it is kept");
+	is_int(gl("old-gitlab-token-abcdef", "new-gitlab-token-ghijkl", NULL), SIG_INVALID,
+	       "gitlab: the previous secret after expiry");
+	is_int(gl("new-gitlab-token-ghijkl", "new-gitlab-token-ghijkl", "old-gitlab-token-abcdef"), SIG_VALID,
+	       "gitlab: the current secret while a previous one is kept");
+	is_int(gl("", "", "old-gitlab-token-abcdef"), SIG_NOT_REQUIRED,
+	       "gitlab: a previous secret alone does not make a token required");
+}
+
+/* The hub256 scheme's previous-secret rules, spelled like the others' for symmetry. */
+static void test_hub256_rotation(void)
+{
+	struct env e;
+
+	env_init(&e);
+	env_add(&e, "HTTP_X_HUB_SIGNATURE_256=sha256=" GH_HEX);
+	is_int(run(sig_check_hub256, &e, "a rotated github secret", GH_SECRET, GH_BODY, 0, 300), SIG_VALID,
+	       "hub256: signed with the previous secret while it is kept");
+	is_int(run(sig_check_hub256, &e, "a rotated github secret", NULL, GH_BODY, 0, 300), SIG_INVALID,
+	       "hub256: the previous secret after expiry");
+	is_int(run(sig_check_hub256, &e, GH_SECRET, NULL, GH_BODY, 1, -5), SIG_VALID,
+	       "hub256: no timestamp, so no window");
+}
+
 int main(void)
 {
 	test_hub256();
 	test_names();
+	test_standard();
+	test_stripe();
+	test_slack();
+	test_shopify();
+	test_gitlab();
+	test_hub256_rotation();
 	return done_testing();
 }
