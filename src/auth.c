@@ -17,7 +17,7 @@ static struct statement st_auth = { "auth_key",
 	"     touch AS (UPDATE api_key a SET last_used_at = now() FROM k"
 	"                WHERE a.id = k.id AND (k.last_used_at IS NULL"
 	"                      OR k.last_used_at < now() - interval '1 minute'))"
-	" SELECT id, workspace_id, scope FROM k", 1, 0 };
+	" SELECT id, workspace_id, scope FROM k", 1, 0, true };
 
 bool auth_check(struct hg_request *r)
 {

@@ -162,10 +162,10 @@ static enum store_rc run(struct statement *st, const char *const *values, const 
 
 enum store_rc store_exec(struct statement *st, const char *const *values, PGresult **res)
 {
-	/* outside a transaction a failed connection may be retried: nothing was sent */
+	/* only outside a transaction, and only what may safely run twice */
 	bool idle = !conn || PQtransactionStatus(conn) == PQTRANS_IDLE;
 
-	return run(st, values, NULL, NULL, idle && strncmp(st->sql, "SELECT", 6) == 0, res);
+	return run(st, values, NULL, NULL, idle && st->retry_safe, res);
 }
 
 static enum store_rc simple(const char *sql)

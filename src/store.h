@@ -61,6 +61,8 @@ struct statement {
 	const char *sql;
 	int nparams;
 	unsigned prepared_on;		/* connection generation; 0: never */
+	bool retry_safe;		/* may run again on a fresh connection after
+					   the old one was found dead (reads, idempotent writes) */
 };
 
 /*

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +86,26 @@ int worker_serve(int listen_fd, const struct hg_settings *s)
 	return 0;
 }
 
+/*
+ * Read and drop what is left of a CGI request body: a web server still
+ * writing it (after an early 413, say) would otherwise see a broken pipe
+ * and drop the answer. Bounded in bytes and in time.
+ */
+static void drain_stdin(void)
+{
+	char buf[65536];
+	size_t total = 0;
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+
+	while (total < 64u * 1024 * 1024 && poll(&pfd, 1, 2000) > 0) {
+		ssize_t n = read(0, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+}
+
 int worker_cgi(const struct hg_settings *s)
 {
 	extern char **environ;
@@ -93,6 +114,8 @@ int worker_cgi(const struct hg_settings *s)
 	shm_configure(s->shm_name);
 	handle(NULL, environ, s);
 	store_close();
-	fflush(stdout);
+	/* the answer is complete once stdout closes; only then wait for the rest of the body */
+	fclose(stdout);
+	drain_stdin();
 	return 0;
 }

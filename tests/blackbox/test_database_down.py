@@ -7,7 +7,7 @@ cluster of the other tests is never stopped.
 import pytest
 import requests
 
-from harness import assert_json_response, Front
+from harness import Front, assert_json_response, unique_slug
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def test_database_down_then_back(down, http):
     if down.migrated is None:
         down.migrate()
     ctl = down.ctl
-    ws = ctl("workspace", "create", "down-ws")
+    ws = ctl("workspace", "create", unique_slug("down"))
     ap = ctl("autopilot", "create", "--workspace", ws["slug"], "--title", "down")
     tr = ctl("trigger", "create", "--autopilot", ap["id"])
     path = tr["webhook_path"]
