@@ -26,23 +26,23 @@
 static struct statement st_list = { "autopilots_list",
 	"SELECT " AP_COLUMNS " FROM autopilot a"
 	" WHERE a.workspace_id = $1::uuid"
-	" ORDER BY a.created_at DESC, a.id DESC LIMIT $2::integer", 2, 0 };
+	" ORDER BY a.created_at DESC, a.id DESC LIMIT $2::integer", 2, 0, false };
 
 static struct statement st_list_before = { "autopilots_list_before",
 	"SELECT " AP_COLUMNS " FROM autopilot a"
 	" WHERE a.workspace_id = $1::uuid"
 	"   AND (a.created_at, a.id) < ($3::timestamptz, $4::uuid)"
-	" ORDER BY a.created_at DESC, a.id DESC LIMIT $2::integer", 4, 0 };
+	" ORDER BY a.created_at DESC, a.id DESC LIMIT $2::integer", 4, 0, false };
 
 static struct statement st_show = { "autopilots_show",
 	"SELECT " AP_COLUMNS " FROM autopilot a"
-	" WHERE a.id = $2::uuid AND a.workspace_id = $1::uuid", 2, 0 };
+	" WHERE a.id = $2::uuid AND a.workspace_id = $1::uuid", 2, 0, false };
 
 static struct statement st_show_triggers = { "autopilots_show_triggers",
 	"SELECT " MODEL_TRIGGER_COLUMNS
 	"  FROM autopilot a JOIN autopilot_trigger t ON t.autopilot_id = a.id"
 	" WHERE a.id = $2::uuid AND a.workspace_id = $1::uuid"
-	" ORDER BY t.created_at, t.id", 2, 0 };
+	" ORDER BY t.created_at, t.id", 2, 0, false };
 
 /* No row: $5 names no runtime of the workspace. */
 static struct statement st_create = { "autopilots_create",
@@ -51,7 +51,7 @@ static struct statement st_create = { "autopilots_create",
 	" INSERT INTO autopilot AS a (workspace_id, title, description, status, runtime_id)"
 	" SELECT $1::uuid, $2, coalesce($3, ''), coalesce($4, 'active'), (SELECT id FROM rt)"
 	"  WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM rt)"
-	" RETURNING " AP_COLUMNS, 5, 0 };
+	" RETURNING " AP_COLUMNS, 5, 0, false };
 
 /*
  * One row always: autopilot_found, then the updated autopilot (all NULL
@@ -75,11 +75,11 @@ static struct statement st_update = { "autopilots_update",
 	"               AND (NOT $6::boolean OR $7::uuid IS NULL OR EXISTS (SELECT 1 FROM rt))"
 	"             RETURNING " AP_COLUMNS ")"
 	" SELECT EXISTS (SELECT 1 FROM cur) AS autopilot_found, upd.*"
-	"   FROM (VALUES (1)) AS one LEFT JOIN upd ON true", 7, 0 };
+	"   FROM (VALUES (1)) AS one LEFT JOIN upd ON true", 7, 0, false };
 
 static struct statement st_delete = { "autopilots_delete",
 	"DELETE FROM autopilot a WHERE a.id = $2::uuid AND a.workspace_id = $1::uuid"
-	" RETURNING a.id", 2, 0 };
+	" RETURNING a.id", 2, 0, false };
 
 static const char *const statuses[] = { "active", "paused", "archived", NULL };
 

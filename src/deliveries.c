@@ -66,21 +66,21 @@ static struct statement st_list = { "deliveries_list",
 	"                      ORDER BY d.created_at DESC, d.id DESC"
 	"                      LIMIT $6::integer) d ON true"
 	" WHERE a.id = $2 AND a.workspace_id = $1"
-	" ORDER BY d.created_at DESC, d.id DESC", 6, 0 };
+	" ORDER BY d.created_at DESC, d.id DESC", 6, 0, false };
 
 /* No row: autopilot not found; id NULL: delivery not found. */
 static struct statement st_show = { "deliveries_show",
 	"SELECT " DELIVERY_DETAIL_COLUMNS
 	"  FROM autopilot a"
 	"  LEFT JOIN webhook_delivery d ON d.autopilot_id = a.id AND d.id = $3"
-	" WHERE a.id = $2 AND a.workspace_id = $1", 3, 0 };
+	" WHERE a.id = $2 AND a.workspace_id = $1", 3, 0, false };
 
 /* The replay's answer: the new delivery's detail and its run. */
 static struct statement st_replay_answer = { "deliveries_replay_answer",
 	"SELECT " DELIVERY_DETAIL_COLUMNS ", " REPLAY_RUN_JSON
 	"  FROM autopilot a"
 	"  JOIN webhook_delivery d ON d.autopilot_id = a.id AND d.id = $3"
-	" WHERE a.id = $2 AND a.workspace_id = $1", 3, 0 };
+	" WHERE a.id = $2 AND a.workspace_id = $1", 3, 0, false };
 
 /*
  * The replay itself, one transaction in one round trip (sql/003_replay.sql).
@@ -89,7 +89,7 @@ static struct statement st_replay_answer = { "deliveries_replay_answer",
  */
 static struct statement st_replay = { "deliveries_replay",
 	"/* writes: never retried */ SELECT http_status, error, delivery_id, run_id"
-	"  FROM hookgate_replay($1::uuid, $2::uuid, $3::uuid, $4, $5::integer)", 5, 0 };
+	"  FROM hookgate_replay($1::uuid, $2::uuid, $3::uuid, $4, $5::integer)", 5, 0, false };
 
 /* ---- helpers ---- */
 

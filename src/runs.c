@@ -47,14 +47,14 @@ static struct statement st_list = { "runs_list",
 	"                      ORDER BY r.created_at DESC, r.id DESC"
 	"                      LIMIT $5::integer) r ON true"
 	" WHERE a.id = $2 AND a.workspace_id = $1"
-	" ORDER BY r.created_at DESC, r.id DESC", 5, 0 };
+	" ORDER BY r.created_at DESC, r.id DESC", 5, 0, false };
 
 /* No row: autopilot not found; id NULL: run not found. */
 static struct statement st_show = { "runs_show",
 	"SELECT " RUN_COLUMNS ", r.trigger_payload"
 	"  FROM autopilot a"
 	"  LEFT JOIN autopilot_run r ON r.autopilot_id = a.id AND r.id = $3"
-	" WHERE a.id = $2 AND a.workspace_id = $1", 3, 0 };
+	" WHERE a.id = $2 AND a.workspace_id = $1", 3, 0, false };
 
 /*
  * The claim, one statement: the runtime must be the workspace's (no row:
@@ -84,7 +84,7 @@ static struct statement st_claim = { "runs_claim",
 	"    FROM pick WHERE r.id = pick.id"
 	"  RETURNING r.*)"
 	" SELECT " RUN_COLUMNS ", r.trigger_payload"
-	"   FROM rt LEFT JOIN claimed r ON true", 3, 0 };
+	"   FROM rt LEFT JOIN claimed r ON true", 3, 0, false };
 
 /*
  * complete and fail: only the runtime holding the claim, while the run is
@@ -107,10 +107,10 @@ static struct statement st_claim = { "runs_claim",
 	" SELECT " RUN_COLUMNS " FROM target LEFT JOIN done r ON true"
 
 static struct statement st_complete = { "runs_complete",
-	FINISH_SQL("status = 'completed', result = $4::jsonb"), 4, 0 };
+	FINISH_SQL("status = 'completed', result = $4::jsonb"), 4, 0, false };
 
 static struct statement st_fail = { "runs_fail",
-	FINISH_SQL("status = 'failed', failure_reason = $4"), 4, 0 };
+	FINISH_SQL("status = 'failed', failure_reason = $4"), 4, 0, false };
 
 /* ---- small helpers ---- */
 

@@ -26,21 +26,21 @@
 
 static struct statement st_list = { "runtimes_list",
 	"SELECT " RT_COLUMNS " FROM runtime r WHERE r.workspace_id = $1::uuid"
-	" ORDER BY r.created_at DESC, r.id DESC LIMIT $3::integer", 3, 0 };
+	" ORDER BY r.created_at DESC, r.id DESC LIMIT $3::integer", 3, 0, false };
 
 static struct statement st_list_before = { "runtimes_list_before",
 	"SELECT " RT_COLUMNS " FROM runtime r WHERE r.workspace_id = $1::uuid"
 	"   AND (r.created_at, r.id) < ($4::timestamptz, $5::uuid)"
-	" ORDER BY r.created_at DESC, r.id DESC LIMIT $3::integer", 5, 0 };
+	" ORDER BY r.created_at DESC, r.id DESC LIMIT $3::integer", 5, 0, false };
 
 static struct statement st_create = { "runtimes_create",
 	"INSERT INTO runtime AS r (workspace_id, name) VALUES ($1::uuid, $3)"
-	" RETURNING " RT_COLUMNS, 3, 0 };
+	" RETURNING " RT_COLUMNS, 3, 0, false };
 
 static struct statement st_heartbeat = { "runtimes_heartbeat",
 	"UPDATE runtime AS r SET last_seen_at = now()"
 	" WHERE r.id = $3::uuid AND r.workspace_id = $1::uuid"
-	" RETURNING " RT_COLUMNS, 3, 0 };
+	" RETURNING " RT_COLUMNS, 3, 0, false };
 
 /* Send {"runtime": row 0 of res} with status. */
 static void send_runtime(struct hg_request *r, int status, const PGresult *res)

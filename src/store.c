@@ -27,15 +27,15 @@ static struct statement st_lookup = { "hg_lookup_token",
 	"            THEN t.previous_signing_secret END,"
 	"       t.event_filters::text"
 	"  FROM autopilot_trigger t JOIN autopilot a ON a.id = t.autopilot_id"
-	" WHERE t.webhook_token = $1 AND t.kind = 'webhook'", 1, 0 };
+	" WHERE t.webhook_token = $1 AND t.kind = 'webhook'", 1, 0, false };
 
 static struct statement st_ingest = { "hg_ingest",
 	"SELECT http_status, response_body, delivery_id, outcome"
 	"  FROM hookgate_ingest($1::uuid, $2, $3, $4, $5, $6::jsonb, $7, $8::bytea,"
-	"                       $9::jsonb, $10::boolean, $11::integer, $12::timestamptz, $13)", 13, 0 };
+	"                       $9::jsonb, $10::boolean, $11::integer, $12::timestamptz, $13)", 13, 0, false };
 
 static struct statement st_version = { "hg_schema_version",
-	"SELECT coalesce(max(version), 0) FROM hookgate_migration", 0, 0 };
+	"SELECT coalesce(max(version), 0) FROM hookgate_migration", 0, 0, false };
 
 void store_init(const struct hg_settings *s)
 {

@@ -41,7 +41,7 @@ static struct statement st_list = { "triggers_list",
 	AP_SCOPE
 	" SELECT " MODEL_TRIGGER_COLUMNS
 	"  FROM ap LEFT JOIN autopilot_trigger t ON t.autopilot_id = ap.id"
-	" ORDER BY t.created_at, t.id", 2, 0 };
+	" ORDER BY t.created_at, t.id", 2, 0, false };
 
 /* No row: no such autopilot. */
 static struct statement st_create = { "triggers_create",
@@ -49,7 +49,7 @@ static struct statement st_create = { "triggers_create",
 	" (autopilot_id, kind, provider, label, enabled, event_filters, webhook_token)"
 	" SELECT a.id, $3, $4, coalesce($5, ''), coalesce($6::boolean, true), $7::jsonb, $8"
 	"   FROM autopilot a WHERE a.id = $2::uuid AND a.workspace_id = $1::uuid"
-	" RETURNING " MODEL_TRIGGER_COLUMNS, 8, 0 };
+	" RETURNING " MODEL_TRIGGER_COLUMNS, 8, 0, false };
 
 /* $4, $5 NULL keep; $6 says whether event_filters is set to $7 (NULL clears). */
 static struct statement st_update = { "triggers_update",
@@ -61,20 +61,20 @@ static struct statement st_update = { "triggers_update",
 	"        updated_at = now()"
 	"       FROM ap WHERE t.autopilot_id = ap.id AND t.id = $3::uuid"
 	"       RETURNING " MODEL_TRIGGER_COLUMNS ")"
-	SCOPED_ANSWER, 7, 0 };
+	SCOPED_ANSWER, 7, 0, false };
 
 static struct statement st_delete = { "triggers_delete",
 	AP_SCOPE
 	", x AS (DELETE FROM autopilot_trigger AS t USING ap"
 	"       WHERE t.autopilot_id = ap.id AND t.id = $3::uuid RETURNING t.id)"
-	SCOPED_ANSWER, 3, 0 };
+	SCOPED_ANSWER, 3, 0, false };
 
 static struct statement st_rotate = { "triggers_rotate",
 	AP_SCOPE
 	", x AS (UPDATE autopilot_trigger AS t SET webhook_token = $4, updated_at = now()"
 	"       FROM ap WHERE t.autopilot_id = ap.id AND t.id = $3::uuid"
 	"       RETURNING " MODEL_TRIGGER_COLUMNS ")"
-	SCOPED_ANSWER, 4, 0 };
+	SCOPED_ANSWER, 4, 0, false };
 
 /*
  * $4 NULL clears both secrets. With $5 > 0 the old secret (the right-hand
@@ -93,7 +93,7 @@ static struct statement st_set_secret = { "triggers_set_secret",
 	"        updated_at = now()"
 	"       FROM ap WHERE t.autopilot_id = ap.id AND t.id = $3::uuid"
 	"       RETURNING " MODEL_TRIGGER_COLUMNS ")"
-	SCOPED_ANSWER, 5, 0 };
+	SCOPED_ANSWER, 5, 0, false };
 
 /*
  * After a scoped statement: true when row 0 names a trigger; otherwise a
