@@ -183,5 +183,5 @@ def make_pool(stack, fx):
     yield start
     for pool, web in reversed(started):
         web.stop()
-        pool.stop()
-        pool.kill()
+        if pool.stop() is None or harness.group_members(pool.proc.pid):
+            pool.kill()  # only our own process group: it still exists, so its id is not reused
