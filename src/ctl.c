@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "dbconn.h"
+#include "util.h"
 
 static void usage(FILE *out)
 {
@@ -48,6 +49,28 @@ void ctl_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void ctl_db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
+{
+	const char *why = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!why)
+		why = PQerrorMessage(c->conn);
+	ctl_error("%s: %.*s", what, (int)strcspn(why, "\r\n"), why);
+}
+
+bool ctl_id_valid(const char *thing, const char *id)
+{
+	if (uuid_valid(id))
+		return true;
+	ctl_error("invalid %s id '%s'", thing, id);
+	return false;
 }
 
 static const struct ctl_arg *find_option(const struct ctl_arg *args, const char *name, size_t len)

@@ -1,4 +1,4 @@
-/* ctl: what hookgatectl's main and helpers (ctl.c) share with its commands (ctl_cmds.c). */
+/* ctl: what hookgatectl's main and helpers (ctl.c) share with its commands (ctl_cmds.c, ctl_ops.c). */
 #ifndef HG_CTL_H
 #define HG_CTL_H
 
@@ -52,6 +52,16 @@ struct ctl_command {
 /* The commands, ended by an entry whose group is NULL (ctl_cmds.c). */
 extern const struct ctl_command ctl_commands[];
 
+/* The operator's side of the management API (ctl_ops.c), listed in ctl_commands. */
+enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_delivery_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_delivery_show(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_delivery_replay(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv);
+
 /*
  * Parse the arguments after the command words, argv[0..argc), against
  * args: options as --name VALUE, --name=VALUE or --flag, "--" ending the
@@ -70,6 +80,16 @@ bool ctl_connect(struct ctl *c) CTL_WUR;
 
 /* "hookgatectl: <message>" on stderr, one line. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * "hookgatectl: <what>: <why>", why being the server's primary message of
+ * res (never its DETAIL, which quotes row values) or libpq's first line.
+ */
+void ctl_db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Whether id is a UUID; else says "invalid <thing> id '<id>'". */
+bool ctl_id_valid(const char *thing, const char *id) CTL_WUR;
 
 /*
  * Print obj as one line of compact JSON on stdout and put it (ownership

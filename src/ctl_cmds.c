@@ -147,25 +147,6 @@ static bool sqlstate_is(const PGresult *res, const char *state)
 	return s && strcmp(s, state) == 0;
 }
 
-/*
- * "hookgatectl: <what>: <why>", why being the server's primary message
- * (never its DETAIL, which quotes row values) or libpq's first line.
- */
-static __attribute__((format(printf, 3, 4)))
-void db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
-{
-	const char *why = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	char what[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (!why)
-		why = PQerrorMessage(c->conn);
-	ctl_error("%s: %.*s", what, (int)strcspn(why, "\r\n"), why);
-}
-
 /* Run a query that returns nothing or rows we do not need; false after saying why. */
 static CTL_WUR bool exec_ok(struct ctl *c, enum query q, int n, const char *const *params,
 			    const char *what)
@@ -175,7 +156,7 @@ static CTL_WUR bool exec_ok(struct ctl *c, enum query q, int n, const char *cons
 	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 
 	if (!ok)
-		db_error(c, res, "%s", what);
+		ctl_db_error(c, res, "%s", what);
 	PQclear(res);
 	return ok;
 }
@@ -190,7 +171,7 @@ static enum ctl_rc print_row(struct ctl *c, PGresult *res, const char *what,
 	enum ctl_rc rc = CTL_FAIL;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		db_error(c, res, "%s", what);
+		ctl_db_error(c, res, "%s", what);
 	else if (PQntuples(res) == 0)
 		ctl_error("%s '%s' not found", thing, id);
 	else if (ctl_print(model_row_json(res, 0)))
@@ -206,7 +187,7 @@ static enum ctl_rc print_trigger(struct ctl *c, PGresult *res, const char *what,
 	enum ctl_rc rc = CTL_FAIL;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		db_error(c, res, "%s", what);
+		ctl_db_error(c, res, "%s", what);
 	else if (PQntuples(res) == 0)
 		ctl_error("%s '%s' not found", thing, id);
 	else if (ctl_print(model_trigger_json(res, 0, &c->settings, true)))
@@ -230,14 +211,6 @@ static bool slug_valid(const char *s)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return false;
 	return true;
-}
-
-static bool id_valid(const char *thing, const char *id)
-{
-	if (uuid_valid(id))
-		return true;
-	ctl_error("invalid %s id '%s'", thing, id);
-	return false;
 }
 
 static bool status_valid(const char *status)
@@ -265,7 +238,7 @@ static CTL_WUR bool workspace_find(struct ctl *c, const char *slug, char id[UUID
 	bool ok = false;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		db_error(c, res, "cannot look up workspace '%s'", slug);
+		ctl_db_error(c, res, "cannot look up workspace '%s'", slug);
 	else if (PQntuples(res) == 0)
 		ctl_error("workspace '%s' not found", slug);
 	else {
@@ -301,7 +274,7 @@ static CTL_WUR bool migration_apply(struct ctl *c, const struct migration *m)
 	res = PQexec(c->conn, m->sql);
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
-		db_error(c, res, "migration %s failed", m->name);
+		ctl_db_error(c, res, "migration %s failed", m->name);
 		goto fail;
 	}
 	PQclear(res);
@@ -342,7 +315,7 @@ static enum ctl_rc cmd_migrate(struct ctl *c, int argc, char **argv)
 		goto fail;
 	recorded = query(c, Q_MIGRATE_APPLIED, 0, NULL);
 	if (PQresultStatus(recorded) != PGRES_TUPLES_OK) {
-		db_error(c, recorded, "cannot read hookgate_migration");
+		ctl_db_error(c, recorded, "cannot read hookgate_migration");
 		goto fail;
 	}
 	applied = json_object_new_array();
@@ -469,7 +442,7 @@ static enum ctl_rc cmd_apikey_create(struct ctl *c, int argc, char **argv)
 	params[3] = hash;
 	res = query(c, Q_APIKEY_INSERT, 4, params);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		db_error(c, res, "cannot create API key");
+		ctl_db_error(c, res, "cannot create API key");
 		goto fail;
 	}
 	obj = model_row_json(res, 0);
@@ -530,7 +503,7 @@ static enum ctl_rc cmd_runtime_heartbeat(struct ctl *c, int argc, char **argv)
 	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;
-	if (!id_valid("runtime", id) || !ctl_connect(c))
+	if (!ctl_id_valid("runtime", id) || !ctl_connect(c))
 		return CTL_FAIL;
 	params[0] = id;
 	return print_row(c, query(c, Q_RUNTIME_HEARTBEAT, 1, params),
@@ -548,7 +521,7 @@ static CTL_WUR bool runtime_in_workspace(struct ctl *c, const char *id, const ch
 	bool ok = false;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		db_error(c, res, "cannot look up runtime '%s'", id);
+		ctl_db_error(c, res, "cannot look up runtime '%s'", id);
 	else if (PQntuples(res) == 0)
 		ctl_error("runtime '%s' not found in workspace '%s'", id, workspace);
 	else
@@ -581,7 +554,7 @@ static enum ctl_rc cmd_autopilot_create(struct ctl *c, int argc, char **argv)
 	if (!status)
 		status = "active";
 	if (!not_empty("--title", title) || !status_valid(status) ||
-	    (runtime && !id_valid("runtime", runtime)))
+	    (runtime && !ctl_id_valid("runtime", runtime)))
 		return CTL_FAIL;
 	if (!ctl_connect(c) || !workspace_find(c, workspace, workspace_id))
 		return CTL_FAIL;
@@ -610,7 +583,7 @@ static enum ctl_rc cmd_autopilot_set_status(struct ctl *c, int argc, char **argv
 	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;
-	if (!id_valid("autopilot", id) || !status_valid(status) || !ctl_connect(c))
+	if (!ctl_id_valid("autopilot", id) || !status_valid(status) || !ctl_connect(c))
 		return CTL_FAIL;
 	params[0] = id;
 	params[1] = status;
@@ -658,7 +631,7 @@ static enum ctl_rc cmd_trigger_create(struct ctl *c, int argc, char **argv)
 		provider = "generic";
 	if (!label)
 		label = "";
-	if (!id_valid("autopilot", autopilot))
+	if (!ctl_id_valid("autopilot", autopilot))
 		return CTL_FAIL;
 	if (!provider_find(provider)) {
 		unknown_provider(provider);
@@ -693,7 +666,7 @@ static enum ctl_rc cmd_trigger_show(struct ctl *c, int argc, char **argv)
 	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;
-	if (!id_valid("trigger", id) || !ctl_connect(c))
+	if (!ctl_id_valid("trigger", id) || !ctl_connect(c))
 		return CTL_FAIL;
 	params[0] = id;
 	return print_trigger(c, query(c, Q_TRIGGER_SHOW, 1, params), "cannot read trigger",
@@ -804,7 +777,7 @@ static enum ctl_rc cmd_trigger_set_secret(struct ctl *c, int argc, char **argv)
 	if (rc != CTL_OK)
 		return rc;
 	/* --stdin only says what is the default (and only) source */
-	if (!id_valid("trigger", id))
+	if (!ctl_id_valid("trigger", id))
 		return CTL_FAIL;
 	if (keep && !seconds_parse(keep, &keep_s)) {
 		ctl_error("invalid --keep-previous '%s' (a whole number of seconds)", keep);

@@ -114,3 +114,45 @@ def test_trusted_proxy_leftmost_forwarded_address_is_the_client(make_pool, fx):
     assert "ip=203.0.113.6 " in log
     assert "ip=2001:db8::7 " in log
     assert "ip=10.1.2.3" not in log
+
+
+def test_a_killed_worker_wedges_nothing(make_pool, fx):
+    """The limiter takes no lock: SIGKILL at any moment leaves the others serving and limiting."""
+    import os
+    import signal
+    import threading
+    import time
+
+    pool, front = make_pool(workers=WORKERS, token_rate=1000)
+    trig = fx.trigger()
+    stop = threading.Event()
+    codes = []
+
+    def flood():
+        while not stop.is_set():
+            try:
+                codes.append(front.hook(trig, {"f": 1}, timeout=10).status_code)
+            except Exception as e:  # a connection cut by the kill
+                codes.append(type(e).__name__)
+
+    threads = [threading.Thread(target=flood) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    with open("/proc/%d/task/%d/children" % (pool.proc.pid, pool.proc.pid)) as f:
+        victims = [int(p) for p in f.read().split()][:2]
+    for p in victims:
+        os.kill(p, signal.SIGKILL)
+    time.sleep(1.5)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert codes.count(200) > 0
+    # the replacements serve
+    assert pool.alive()
+    fresh = fx.trigger()
+    after = [front.hook(fresh, {"n": i}).status_code for i in range(3)]
+    assert after == [200, 200, 200]
+    # the limiter's shared table is intact: the flood trigger's count went on across the kills
+    served = len(fx.deliveries(trig))
+    assert served == codes.count(200), (served, codes.count(200))
