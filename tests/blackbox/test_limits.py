@@ -153,6 +153,7 @@ def test_a_killed_worker_wedges_nothing(make_pool, fx):
     fresh = fx.trigger()
     after = [front.hook(fresh, {"n": i}).status_code for i in range(3)]
     assert after == [200, 200, 200]
-    # the limiter's shared table is intact: the flood trigger's count went on across the kills
+    # every 2xx answered during the kills is a committed row (a killed request may have
+    # committed without its answer getting out: more rows than 200s is allowed)
     served = len(fx.deliveries(trig))
-    assert served == codes.count(200), (served, codes.count(200))
+    assert served >= codes.count(200), (served, codes.count(200))
