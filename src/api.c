@@ -224,3 +224,42 @@ bool api_opt_string(struct hg_request *r, struct json_object *body, const char *
 	api_bad_request(r, msg);
 	return false;
 }
+
+void api_send_page(struct hg_request *r, const PGresult *res, const char *name, int limit,
+		   int created_col, int id_col)
+{
+	struct json_object *out = json_object_new_object(), *arr = json_object_new_array();
+	struct json_object *next = NULL;
+	char cursor[160];
+	int n = PQntuples(res);
+
+	/* a list joined from its autopilot returns one row of NULLs when empty */
+	if (n > 0 && PQgetisnull(res, 0, id_col))
+		n = 0;
+	if (!out || !arr || json_object_object_add(out, name, arr) != 0) {
+		json_object_put(arr);
+		goto fail;
+	}
+	for (int i = 0; i < n && i < limit; i++) {
+		struct json_object *row = model_row_json(res, i);
+
+		if (!row || json_object_array_add(arr, row) != 0) {
+			json_object_put(row);
+			goto fail;
+		}
+	}
+	if (n > limit) {
+		api_cursor(res, limit - 1, created_col, id_col, cursor);
+		if (!cursor[0] || !(next = json_object_new_string(cursor)))
+			goto fail;
+	}
+	if (json_object_object_add(out, "next_cursor", next) != 0) {
+		json_object_put(next);
+		goto fail;
+	}
+	api_send(r, 200, out);
+	return;
+fail:
+	json_object_put(out);
+	req_send_error(r, 500, "internal error");
+}

@@ -43,6 +43,15 @@ bool api_before(struct hg_request *r, char *ts, char *id, bool *bad);
 /* An object {name: array} from every row of res through model_row_json. */
 struct json_object *api_rows(const PGresult *res, const char *name);
 
+/*
+ * Send 200 {name: [rows], "next_cursor": cursor or null} from res, which was
+ * asked for limit + 1 rows (an extra row means there is a next page). A
+ * first row whose id_col is NULL (the LEFT JOIN from an autopilot without
+ * rows) counts as none.
+ */
+void api_send_page(struct hg_request *r, const PGresult *res, const char *name, int limit,
+		   int created_col, int id_col);
+
 /* Send 200/201 with obj and put it (obj is consumed). */
 void api_send(struct hg_request *r, int status, struct json_object *obj);
 

@@ -109,13 +109,12 @@ static struct json_object *autopilot_answer(const PGresult *res)
 
 void autopilots_list(struct hg_request *r)
 {
-	char ts[64], id[37], limit_s[16], cursor[160];
+	char ts[64], id[37], limit_s[16];
 	const char *values[4] = { r->workspace_id, limit_s, ts, id };
-	struct json_object *out = NULL, *arr;
 	PGresult *res = NULL;
 	enum store_rc rc;
 	bool bad, before;
-	int limit, n;
+	int limit;
 
 	if (!api_limit(r, LIST_DEFAULT, LIST_MAX, &limit))
 		return;
@@ -129,35 +128,8 @@ void autopilots_list(struct hg_request *r)
 		api_store_failed(r, rc);
 		return;
 	}
-	out = json_object_new_object();
-	arr = json_object_new_array();
-	if (!out || !arr || json_object_object_add(out, "autopilots", arr) != 0) {
-		json_object_put(arr);
-		goto fail;
-	}
-	n = PQntuples(res);
-	for (int i = 0; i < n && i < limit; i++) {
-		struct json_object *row = model_row_json(res, i);
-
-		if (!row || json_object_array_add(arr, row) != 0) {
-			json_object_put(row);
-			goto fail;
-		}
-	}
-	if (n > limit) {
-		api_cursor(res, limit - 1, AP_COL_CREATED_AT, AP_COL_ID, cursor);
-		if (json_object_object_add(out, "next_cursor", json_object_new_string(cursor)) != 0)
-			goto fail;
-	} else if (json_object_object_add(out, "next_cursor", NULL) != 0) {
-		goto fail;
-	}
+	api_send_page(r, res, "autopilots", limit, AP_COL_CREATED_AT, AP_COL_ID);
 	PQclear(res);
-	api_send(r, 200, out);
-	return;
-fail:
-	PQclear(res);
-	json_object_put(out);
-	req_send_error(r, 500, "internal error");
 }
 
 void autopilots_show(struct hg_request *r)

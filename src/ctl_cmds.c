@@ -675,6 +675,7 @@ static enum ctl_rc cmd_trigger_show(struct ctl *c, int argc, char **argv)
 
 #define SECRET_MAX_BYTES 4096
 #define SECRET_MIN_CHARS 16
+#define KEEP_PREVIOUS_MAX_S 2592000L	/* 30 days, as the API's keep_previous_for_s */
 
 /*
  * Read the signing secret: one line of standard input into buf, trimmed,
@@ -779,8 +780,9 @@ static enum ctl_rc cmd_trigger_set_secret(struct ctl *c, int argc, char **argv)
 	/* --stdin only says what is the default (and only) source */
 	if (!ctl_id_valid("trigger", id))
 		return CTL_FAIL;
-	if (keep && !seconds_parse(keep, &keep_s)) {
-		ctl_error("invalid --keep-previous '%s' (a whole number of seconds)", keep);
+	if (keep && (!seconds_parse(keep, &keep_s) || keep_s > KEEP_PREVIOUS_MAX_S)) {
+		ctl_error("invalid --keep-previous '%s' (a whole number of seconds from 0 to %ld)",
+			  keep, KEEP_PREVIOUS_MAX_S);
 		return CTL_FAIL;
 	}
 	snprintf(seconds, sizeof(seconds), "%ld", keep_s);
@@ -804,6 +806,8 @@ const struct ctl_command ctl_commands[] = {
 	{ "migrate", NULL, cmd_migrate },
 	{ "workspace", "create", cmd_workspace_create },
 	{ "apikey", "create", cmd_apikey_create },
+	{ "apikey", "list", ctl_apikey_list },
+	{ "apikey", "revoke", ctl_apikey_revoke },
 	{ "runtime", "create", cmd_runtime_create },
 	{ "runtime", "heartbeat", cmd_runtime_heartbeat },
 	{ "autopilot", "create", cmd_autopilot_create },
@@ -811,5 +815,11 @@ const struct ctl_command ctl_commands[] = {
 	{ "trigger", "create", cmd_trigger_create },
 	{ "trigger", "show", cmd_trigger_show },
 	{ "trigger", "set-secret", cmd_trigger_set_secret },
+	{ "trigger", "list", ctl_trigger_list },
+	{ "trigger", "rotate", ctl_trigger_rotate },
+	{ "delivery", "list", ctl_delivery_list },
+	{ "delivery", "show", ctl_delivery_show },
+	{ "delivery", "replay", ctl_delivery_replay },
+	{ "run", "list", ctl_run_list },
 	{ NULL, NULL, NULL },
 };

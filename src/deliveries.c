@@ -186,12 +186,11 @@ fail:
 
 void deliveries_list(struct hg_request *r)
 {
-	char ts[64], id[37], limit_txt[16], status_buf[32], cursor[160];
+	char ts[64], id[37], limit_txt[16], status_buf[32];
 	const char *values[6], *status;
-	struct json_object *out = NULL, *arr = NULL, *next = NULL;
 	PGresult *res = NULL;
 	enum store_rc rc;
-	int limit, n;
+	int limit;
 	bool bad_cursor;
 
 	if (!api_limit(r, DELIVERIES_DEFAULT_LIMIT, DELIVERIES_MAX_LIMIT, &limit) ||
@@ -211,43 +210,10 @@ void deliveries_list(struct hg_request *r)
 		api_store_failed(r, rc);
 		return;
 	}
-	if (PQntuples(res) == 0) {
+	if (PQntuples(res) == 0)
 		api_not_found(r, "autopilot");
-		goto out;
-	}
-	out = json_object_new_object();
-	arr = json_object_new_array();
-	if (!out || !arr)
-		goto fail;
-	n = PQgetisnull(res, 0, DEL_COL_ID) ? 0 : PQntuples(res);
-	for (int i = 0; i < n && i < limit; i++) {
-		struct json_object *row = model_row_json(res, i);
-
-		if (!row || json_object_array_add(arr, row) != 0) {
-			json_object_put(row);
-			goto fail;
-		}
-	}
-	if (n > limit) {
-		api_cursor(res, limit - 1, DEL_COL_CREATED, DEL_COL_ID, cursor);
-		if (!cursor[0] || !(next = json_object_new_string(cursor)))
-			goto fail;
-	}
-	if (json_object_object_add(out, "deliveries", arr) != 0)
-		goto fail;
-	arr = NULL;
-	if (json_object_object_add(out, "next_cursor", next) != 0) {
-		next = NULL;
-		goto fail;
-	}
-	api_send(r, 200, out);
-	goto out;
-fail:
-	json_object_put(next);
-	json_object_put(arr);
-	json_object_put(out);
-	req_send_error(r, 500, "internal error");
-out:
+	else
+		api_send_page(r, res, "deliveries", limit, DEL_COL_CREATED, DEL_COL_ID);
 	PQclear(res);
 }
 
