@@ -1,4 +1,4 @@
-/* ctl_cmds: hookgatectl's commands, and at the top every SQL statement they run. */
+/* ctl_cmds: hookgatectl's setup commands (migrate, create, set-status, set-secret) and the command table; their SQL at the top. */
 #include "config.h"
 
 #include <ctype.h>

@@ -1,4 +1,4 @@
-/* ctl_ops: hookgatectl's side of the management API (API keys, triggers, deliveries, runs), and at the top every SQL statement it runs. */
+/* ctl_ops: hookgatectl's side of the management API (API keys, triggers, deliveries, runs); its SQL at the top. */
 #include "config.h"
 
 #include <ctype.h>
