@@ -81,29 +81,13 @@ void api_bad_request(struct hg_request *r, const char *message)
 	req_send_error(r, 400, message);
 }
 
-/* Whether the query string names the parameter at all (even too long to read). */
-static bool query_has(struct hg_request *r, const char *name)
-{
-	const char *q = req_env(r, "QUERY_STRING");
-	size_t n = strlen(name);
-
-	while (q && *q) {
-		if (strncmp(q, name, n) == 0 && (q[n] == '=' || q[n] == '&' || q[n] == '\0'))
-			return true;
-		q = strchr(q, '&');
-		if (q)
-			q++;
-	}
-	return false;
-}
-
 bool api_limit(struct hg_request *r, int def, int max, int *out)
 {
 	char buf[16], msg[64], *end;
 	long v;
 
 	*out = def;
-	if (!query_has(r, "limit"))
+	if (!req_query_has(r, "limit"))
 		return true;
 	if (req_query(r, "limit", buf, sizeof(buf))) {
 		v = strtol(buf, &end, 10);
@@ -163,7 +147,7 @@ bool api_before(struct hg_request *r, char *ts, char *id, bool *bad)
 
 	ts[0] = id[0] = '\0';
 	*bad = false;
-	if (!query_has(r, "before"))
+	if (!req_query_has(r, "before"))
 		return false;
 	if (!req_query(r, "before", cursor, sizeof(cursor)))
 		goto bad;
@@ -186,15 +170,17 @@ bad:
 	return false;
 }
 
-struct json_object *api_rows(const PGresult *res, const char *name)
+bool api_page_args(struct hg_request *r, int def, int max, struct api_page *p)
 {
-	struct json_object *obj = json_object_new_object();
-	struct json_object *arr = json_object_new_array();
+	bool bad;
 
-	for (int i = 0; i < PQntuples(res); i++)
-		json_object_array_add(arr, model_row_json(res, i));
-	json_object_object_add(obj, name, arr);
-	return obj;
+	if (!api_limit(r, def, max, &p->limit))
+		return false;
+	p->before = api_before(r, p->ts, p->id, &bad);
+	if (bad)
+		return false;
+	snprintf(p->limit_txt, sizeof(p->limit_txt), "%d", p->limit + 1);
+	return true;
 }
 
 void api_send(struct hg_request *r, int status, struct json_object *obj)
@@ -207,22 +193,17 @@ void api_send(struct hg_request *r, int status, struct json_object *obj)
 	json_object_put(obj);
 }
 
-bool api_opt_string(struct hg_request *r, struct json_object *body, const char *key,
-		    const char **out)
+void api_send_member(struct hg_request *r, int status, const char *name, struct json_object *obj)
 {
-	struct json_object *v;
-	char msg[96];
+	struct json_object *o = json_object_new_object();
 
-	*out = NULL;
-	if (!json_object_object_get_ex(body, key, &v) || !v)
-		return true;
-	if (json_object_is_type(v, json_type_string)) {
-		*out = json_object_get_string(v);
-		return true;
+	if (!o || !obj || json_object_object_add(o, name, obj) != 0) {
+		json_object_put(obj);
+		json_object_put(o);
+		req_send_error(r, 500, "internal error");
+		return;
 	}
-	snprintf(msg, sizeof(msg), "%s must be a string", key);
-	api_bad_request(r, msg);
-	return false;
+	api_send(r, status, o);
 }
 
 void api_send_page(struct hg_request *r, const PGresult *res, const char *name, int limit,
@@ -262,4 +243,35 @@ void api_send_page(struct hg_request *r, const PGresult *res, const char *name, 
 fail:
 	json_object_put(out);
 	req_send_error(r, 500, "internal error");
+}
+
+bool api_exec_found(struct hg_request *r, struct statement *st, const char *const *values,
+		    const char *owner, const char *thing, int id_col, PGresult **res)
+{
+	enum store_rc rc;
+
+	rc = store_exec(st, values, res);
+	if (rc != STORE_OK) {
+		api_store_failed(r, rc);
+		return false;
+	}
+	if (owner && PQntuples(*res) == 0) {
+		api_not_found(r, owner);
+		return false;
+	}
+	if (thing && PQgetisnull(*res, 0, id_col)) {
+		api_not_found(r, thing);
+		return false;
+	}
+	return true;
+}
+
+void api_exec_page(struct hg_request *r, struct statement *st, const char *const *values,
+		   const char *owner, const char *name, int limit, int created_col, int id_col)
+{
+	PGresult *res = NULL;
+
+	if (api_exec_found(r, st, values, owner, NULL, 0, &res))
+		api_send_page(r, res, name, limit, created_col, id_col);
+	PQclear(res);
 }

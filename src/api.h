@@ -40,8 +40,17 @@ bool api_limit(struct hg_request *r, int def, int max, int *out) __attribute__((
 void api_cursor(const PGresult *res, int row, int created_at_col, int id_col, char *out);
 bool api_before(struct hg_request *r, char *ts, char *id, bool *bad);
 
-/* An object {name: array} from every row of res through model_row_json. */
-struct json_object *api_rows(const PGresult *res, const char *name);
+/* The query of a page: ?limit= and ?before=. */
+struct api_page {
+	int limit;			/* rows to answer */
+	char limit_txt[16];		/* limit + 1, the rows to ask for: one more says there is a next page */
+	bool before;			/* whether ?before= was given */
+	char ts[64], id[37];		/* its cursor (api_before); "" when not given */
+};
+
+/* api_limit (def when absent, 1..max), then api_before, into p; false after a 400. */
+bool api_page_args(struct hg_request *r, int def, int max, struct api_page *p)
+	__attribute__((warn_unused_result));
 
 /*
  * Send 200 {name: [rows], "next_cursor": cursor or null} from res, which was
@@ -52,14 +61,33 @@ struct json_object *api_rows(const PGresult *res, const char *name);
 void api_send_page(struct hg_request *r, const PGresult *res, const char *name, int limit,
 		   int created_col, int id_col);
 
+/*
+ * Run st, a statement scoped by an owner (e.g. "autopilot"). True when it
+ * found what it was asked for; otherwise the answer has been sent: 503/500
+ * when the store failed; with owner, a 404 "<owner> not found" when no row
+ * came back; with thing as well (e.g. "run", the owner's), a 404 "<thing>
+ * not found" when row 0 has a NULL id_col. *res is the caller's to PQclear in
+ * every case (NULL when the store failed).
+ */
+bool api_exec_found(struct hg_request *r, struct statement *st, const char *const *values,
+		    const char *owner, const char *thing, int id_col, PGresult **res)
+	__attribute__((warn_unused_result));
+
+/*
+ * Run st, a page asked for limit + 1 rows, and answer it as api_send_page
+ * does. With owner (a list joined from its owner, which gives a row even
+ * when empty), no row at all is a 404 "<owner> not found".
+ */
+void api_exec_page(struct hg_request *r, struct statement *st, const char *const *values,
+		   const char *owner, const char *name, int limit, int created_col, int id_col);
+
 /* Send 200/201 with obj and put it (obj is consumed). */
 void api_send(struct hg_request *r, int status, struct json_object *obj);
 
 /*
- * The request's value for key as a string: *out is NULL when absent or
- * null. False (after a 400 naming the key) when present but not a string.
+ * Send status with {name: obj} (obj is consumed); a 500 when obj is NULL
+ * (out of memory) or cannot be wrapped.
  */
-bool api_opt_string(struct hg_request *r, struct json_object *body, const char *key,
-		    const char **out) __attribute__((warn_unused_result));
+void api_send_member(struct hg_request *r, int status, const char *name, struct json_object *obj);
 
 #endif

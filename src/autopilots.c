@@ -109,27 +109,13 @@ static struct json_object *autopilot_answer(const PGresult *res)
 
 void autopilots_list(struct hg_request *r)
 {
-	char ts[64], id[37], limit_s[16];
-	const char *values[4] = { r->workspace_id, limit_s, ts, id };
-	PGresult *res = NULL;
-	enum store_rc rc;
-	bool bad, before;
-	int limit;
+	struct api_page p;
+	const char *values[4] = { r->workspace_id, p.limit_txt, p.ts, p.id };
 
-	if (!api_limit(r, LIST_DEFAULT, LIST_MAX, &limit))
+	if (!api_page_args(r, LIST_DEFAULT, LIST_MAX, &p))
 		return;
-	before = api_before(r, ts, id, &bad);
-	if (bad)
-		return;
-	/* one more row than asked says whether there is a next page */
-	snprintf(limit_s, sizeof(limit_s), "%d", limit + 1);
-	rc = store_exec(before ? &st_list_before : &st_list, values, &res);
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		return;
-	}
-	api_send_page(r, res, "autopilots", limit, AP_COL_CREATED_AT, AP_COL_ID);
-	PQclear(res);
+	api_exec_page(r, p.before ? &st_list_before : &st_list, values, NULL, "autopilots",
+		      p.limit, AP_COL_CREATED_AT, AP_COL_ID);
 }
 
 void autopilots_show(struct hg_request *r)
@@ -151,18 +137,10 @@ void autopilots_show(struct hg_request *r)
 		goto done;
 	}
 	out = autopilot_answer(res);
-	arr = json_object_new_array();
+	arr = model_trigger_list(tres, r->settings, r->can_write);
 	if (!out || !arr || json_object_object_add(out, "triggers", arr) != 0) {
 		json_object_put(arr);
 		goto done;
-	}
-	for (int i = 0; i < PQntuples(tres); i++) {
-		struct json_object *t = model_trigger_json(tres, i, r->settings, r->can_write);
-
-		if (!t || json_object_array_add(arr, t) != 0) {
-			json_object_put(t);
-			goto done;
-		}
 	}
 	api_send(r, 200, out);
 	out = NULL;

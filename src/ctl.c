@@ -1,4 +1,4 @@
-/* ctl: hookgatectl main: global options, dispatch, usage, configuration, output helpers. */
+/* ctl: hookgatectl main: global options, dispatch, usage, configuration, output helpers shared by the commands. */
 #include "config.h"
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "dbconn.h"
+#include "model.h"
 #include "util.h"
 
 static void usage(FILE *out)
@@ -221,6 +222,61 @@ bool ctl_print(struct json_object *obj)
 fail:
 	json_object_put(obj);
 	return false;
+}
+
+bool ctl_sqlstate_is(const PGresult *res, const char *state)
+{
+	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return s && strcmp(s, state) == 0;
+}
+
+struct json_object *ctl_row_json(struct ctl *c, const PGresult *res, int row)
+{
+	(void)c;
+	return model_row_json(res, row);
+}
+
+struct json_object *ctl_trigger_json(struct ctl *c, const PGresult *res, int row)
+{
+	return model_trigger_json(res, row, &c->settings, true);
+}
+
+enum ctl_rc ctl_print_one(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
+			  const char *what, const char *thing, const char *id)
+{
+	enum ctl_rc rc = CTL_FAIL;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		ctl_db_error(c, res, "%s", what);
+	else if (PQntuples(res) == 0)
+		ctl_error("%s '%s' not found", thing, id);
+	else if (ctl_print(to_json(c, res, 0)))
+		rc = CTL_OK;
+	PQclear(res);
+	return rc;
+}
+
+enum ctl_rc ctl_id_command(struct ctl *c, int argc, char **argv, const char *arg,
+			   const char *thing, const char *sql, ctl_row_json_fn to_json,
+			   const char *what)
+{
+	const char *id = NULL;
+	const struct ctl_arg args[] = {
+		{ arg, CTL_POSITIONAL, &id, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+	const char *params[1];
+	enum ctl_rc rc;
+
+	rc = ctl_parse_args(argc, argv, args);
+	if (rc != CTL_OK)
+		return rc;
+	if (!ctl_id_valid(thing, id) || !ctl_connect(c))
+		return CTL_FAIL;
+	params[0] = id;
+	return ctl_print_one(c, PQexecParams(c->conn, sql, 1, NULL, params, NULL, NULL, 0),
+			     to_json, what, thing, id);
 }
 
 /* Find the command named by argv[0] (and argv[1]); *words gets how many words it took. */

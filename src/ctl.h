@@ -98,4 +98,33 @@ bool ctl_id_valid(const char *thing, const char *id) CTL_WUR;
  */
 bool ctl_print(struct json_object *obj) CTL_WUR;
 
+/* Whether res failed with SQLSTATE state (e.g. "23505"). */
+bool ctl_sqlstate_is(const PGresult *res, const char *state);
+
+/* Turns row of res into a new JSON object; NULL when out of memory. */
+typedef struct json_object *(*ctl_row_json_fn)(struct ctl *c, const PGresult *res, int row);
+
+/* Every column by name (model_row_json). */
+struct json_object *ctl_row_json(struct ctl *c, const PGresult *res, int row);
+
+/* The trigger JSON of SPEC 4.2 with its token: the operator is the owner. */
+struct json_object *ctl_trigger_json(struct ctl *c, const PGresult *res, int row);
+
+/*
+ * Print row 0 of res (a query returning at most one row) through to_json,
+ * or say "<what>: <why>" when the query failed, "<thing> '<id>' not found"
+ * when it returned no row. Clears res.
+ */
+enum ctl_rc ctl_print_one(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
+			  const char *what, const char *thing, const char *id);
+
+/*
+ * A command whose one argument is the ID (its name in usage: arg, e.g.
+ * "RUNTIME_ID") of a thing: parse, check the id, connect, run sql with the
+ * id as $1 and print its row as ctl_print_one does.
+ */
+enum ctl_rc ctl_id_command(struct ctl *c, int argc, char **argv, const char *arg,
+			   const char *thing, const char *sql, ctl_row_json_fn to_json,
+			   const char *what);
+
 #endif

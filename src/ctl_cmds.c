@@ -140,13 +140,6 @@ static PGresult *query(struct ctl *c, enum query q, int n, const char *const *pa
 	return PQexecParams(c->conn, queries[q], n, NULL, params, NULL, NULL, 0);
 }
 
-static bool sqlstate_is(const PGresult *res, const char *state)
-{
-	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-	return s && strcmp(s, state) == 0;
-}
-
 /* Run a query that returns nothing or rows we do not need; false after saying why. */
 static CTL_WUR bool exec_ok(struct ctl *c, enum query q, int n, const char *const *params,
 			    const char *what)
@@ -159,41 +152,6 @@ static CTL_WUR bool exec_ok(struct ctl *c, enum query q, int n, const char *cons
 		ctl_db_error(c, res, "%s", what);
 	PQclear(res);
 	return ok;
-}
-
-/*
- * Print row 0 of res (a query returning at most one row) as JSON, or say
- * "<thing> '<id>' not found". Clears res.
- */
-static enum ctl_rc print_row(struct ctl *c, PGresult *res, const char *what,
-			     const char *thing, const char *id)
-{
-	enum ctl_rc rc = CTL_FAIL;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		ctl_db_error(c, res, "%s", what);
-	else if (PQntuples(res) == 0)
-		ctl_error("%s '%s' not found", thing, id);
-	else if (ctl_print(model_row_json(res, 0)))
-		rc = CTL_OK;
-	PQclear(res);
-	return rc;
-}
-
-/* The same for a trigger row (MODEL_TRIGGER_COLUMNS), token shown. */
-static enum ctl_rc print_trigger(struct ctl *c, PGresult *res, const char *what,
-				 const char *thing, const char *id)
-{
-	enum ctl_rc rc = CTL_FAIL;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		ctl_db_error(c, res, "%s", what);
-	else if (PQntuples(res) == 0)
-		ctl_error("%s '%s' not found", thing, id);
-	else if (ctl_print(model_trigger_json(res, 0, &c->settings, true)))
-		rc = CTL_OK;
-	PQclear(res);
-	return rc;
 }
 
 /* ---- checks of arguments, before any query ---- */
@@ -392,12 +350,12 @@ static enum ctl_rc cmd_workspace_create(struct ctl *c, int argc, char **argv)
 	params[0] = slug;
 	params[1] = name;
 	res = query(c, Q_WORKSPACE_INSERT, 2, params);
-	if (sqlstate_is(res, SQLSTATE_UNIQUE_VIOLATION)) {
+	if (ctl_sqlstate_is(res, SQLSTATE_UNIQUE_VIOLATION)) {
 		ctl_error("workspace '%s' already exists", slug);
 		PQclear(res);
 		return CTL_FAIL;
 	}
-	return print_row(c, res, "cannot create workspace", "workspace", slug);
+	return ctl_print_one(c, res, ctl_row_json, "cannot create workspace", "workspace", slug);
 }
 
 /* ---- apikey ---- */
@@ -486,28 +444,14 @@ static enum ctl_rc cmd_runtime_create(struct ctl *c, int argc, char **argv)
 		return CTL_FAIL;
 	params[0] = workspace_id;
 	params[1] = name;
-	return print_row(c, query(c, Q_RUNTIME_INSERT, 2, params),
-			 "cannot create runtime", "workspace", workspace);
+	return ctl_print_one(c, query(c, Q_RUNTIME_INSERT, 2, params), ctl_row_json,
+			     "cannot create runtime", "workspace", workspace);
 }
 
 static enum ctl_rc cmd_runtime_heartbeat(struct ctl *c, int argc, char **argv)
 {
-	const char *id = NULL;
-	const struct ctl_arg args[] = {
-		{ "RUNTIME_ID", CTL_POSITIONAL, &id, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-	const char *params[1];
-	enum ctl_rc rc;
-
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_id_valid("runtime", id) || !ctl_connect(c))
-		return CTL_FAIL;
-	params[0] = id;
-	return print_row(c, query(c, Q_RUNTIME_HEARTBEAT, 1, params),
-			 "cannot record the heartbeat", "runtime", id);
+	return ctl_id_command(c, argc, argv, "RUNTIME_ID", "runtime", queries[Q_RUNTIME_HEARTBEAT],
+			      ctl_row_json, "cannot record the heartbeat");
 }
 
 /* ---- autopilot ---- */
@@ -565,8 +509,8 @@ static enum ctl_rc cmd_autopilot_create(struct ctl *c, int argc, char **argv)
 	params[2] = description;
 	params[3] = status;
 	params[4] = runtime;		/* NULL: no runtime */
-	return print_row(c, query(c, Q_AUTOPILOT_INSERT, 5, params),
-			 "cannot create autopilot", "workspace", workspace);
+	return ctl_print_one(c, query(c, Q_AUTOPILOT_INSERT, 5, params), ctl_row_json,
+			     "cannot create autopilot", "workspace", workspace);
 }
 
 static enum ctl_rc cmd_autopilot_set_status(struct ctl *c, int argc, char **argv)
@@ -587,8 +531,8 @@ static enum ctl_rc cmd_autopilot_set_status(struct ctl *c, int argc, char **argv
 		return CTL_FAIL;
 	params[0] = id;
 	params[1] = status;
-	return print_row(c, query(c, Q_AUTOPILOT_SET_STATUS, 2, params),
-			 "cannot set the status", "autopilot", id);
+	return ctl_print_one(c, query(c, Q_AUTOPILOT_SET_STATUS, 2, params), ctl_row_json,
+			     "cannot set the status", "autopilot", id);
 }
 
 /* ---- trigger ---- */
@@ -649,28 +593,14 @@ static enum ctl_rc cmd_trigger_create(struct ctl *c, int argc, char **argv)
 	params[3] = disabled ? "false" : "true";
 	params[4] = token;
 	/* no row: the autopilot does not exist */
-	return print_trigger(c, query(c, Q_TRIGGER_INSERT, 5, params),
+	return ctl_print_one(c, query(c, Q_TRIGGER_INSERT, 5, params), ctl_trigger_json,
 			     "cannot create trigger", "autopilot", autopilot);
 }
 
 static enum ctl_rc cmd_trigger_show(struct ctl *c, int argc, char **argv)
 {
-	const char *id = NULL;
-	const struct ctl_arg args[] = {
-		{ "TRIGGER_ID", CTL_POSITIONAL, &id, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-	const char *params[1];
-	enum ctl_rc rc;
-
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_id_valid("trigger", id) || !ctl_connect(c))
-		return CTL_FAIL;
-	params[0] = id;
-	return print_trigger(c, query(c, Q_TRIGGER_SHOW, 1, params), "cannot read trigger",
-			     "trigger", id);
+	return ctl_id_command(c, argc, argv, "TRIGGER_ID", "trigger", queries[Q_TRIGGER_SHOW],
+			      ctl_trigger_json, "cannot read trigger");
 }
 
 #define SECRET_MAX_BYTES 4096
@@ -793,7 +723,7 @@ static enum ctl_rc cmd_trigger_set_secret(struct ctl *c, int argc, char **argv)
 	params[0] = id;
 	params[1] = secret[0] ? secret : NULL;	/* empty clears */
 	params[2] = seconds;
-	rc = print_trigger(c, query(c, Q_TRIGGER_SET_SECRET, 3, params),
+	rc = ctl_print_one(c, query(c, Q_TRIGGER_SET_SECRET, 3, params), ctl_trigger_json,
 			   "cannot set the signing secret", "trigger", id);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	return rc;

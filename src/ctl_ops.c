@@ -23,27 +23,6 @@
 	"k.id, k.workspace_id, k.name, k.scope, " TS("k", "last_used_at") ", " \
 	TS("k", "revoked_at") ", " TS("k", "created_at")
 
-/*
- * The API's slim delivery (deliveries.c, DELIVERY_COLUMNS there), alias d.
- * Never raw_body, selected_headers or response_body: the list does not
- * even read them.
- */
-#define DELIVERY_COLUMNS \
-	"d.id, d.autopilot_id, d.trigger_id, d.provider, d.event, d.dedupe_key, " \
-	"d.dedupe_source, d.signature_status, d.status, d.attempt_count, d.content_type, " \
-	"d.response_status, d.autopilot_run_id, d.replayed_from_delivery_id, d.error, " \
-	TS("d", "received_at") ", " TS("d", "last_attempt_at") ", " TS("d", "created_at")
-
-/* The API's delivery detail: the slim columns, then these; raw_body is rewritten by delivery_json. */
-#define DELIVERY_DETAIL_COLUMNS DELIVERY_COLUMNS ", " \
-	"d.selected_headers, d.response_body, d.replay_idempotency_key, d.raw_body"
-
-/* The API's run object (runs.c, RUN_COLUMNS there), alias r. */
-#define RUN_COLUMNS \
-	"r.id, r.autopilot_id, r.trigger_id, r.webhook_delivery_id, r.source, r.status, " \
-	"r.failure_reason, r.result, r.claimed_by, " TS("r", "lease_expires_at") ", " \
-	TS("r", "completed_at") ", " TS("r", "created_at")
-
 enum query {
 	Q_APIKEY_LIST,
 	Q_APIKEY_REVOKE,
@@ -98,7 +77,7 @@ static const char *const queries[Q_COUNT] = {
 	 */
 	[Q_DELIVERY_LIST] =
 		"SELECT d.* FROM autopilot a"
-		"  LEFT JOIN LATERAL (SELECT " DELIVERY_COLUMNS
+		"  LEFT JOIN LATERAL (SELECT " MODEL_DELIVERY_COLUMNS
 		"                       FROM webhook_delivery d"
 		"                      WHERE d.autopilot_id = a.id"
 		"                        AND ($2::text IS NULL OR d.status = $2::text)"
@@ -110,7 +89,7 @@ static const char *const queries[Q_COUNT] = {
 		" WHERE a.id = $1::uuid"
 		" ORDER BY d.created_at DESC, d.id DESC",
 	[Q_DELIVERY_SHOW] =
-		"SELECT " DELIVERY_DETAIL_COLUMNS " FROM webhook_delivery d WHERE d.id = $1::uuid",
+		"SELECT " MODEL_DELIVERY_DETAIL_COLUMNS " FROM webhook_delivery d WHERE d.id = $1::uuid",
 	/* the replay is scoped by workspace and autopilot: the operator has no key, so the delivery's own */
 	[Q_DELIVERY_SCOPE] =
 		"SELECT d.workspace_id, d.autopilot_id FROM webhook_delivery d WHERE d.id = $1::uuid",
@@ -121,7 +100,7 @@ static const char *const queries[Q_COUNT] = {
 
 	/* the run as the API's detail and replay show it: with trigger_payload */
 	[Q_RUN_SHOW] =
-		"SELECT " RUN_COLUMNS ", r.trigger_payload FROM autopilot_run r WHERE r.id = $1::uuid",
+		"SELECT " MODEL_RUN_COLUMNS ", r.trigger_payload FROM autopilot_run r WHERE r.id = $1::uuid",
 	[Q_RUN_CURSOR] =
 		"SELECT r.id FROM autopilot a"
 		"  LEFT JOIN autopilot_run r ON r.autopilot_id = a.id AND r.id = $2::uuid"
@@ -129,7 +108,7 @@ static const char *const queries[Q_COUNT] = {
 	/* as Q_DELIVERY_LIST; no trigger_payload in a list, as in the API's */
 	[Q_RUN_LIST] =
 		"SELECT r.* FROM autopilot a"
-		"  LEFT JOIN LATERAL (SELECT " RUN_COLUMNS
+		"  LEFT JOIN LATERAL (SELECT " MODEL_RUN_COLUMNS
 		"                       FROM autopilot_run r"
 		"                      WHERE r.autopilot_id = a.id"
 		"                        AND ($2::text IS NULL OR r.status = $2::text)"
@@ -148,10 +127,6 @@ static const char *const queries[Q_COUNT] = {
 #define LIST_MAX_LIMIT		1000
 #define IDEMPOTENCY_KEY_MAX	255	/* bytes, as the API's Idempotency-Key */
 
-static const char *const delivery_statuses[] = {
-	"queued", "dispatched", "rejected", "ignored", "failed", NULL
-};
-
 static const char *const run_statuses[] = {
 	"pending", "running", "completed", "failed", "skipped", NULL
 };
@@ -162,101 +137,13 @@ static PGresult *query(struct ctl *c, enum query q, int n, const char *const *pa
 	return PQexecParams(c->conn, queries[q], n, NULL, params, NULL, NULL, 0);
 }
 
-static bool sqlstate_is(const PGresult *res, const char *state)
-{
-	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-	return s && strcmp(s, state) == 0;
-}
-
 /* ---- JSON of rows ---- */
 
-/* Turns row of res into a new JSON object; NULL when out of memory. */
-typedef struct json_object *(*row_json_fn)(struct ctl *c, const PGresult *res, int row);
-
-static struct json_object *plain_json(struct ctl *c, const PGresult *res, int row)
-{
-	(void)c;
-	return model_row_json(res, row);
-}
-
-/* The trigger JSON of SPEC 4.2 with its token: the operator is the owner. */
-static struct json_object *trigger_json(struct ctl *c, const PGresult *res, int row)
-{
-	return model_trigger_json(res, row, &c->settings, true);
-}
-
-/* Add v (NULL: JSON null) under key; v is put when that fails. */
-static CTL_WUR bool add(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return false;
-	}
-	return true;
-}
-
-/*
- * The API's delivery detail of row: every column, with raw_body (selected
- * as bytea) replaced by the bytes as text when they are UTF-8, else as
- * base64, and raw_body_encoding saying which.
- */
+/* The API's delivery detail of row (model_delivery_json). */
 static struct json_object *delivery_json(struct ctl *c, const PGresult *res, int row)
 {
-	struct json_object *o = model_row_json(res, row), *v = NULL;
-	int col = PQfnumber(res, "raw_body");
-	unsigned char *bytes = NULL;
-	const char *encoding = "utf-8";
-	char *b64 = NULL;
-	size_t len;
-
 	(void)c;
-	if (!o || col < 0)
-		goto fail;
-	bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col), &len);
-	if (!bytes)
-		goto fail;
-	if (utf8_valid(bytes, len)) {
-		v = json_object_new_string_len((const char *)bytes, (int)len);
-	} else {
-		encoding = "base64";
-		b64 = base64_encode(bytes, len);
-		if (!b64)
-			goto fail;
-		v = json_object_new_string(b64);
-	}
-	/* replaces the escaped bytea text in place, keeping the field order */
-	if (!v || !add(o, "raw_body", v) ||
-	    !add(o, "raw_body_encoding", json_object_new_string(encoding)))
-		goto fail;
-	free(b64);
-	PQfreemem(bytes);
-	return o;
-fail:
-	free(b64);
-	if (bytes)
-		PQfreemem(bytes);
-	json_object_put(o);
-	return NULL;
-}
-
-/*
- * Print row 0 of res (a query returning at most one row) as one JSON
- * object, or say "<thing> '<id>' not found". Clears res.
- */
-static enum ctl_rc print_one(struct ctl *c, PGresult *res, row_json_fn to_json,
-			     const char *what, const char *thing, const char *id)
-{
-	enum ctl_rc rc = CTL_FAIL;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		ctl_db_error(c, res, "%s", what);
-	else if (PQntuples(res) == 0)
-		ctl_error("%s '%s' not found", thing, id);
-	else if (ctl_print(to_json(c, res, 0)))
-		rc = CTL_OK;
-	PQclear(res);
-	return rc;
+	return model_delivery_json(res, row);
 }
 
 /*
@@ -264,7 +151,7 @@ static enum ctl_rc print_one(struct ctl *c, PGresult *res, row_json_fn to_json,
  * its owner: no row means the owner (<thing> '<id>') does not exist, and a
  * single row whose first column is NULL means an empty list. Clears res.
  */
-static enum ctl_rc print_list(struct ctl *c, PGresult *res, row_json_fn to_json,
+static enum ctl_rc print_list(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
 			      const char *what, const char *thing, const char *id)
 {
 	struct json_object *arr = NULL;
@@ -399,68 +286,91 @@ static CTL_WUR bool cursor_check(struct ctl *c, enum query q, const char *autopi
 	return ok;
 }
 
+/*
+ * apikey list and trigger list: every row of q for the owner given as
+ * --<owner> (an id to check when owner_is_id), through to_json.
+ */
+static enum ctl_rc owner_list(struct ctl *c, int argc, char **argv, const char *owner,
+			      bool owner_is_id, enum query q, ctl_row_json_fn to_json,
+			      const char *what)
+{
+	const char *value = NULL;
+	const struct ctl_arg args[] = {
+		{ owner, CTL_REQUIRED, &value, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+	const char *params[1];
+	enum ctl_rc rc;
+
+	rc = ctl_parse_args(argc, argv, args);
+	if (rc != CTL_OK)
+		return rc;
+	if ((owner_is_id && !ctl_id_valid(owner, value)) || !ctl_connect(c))
+		return CTL_FAIL;
+	params[0] = value;
+	return print_list(c, query(c, q, 1, params), to_json, what, owner, value);
+}
+
+/*
+ * delivery list and run list: the things (deliveries or runs) of
+ * --autopilot, newest first, optionally of one --status of statuses, at
+ * most --limit, older than --before (a thing of that autopilot, checked
+ * with cursor_q), listed with list_q.
+ */
+static enum ctl_rc autopilot_list(struct ctl *c, int argc, char **argv, const char *thing,
+				  const char *const *statuses, enum query cursor_q,
+				  enum query list_q, const char *what)
+{
+	const char *autopilot = NULL, *status = NULL, *limit = NULL, *before = NULL;
+	const struct ctl_arg args[] = {
+		{ "autopilot", CTL_REQUIRED, &autopilot, NULL },
+		{ "status", CTL_OPTIONAL, &status, NULL },
+		{ "limit", CTL_OPTIONAL, &limit, NULL },
+		{ "before", CTL_OPTIONAL, &before, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+	char limit_txt[16];
+	const char *params[4];
+	enum ctl_rc rc;
+
+	rc = ctl_parse_args(argc, argv, args);
+	if (rc != CTL_OK)
+		return rc;
+	if (!ctl_id_valid("autopilot", autopilot) || !status_check(status, statuses) ||
+	    !limit_parse(limit, limit_txt, sizeof(limit_txt)) ||
+	    (before && !ctl_id_valid(thing, before)))
+		return CTL_FAIL;
+	if (!ctl_connect(c) || (before && !cursor_check(c, cursor_q, autopilot, before, thing)))
+		return CTL_FAIL;
+	params[0] = autopilot;
+	params[1] = status;
+	params[2] = before;
+	params[3] = limit_txt;
+	return print_list(c, query(c, list_q, 4, params), ctl_row_json, what, "autopilot",
+			  autopilot);
+}
+
 /* ---- apikey ---- */
 
 enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv)
 {
-	const char *workspace = NULL;
-	const struct ctl_arg args[] = {
-		{ "workspace", CTL_REQUIRED, &workspace, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-	const char *params[1];
-	enum ctl_rc rc;
-
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_connect(c))
-		return CTL_FAIL;
-	params[0] = workspace;
-	return print_list(c, query(c, Q_APIKEY_LIST, 1, params), plain_json,
-			  "cannot list API keys", "workspace", workspace);
+	/* a workspace is named by its slug */
+	return owner_list(c, argc, argv, "workspace", false, Q_APIKEY_LIST, ctl_row_json,
+			  "cannot list API keys");
 }
 
 enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv)
 {
-	const char *id = NULL;
-	const struct ctl_arg args[] = {
-		{ "APIKEY_ID", CTL_POSITIONAL, &id, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-	const char *params[1];
-	enum ctl_rc rc;
-
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_id_valid("API key", id) || !ctl_connect(c))
-		return CTL_FAIL;
-	params[0] = id;
-	return print_one(c, query(c, Q_APIKEY_REVOKE, 1, params), plain_json,
-			 "cannot revoke API key", "API key", id);
+	return ctl_id_command(c, argc, argv, "APIKEY_ID", "API key", queries[Q_APIKEY_REVOKE],
+			      ctl_row_json, "cannot revoke API key");
 }
 
 /* ---- trigger ---- */
 
 enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv)
 {
-	const char *autopilot = NULL;
-	const struct ctl_arg args[] = {
-		{ "autopilot", CTL_REQUIRED, &autopilot, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-	const char *params[1];
-	enum ctl_rc rc;
-
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_id_valid("autopilot", autopilot) || !ctl_connect(c))
-		return CTL_FAIL;
-	params[0] = autopilot;
-	return print_list(c, query(c, Q_TRIGGER_LIST, 1, params), trigger_json,
-			  "cannot list triggers", "autopilot", autopilot);
+	return owner_list(c, argc, argv, "autopilot", true, Q_TRIGGER_LIST, ctl_trigger_json,
+			  "cannot list triggers");
 }
 
 enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv)
@@ -492,11 +402,11 @@ enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv)
 			return CTL_FAIL;
 		}
 		res = query(c, Q_TRIGGER_ROTATE, 2, params);
-		if (!sqlstate_is(res, SQLSTATE_UNIQUE_VIOLATION))
+		if (!ctl_sqlstate_is(res, SQLSTATE_UNIQUE_VIOLATION))
 			break;
 	}
 	/* the new token is printed: it is the trigger's address, shown as trigger show does */
-	rc = print_one(c, res, trigger_json, "cannot rotate the webhook token", "trigger", id);
+	rc = ctl_print_one(c, res, ctl_trigger_json, "cannot rotate the webhook token", "trigger", id);
 	OPENSSL_cleanse(token, sizeof(token));
 	return rc;
 }
@@ -505,54 +415,14 @@ enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv)
 
 enum ctl_rc ctl_delivery_list(struct ctl *c, int argc, char **argv)
 {
-	const char *autopilot = NULL, *status = NULL, *limit = NULL, *before = NULL;
-	const struct ctl_arg args[] = {
-		{ "autopilot", CTL_REQUIRED, &autopilot, NULL },
-		{ "status", CTL_OPTIONAL, &status, NULL },
-		{ "limit", CTL_OPTIONAL, &limit, NULL },
-		{ "before", CTL_OPTIONAL, &before, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-	char limit_txt[16];
-	const char *params[4];
-	enum ctl_rc rc;
-
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_id_valid("autopilot", autopilot) || !status_check(status, delivery_statuses) ||
-	    !limit_parse(limit, limit_txt, sizeof(limit_txt)) ||
-	    (before && !ctl_id_valid("delivery", before)))
-		return CTL_FAIL;
-	if (!ctl_connect(c) ||
-	    (before && !cursor_check(c, Q_DELIVERY_CURSOR, autopilot, before, "delivery")))
-		return CTL_FAIL;
-	params[0] = autopilot;
-	params[1] = status;
-	params[2] = before;
-	params[3] = limit_txt;
-	return print_list(c, query(c, Q_DELIVERY_LIST, 4, params), plain_json,
-			  "cannot list deliveries", "autopilot", autopilot);
+	return autopilot_list(c, argc, argv, "delivery", model_delivery_statuses,
+			      Q_DELIVERY_CURSOR, Q_DELIVERY_LIST, "cannot list deliveries");
 }
 
 enum ctl_rc ctl_delivery_show(struct ctl *c, int argc, char **argv)
 {
-	const char *id = NULL;
-	const struct ctl_arg args[] = {
-		{ "DELIVERY_ID", CTL_POSITIONAL, &id, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-	const char *params[1];
-	enum ctl_rc rc;
-
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_id_valid("delivery", id) || !ctl_connect(c))
-		return CTL_FAIL;
-	params[0] = id;
-	return print_one(c, query(c, Q_DELIVERY_SHOW, 1, params), delivery_json,
-			 "cannot read delivery", "delivery", id);
+	return ctl_id_command(c, argc, argv, "DELIVERY_ID", "delivery", queries[Q_DELIVERY_SHOW],
+			      delivery_json, "cannot read delivery");
 }
 
 /*
@@ -562,7 +432,7 @@ enum ctl_rc ctl_delivery_show(struct ctl *c, int argc, char **argv)
 static struct json_object *replay_json(struct ctl *c, const char *id, const char *run_id)
 {
 	const char *params[1] = { id };
-	struct json_object *out = NULL, *d = NULL, *run = NULL;
+	struct json_object *out, *d = NULL, *run = NULL;
 	PGresult *res = NULL;
 
 	res = query(c, Q_DELIVERY_SHOW, 1, params);
@@ -575,7 +445,7 @@ static struct json_object *replay_json(struct ctl *c, const char *id, const char
 		ctl_error("delivery '%s' not found", id);
 		goto fail;
 	}
-	d = delivery_json(c, res, 0);
+	d = model_delivery_json(res, 0);
 	PQclear(res);
 	res = NULL;
 	if (!d)
@@ -592,25 +462,15 @@ static struct json_object *replay_json(struct ctl *c, const char *id, const char
 		PQclear(res);
 		res = NULL;
 	}
-	out = json_object_new_object();
+	out = model_replay_json(d, run);
 	if (!out)
-		goto oom;
-	if (!add(out, "delivery", d)) {
-		d = NULL;
-		goto oom;
-	}
-	d = NULL;
-	if (!add(out, "run", run)) {
-		run = NULL;
-		goto oom;
-	}
+		ctl_error("out of memory");
 	return out;
 oom:
 	ctl_error("out of memory");
 fail:
 	json_object_put(run);
 	json_object_put(d);
-	json_object_put(out);
 	PQclear(res);
 	return NULL;
 }
@@ -696,32 +556,6 @@ fail:
 
 enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv)
 {
-	const char *autopilot = NULL, *status = NULL, *limit = NULL, *before = NULL;
-	const struct ctl_arg args[] = {
-		{ "autopilot", CTL_REQUIRED, &autopilot, NULL },
-		{ "status", CTL_OPTIONAL, &status, NULL },
-		{ "limit", CTL_OPTIONAL, &limit, NULL },
-		{ "before", CTL_OPTIONAL, &before, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-	char limit_txt[16];
-	const char *params[4];
-	enum ctl_rc rc;
-
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_id_valid("autopilot", autopilot) || !status_check(status, run_statuses) ||
-	    !limit_parse(limit, limit_txt, sizeof(limit_txt)) ||
-	    (before && !ctl_id_valid("run", before)))
-		return CTL_FAIL;
-	if (!ctl_connect(c) ||
-	    (before && !cursor_check(c, Q_RUN_CURSOR, autopilot, before, "run")))
-		return CTL_FAIL;
-	params[0] = autopilot;
-	params[1] = status;
-	params[2] = before;
-	params[3] = limit_txt;
-	return print_list(c, query(c, Q_RUN_LIST, 4, params), plain_json,
-			  "cannot list runs", "autopilot", autopilot);
+	return autopilot_list(c, argc, argv, "run", run_statuses, Q_RUN_CURSOR, Q_RUN_LIST,
+			      "cannot list runs");
 }

@@ -106,7 +106,8 @@ PGconn *db_connect(const struct hg_settings *s, const char *application_name,
 	 * Later -c settings win, so ours follow the user's. TimeZone=UTC makes
 	 * every timestamp we render (to_json) end in +00:00.
 	 */
-	n = asprintf(&options, "%s%s-c statement_timeout=%ld -c TimeZone=UTC",
+	n = asprintf(&options, "%s%s-c statement_timeout=%ld -c TimeZone=UTC"
+		     " -c log_parameter_max_length_on_error=0",
 		     user ? user : "", user ? " " : "", s->statement_timeout_ms);
 	if (n < 0) {
 		options = NULL;
@@ -116,14 +117,20 @@ PGconn *db_connect(const struct hg_settings *s, const char *application_name,
 	{
 		/*
 		 * Keywords are applied in order and the last one wins: the
-		 * database_url may override application_name, never our options
-		 * or the client encoding (all our JSON is UTF-8).
+		 * database_url may override application_name and the network
+		 * timeouts, never our options or the client encoding (all our
+		 * JSON is UTF-8). The timeouts make a database that stops
+		 * answering (a dead host, a dropped connection) a 503 within
+		 * seconds rather than a request hanging for minutes.
 		 */
 		const char *const keys[] = {
-			"application_name", "dbname", "options", "client_encoding", NULL
+			"application_name", "connect_timeout", "keepalives",
+			"keepalives_idle", "keepalives_interval", "keepalives_count",
+			"tcp_user_timeout", "dbname", "options", "client_encoding", NULL
 		};
 		const char *const vals[] = {
-			application_name, url, options, "UTF8", NULL
+			application_name, "5", "1", "30", "10", "3", "10000",
+			url, options, "UTF8", NULL
 		};
 
 		conn = PQconnectdbParams(keys, vals, 1);

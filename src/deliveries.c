@@ -17,38 +17,10 @@
 #define DELIVERIES_MAX_LIMIT		100
 #define IDEMPOTENCY_KEY_MAX		255	/* bytes */
 
-/*
- * The slim delivery of the list (alias d). Never raw_body, selected_headers
- * or response_body: the list does not even read them.
- */
-#define DELIVERY_COLUMNS \
-	"d.id, d.autopilot_id, d.trigger_id, d.provider, d.event, d.dedupe_key, " \
-	"d.dedupe_source, d.signature_status, d.status, d.attempt_count, d.content_type, " \
-	"d.response_status, d.autopilot_run_id, d.replayed_from_delivery_id, d.error, " \
-	"to_json(d.received_at)#>>'{}' AS received_at, " \
-	"to_json(d.last_attempt_at)#>>'{}' AS last_attempt_at, " \
-	"to_json(d.created_at)#>>'{}' AS created_at"
-#define DEL_COL_ID	0
-#define DEL_COL_CREATED	17
-
-/* The detail: the slim columns, then these; raw_body last (DEL_COL_RAW). */
-#define DELIVERY_DETAIL_COLUMNS DELIVERY_COLUMNS ", " \
-	"d.selected_headers, d.response_body, d.replay_idempotency_key, d.raw_body"
-#define DEL_COL_RAW	21
-
-/* The run JSON of runs.c (RUN_COLUMNS there) with trigger_payload, as one jsonb value. */
+/* The run JSON of runs.c with trigger_payload, as one jsonb value named run. */
 #define REPLAY_RUN_JSON \
-	"(SELECT to_jsonb(x) FROM (SELECT r.id, r.autopilot_id, r.trigger_id," \
-	"        r.webhook_delivery_id, r.source, r.status, r.failure_reason, r.result," \
-	"        r.claimed_by, to_json(r.lease_expires_at)#>>'{}' AS lease_expires_at," \
-	"        to_json(r.completed_at)#>>'{}' AS completed_at," \
-	"        to_json(r.created_at)#>>'{}' AS created_at, r.trigger_payload" \
+	"(SELECT to_jsonb(x) FROM (SELECT " MODEL_RUN_COLUMNS ", r.trigger_payload" \
 	"   FROM autopilot_run r WHERE r.id = d.autopilot_run_id) x) AS run"
-#define DEL_COL_RUN	22
-
-static const char *const delivery_statuses[] = {
-	"queued", "dispatched", "rejected", "ignored", "failed", NULL
-};
 
 /*
  * One page, newest first, optionally of one status ($3). One row per
@@ -57,7 +29,7 @@ static const char *const delivery_statuses[] = {
  */
 static struct statement st_list = { "deliveries_list",
 	"SELECT d.* FROM autopilot a"
-	"  LEFT JOIN LATERAL (SELECT " DELIVERY_COLUMNS
+	"  LEFT JOIN LATERAL (SELECT " MODEL_DELIVERY_COLUMNS
 	"                       FROM webhook_delivery d"
 	"                      WHERE d.autopilot_id = a.id"
 	"                        AND ($3::text IS NULL OR d.status = $3::text)"
@@ -70,14 +42,14 @@ static struct statement st_list = { "deliveries_list",
 
 /* No row: autopilot not found; id NULL: delivery not found. */
 static struct statement st_show = { "deliveries_show",
-	"SELECT " DELIVERY_DETAIL_COLUMNS
+	"SELECT " MODEL_DELIVERY_DETAIL_COLUMNS
 	"  FROM autopilot a"
 	"  LEFT JOIN webhook_delivery d ON d.autopilot_id = a.id AND d.id = $3"
 	" WHERE a.id = $2 AND a.workspace_id = $1", 3, 0, false };
 
 /* The replay's answer: the new delivery's detail and its run. */
 static struct statement st_replay_answer = { "deliveries_replay_answer",
-	"SELECT " DELIVERY_DETAIL_COLUMNS ", " REPLAY_RUN_JSON
+	"SELECT " MODEL_DELIVERY_DETAIL_COLUMNS ", " REPLAY_RUN_JSON
 	"  FROM autopilot a"
 	"  JOIN webhook_delivery d ON d.autopilot_id = a.id AND d.id = $3"
 	" WHERE a.id = $2 AND a.workspace_id = $1", 3, 0, false };
@@ -93,32 +65,16 @@ static struct statement st_replay = { "deliveries_replay",
 
 /* ---- helpers ---- */
 
-/* Whether the query string names the parameter at all (even empty or too long). */
-static bool query_present(const struct hg_request *r, const char *name)
-{
-	const char *q = req_env(r, "QUERY_STRING");
-	size_t n = strlen(name);
-
-	while (q && *q) {
-		if (strncmp(q, name, n) == 0 && (q[n] == '=' || q[n] == '&' || q[n] == '\0'))
-			return true;
-		q = strchr(q, '&');
-		if (q)
-			q++;
-	}
-	return false;
-}
-
 /* ?status=: NULL (all) when absent; false after a 400 when not a delivery status. */
 static WUR bool status_filter(struct hg_request *r, char *buf, size_t len, const char **out)
 {
 	*out = NULL;
-	if (!query_present(r, "status"))
+	if (!req_query_has(r, "status"))
 		return true;
 	if (req_query(r, "status", buf, len)) {
-		for (size_t i = 0; delivery_statuses[i]; i++) {
-			if (strcmp(buf, delivery_statuses[i]) == 0) {
-				*out = delivery_statuses[i];
+		for (size_t i = 0; model_delivery_statuses[i]; i++) {
+			if (strcmp(buf, model_delivery_statuses[i]) == 0) {
+				*out = model_delivery_statuses[i];
 				return true;
 			}
 		}
@@ -127,69 +83,12 @@ static WUR bool status_filter(struct hg_request *r, char *buf, size_t len, const
 	return false;
 }
 
-/* Add v (may be NULL: JSON null) under key; v is put when that fails. */
-static WUR bool add(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return false;
-	}
-	return true;
-}
-
-/*
- * The detail JSON of row: model_row_json, with raw_body replaced by the
- * bytes as text when they are UTF-8, else base64, and raw_body_encoding.
- * NULL when out of memory.
- */
-static struct json_object *delivery_detail(const PGresult *res, int row)
-{
-	struct json_object *o = model_row_json(res, row), *v = NULL;
-	unsigned char *bytes = NULL;
-	char *b64 = NULL;
-	const char *encoding = "utf-8";
-	size_t len;
-
-	if (!o)
-		goto fail;
-	bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, DEL_COL_RAW), &len);
-	if (!bytes)
-		goto fail;
-	if (utf8_valid(bytes, len)) {
-		v = json_object_new_string_len((const char *)bytes, (int)len);
-	} else {
-		encoding = "base64";
-		b64 = base64_encode(bytes, len);
-		if (!b64)
-			goto fail;
-		v = json_object_new_string(b64);
-	}
-	/* replaces the escaped bytea text in place */
-	if (!v || !add(o, "raw_body", v)) {
-		v = NULL;
-		goto fail;
-	}
-	if (!add(o, "raw_body_encoding", json_object_new_string(encoding)))
-		goto fail;
-	free(b64);
-	PQfreemem(bytes);
-	return o;
-fail:
-	free(b64);
-	if (bytes)
-		PQfreemem(bytes);
-	json_object_put(o);
-	return NULL;
-}
-
 /* ---- GET /api/autopilots/{autopilot}/deliveries ---- */
 
 void deliveries_list(struct hg_request *r)
 {
 	char ts[64], id[37], limit_txt[16], status_buf[32];
 	const char *values[6], *status;
-	PGresult *res = NULL;
-	enum store_rc rc;
 	int limit;
 	bool bad_cursor;
 
@@ -205,16 +104,8 @@ void deliveries_list(struct hg_request *r)
 	values[3] = ts[0] ? ts : NULL;
 	values[4] = ts[0] ? id : NULL;
 	values[5] = limit_txt;
-	rc = store_exec(&st_list, values, &res);
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		return;
-	}
-	if (PQntuples(res) == 0)
-		api_not_found(r, "autopilot");
-	else
-		api_send_page(r, res, "deliveries", limit, DEL_COL_CREATED, DEL_COL_ID);
-	PQclear(res);
+	api_exec_page(r, &st_list, values, "autopilot", "deliveries", limit,
+		      MODEL_DELIVERY_COL_CREATED, MODEL_DELIVERY_COL_ID);
 }
 
 /* ---- GET /api/autopilots/{autopilot}/deliveries/{delivery} ---- */
@@ -222,33 +113,11 @@ void deliveries_list(struct hg_request *r)
 void deliveries_show(struct hg_request *r)
 {
 	const char *values[3] = { r->workspace_id, r->params[0], r->params[1] };
-	struct json_object *out = NULL, *d = NULL;
 	PGresult *res = NULL;
-	enum store_rc rc;
 
-	rc = store_exec(&st_show, values, &res);
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		return;
-	}
-	if (PQntuples(res) == 0) {
-		api_not_found(r, "autopilot");
-		goto out;
-	}
-	if (PQgetisnull(res, 0, DEL_COL_ID)) {
-		api_not_found(r, "delivery");
-		goto out;
-	}
-	d = delivery_detail(res, 0);
-	out = json_object_new_object();
-	if (!d || !out || !add(out, "delivery", d)) {
-		d = NULL;
-		json_object_put(out);
-		req_send_error(r, 500, "internal error");
-		goto out;
-	}
-	api_send(r, 200, out);
-out:
+	/* no row: autopilot not found; id NULL: delivery not found */
+	if (api_exec_found(r, &st_show, values, "autopilot", "delivery", MODEL_DELIVERY_COL_ID, &res))
+		api_send_member(r, 200, "delivery", model_delivery_json(res, 0));
 	PQclear(res);
 }
 
@@ -285,7 +154,7 @@ static WUR bool idempotency_key(struct hg_request *r, char *key, const char **ou
 static void send_replay(struct hg_request *r, int status, const char *delivery_id)
 {
 	const char *values[3] = { r->workspace_id, r->params[0], delivery_id };
-	struct json_object *out = NULL, *d = NULL, *run = NULL;
+	struct json_object *d = NULL, *run = NULL;
 	PGresult *res = NULL;
 	enum store_rc rc;
 
@@ -299,31 +168,17 @@ static void send_replay(struct hg_request *r, int status, const char *delivery_i
 		api_not_found(r, "delivery");
 		goto out;
 	}
-	d = delivery_detail(res, 0);
-	out = json_object_new_object();
-	if (!d || !out)
-		goto fail;
+	d = model_delivery_json(res, 0);
 	/* the run column belongs beside the delivery, not inside it */
-	if (!json_object_object_get_ex(d, "run", &run))
-		goto fail;
+	if (!d || !json_object_object_get_ex(d, "run", &run)) {
+		json_object_put(d);
+		req_send_error(r, 500, "internal error");
+		goto out;
+	}
 	run = json_object_get(run);
 	json_object_object_del(d, "run");
-	if (!add(out, "delivery", d)) {
-		d = NULL;
-		goto fail;
-	}
-	d = NULL;
-	if (!add(out, "run", run)) {
-		run = NULL;
-		goto fail;
-	}
-	api_send(r, status, out);
-	goto out;
-fail:
-	json_object_put(run);
-	json_object_put(d);
-	json_object_put(out);
-	req_send_error(r, 500, "internal error");
+	/* NULL (out of memory): a 500 */
+	api_send(r, status, model_replay_json(d, run));
 out:
 	PQclear(res);
 }

@@ -2,10 +2,15 @@
 #ifndef HG_HANDLERS_H
 #define HG_HANDLERS_H
 
+#include "ratelimit.h"
 #include "request.h"
 
 /* ingress.c */
 void ingress_handle(struct hg_request *r);
+/* 404 {"error":"webhook not found"}, charged to the client's bad-credential budget. */
+void ingress_not_found(struct hg_request *r);
+/* 429 {"error":"rate limit exceeded"} with Retry-After, counted in the metrics. */
+void ingress_too_many(struct hg_request *r, enum limit_kind k, long retry_after_s);
 
 /* metrics.c */
 void metrics_handle(struct hg_request *r);

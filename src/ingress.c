@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static struct json_object *selected_headers(const struct hg_hdrs *h)
 
 	for (int i = 0; kept_headers[i]; i++) {
 		const char *v = hdrs_get(h, kept_headers[i]);
-		char name[64];
+		char name[64], *safe;
 		size_t n;
 
 		if (!v)
@@ -54,14 +55,35 @@ static struct json_object *selected_headers(const struct hg_hdrs *h)
 		for (n = 0; kept_headers[i][n] && n < sizeof(name) - 1; n++)
 			name[n] = (char)tolower((unsigned char)kept_headers[i][n]);
 		name[n] = '\0';
-		json_object_object_add(o, name, json_object_new_string_len(v,
-				       (int)strnlen(v, 1024)));
+		/* header bytes need not be UTF-8; jsonb must be */
+		safe = utf8_escape(v, 1024);
+		if (safe)
+			json_object_object_add(o, name, json_object_new_string(safe));
+		free(safe);
 	}
 	for (int i = 0; signature_headers[i]; i++)
 		if (hdrs_get(h, signature_headers[i]))
 			signed_request = true;
 	json_object_object_add(o, "signature_present", json_object_new_boolean(signed_request));
 	return o;
+}
+
+/*
+ * A dedupe key from a header that is not UTF-8: escaped the same way every
+ * time, so the sender's retries still collapse; too long once escaped
+ * means no key, as for any over-long key.
+ */
+static void escape_dedupe_key(struct dedupe *d)
+{
+	char *safe = utf8_escape(d->key, SIZE_MAX);
+
+	if (safe && strlen(safe) < sizeof(d->key)) {
+		snprintf(d->key, sizeof(d->key), "%s", safe);
+	} else {
+		d->key[0] = '\0';
+		d->source = NULL;
+	}
+	free(safe);
 }
 
 static void rfc3339_now(char *out, size_t len)
@@ -85,14 +107,14 @@ static void charge_bad_credentials(struct hg_request *r)
 			 r->settings->ip_bad_credentials, true, &ignored);
 }
 
-static void not_found(struct hg_request *r)
+void ingress_not_found(struct hg_request *r)
 {
 	charge_bad_credentials(r);
 	req_send_error(r, 404, "webhook not found");
 }
 
 /* 429 with Retry-After; touches no database row. */
-static void too_many(struct hg_request *r, enum limit_kind k, long retry_after_s)
+void ingress_too_many(struct hg_request *r, enum limit_kind k, long retry_after_s)
 {
 	char secs[24];
 
@@ -124,14 +146,10 @@ void ingress_handle(struct hg_request *r)
 	log_redact_token(token, r->token_hint, sizeof(r->token_hint));
 
 	/* 1. the method is checked by the router (405 with Allow: POST) */
-	/* 2. per-IP ceiling, charged by every request */
-	if (!limit_take(LIMIT_IP_CEILING, r->client_ip, s->ip_ceiling, true, &retry)) {
-		too_many(r, LIMIT_IP_CEILING, retry);
-		goto out;
-	}
+	/* 2. per-IP ceiling: charged by the router for every request */
 	/* 3. bad-credential budget already spent: only asked here, charged by 404 and 401 */
 	if (!limit_take(LIMIT_IP_BAD_CREDENTIALS, r->client_ip, s->ip_bad_credentials, false, &retry)) {
-		too_many(r, LIMIT_IP_BAD_CREDENTIALS, retry);
+		ingress_too_many(r, LIMIT_IP_BAD_CREDENTIALS, retry);
 		goto out;
 	}
 
@@ -143,14 +161,14 @@ void ingress_handle(struct hg_request *r)
 
 	/* 5. token lookup */
 	if (!token_well_formed("awt_", token)) {
-		not_found(r);
+		ingress_not_found(r);
 		goto out;
 	}
 	switch (store_lookup_token(token, &ti)) {
 	case STORE_OK:
 		break;
 	case STORE_NOT_FOUND:
-		not_found(r);
+		ingress_not_found(r);
 		goto out;
 	case STORE_UNAVAILABLE:
 		req_send_unavailable(r);
@@ -162,7 +180,7 @@ void ingress_handle(struct hg_request *r)
 
 	/* 6. per-token limit */
 	if (!limit_take(LIMIT_TOKEN_RATE, ti.trigger_id, s->token_rate, true, &retry)) {
-		too_many(r, LIMIT_TOKEN_RATE, retry);
+		ingress_too_many(r, LIMIT_TOKEN_RATE, retry);
 		goto out;
 	}
 
@@ -190,6 +208,13 @@ void ingress_handle(struct hg_request *r)
 	if (!prov)
 		prov = provider_find("generic");
 	event = provider_event(prov, body, &r->hdrs, &payload);
+	if (event && !utf8_valid((const unsigned char *)event, strlen(event))) {
+		/* an event taken from a header that is not UTF-8 */
+		char *safe = utf8_escape(event, 1024);
+
+		free(event);
+		event = safe;
+	}
 	envelope = event ? envelope_build(event, payload, raw_ctype, received_at) : NULL;
 	hdrs = selected_headers(&r->hdrs);
 	if (!envelope || !hdrs) {
@@ -209,6 +234,8 @@ void ingress_handle(struct hg_request *r)
 	};
 	status = prov->verify(&sig);
 	prov->dedupe(&r->hdrs, body, &dd);
+	if (dd.key[0] && !utf8_valid((const unsigned char *)dd.key, strlen(dd.key)))
+		escape_dedupe_key(&dd);
 	if (!sig_rejects(status) && provider_url_verification(prov, body, &challenge)) {
 		handshake = json_object_new_object();
 		json_object_object_add(handshake, "challenge", json_object_new_string(challenge));

@@ -74,6 +74,13 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	log_set_program("hookgate-fcgi");
+	/*
+	 * Started as a CGI program, the command line is not ours: Apache turns
+	 * a query string without '=' into arguments. Options must never come
+	 * from a URL, so a CGI request ignores them all.
+	 */
+	if (!stdin_is_socket() && (getenv("GATEWAY_INTERFACE") || getenv("REQUEST_METHOD")))
+		argc = 1;
 	while ((c = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -112,11 +119,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		/* a CGI server may pass the query as arguments (an "ISINDEX" query): ignore them */
-		if (!getenv("GATEWAY_INTERFACE")) {
-			usage(stderr);
-			return 2;
-		}
+		usage(stderr);
+		return 2;
 	}
 
 	if (!settings_load(&settings, config, err, sizeof(err))) {

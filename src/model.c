@@ -1,4 +1,4 @@
-/* model: JSON of stored rows (triggers; any row by column type) from text-format PGresults. */
+/* model: JSON of stored rows (triggers, deliveries; any row by column type) from text-format PGresults. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "util.h"
 
 /* Type OIDs of pg_type (stable across PostgreSQL versions). */
 #define OID_BOOL	16
@@ -23,6 +24,10 @@
 #define WUR __attribute__((warn_unused_result))
 
 #define WEBHOOK_PATH_PREFIX "/api/webhooks/autopilots/"
+
+const char *const model_delivery_statuses[] = {
+	"queued", "dispatched", "rejected", "ignored", "failed", NULL
+};
 
 /* Column positions of MODEL_TRIGGER_COLUMNS. */
 enum {
@@ -190,6 +195,28 @@ fail:
 	return NULL;
 }
 
+struct json_object *model_trigger_list(const PGresult *res, const struct hg_settings *s,
+				       bool show_token)
+{
+	struct json_object *arr = json_object_new_array();
+
+	if (!arr)
+		return NULL;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct json_object *t;
+
+		if (PQgetisnull(res, i, TC_ID))
+			continue;	/* the autopilot has no trigger */
+		t = model_trigger_json(res, i, s, show_token);
+		if (!t || json_object_array_add(arr, t) != 0) {
+			json_object_put(t);
+			json_object_put(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
 struct json_object *model_row_json(const PGresult *res, int row)
 {
 	struct json_object *o = NULL;
@@ -232,6 +259,68 @@ struct json_object *model_row_json(const PGresult *res, int row)
 	}
 	return o;
 fail:
+	json_object_put(o);
+	return NULL;
+}
+
+struct json_object *model_delivery_json(const PGresult *res, int row)
+{
+	struct json_object *o = model_row_json(res, row), *v = NULL;
+	int col = res ? PQfnumber(res, "raw_body") : -1;
+	unsigned char *bytes = NULL;
+	const char *encoding = "utf-8";
+	char *b64 = NULL;
+	size_t len;
+
+	if (!o || col < 0)
+		goto fail;
+	bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col), &len);
+	if (!bytes)
+		goto fail;
+	if (utf8_valid(bytes, len)) {
+		v = json_object_new_string_len((const char *)bytes, (int)len);
+	} else {
+		encoding = "base64";
+		b64 = base64_encode(bytes, len);
+		if (!b64)
+			goto fail;
+		v = json_object_new_string(b64);
+	}
+	/* replaces the escaped bytea text in place, keeping the field order */
+	if (!v || !add(o, "raw_body", v) ||
+	    !add(o, "raw_body_encoding", json_object_new_string(encoding)))
+		goto fail;
+	free(b64);
+	PQfreemem(bytes);
+	return o;
+fail:
+	free(b64);
+	if (bytes)
+		PQfreemem(bytes);
+	json_object_put(o);
+	return NULL;
+}
+
+struct json_object *model_replay_json(struct json_object *delivery, struct json_object *run)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		goto fail;
+	/* add puts what it cannot add; what it adds is o's */
+	if (!add(o, "delivery", delivery)) {
+		delivery = NULL;
+		goto fail;
+	}
+	delivery = NULL;
+	if (!add(o, "run", run)) {
+		run = NULL;
+		goto fail;
+	}
+	return o;
+fail:
+	json_object_put(run);
+	json_object_put(delivery);
 	json_object_put(o);
 	return NULL;
 }

@@ -67,6 +67,14 @@ struct json_object *model_trigger_json(const PGresult *res, int row,
 				       const struct hg_settings *s, bool show_token);
 
 /*
+ * An array of the trigger JSON of every row of res, as model_trigger_json;
+ * a row whose id is NULL (a list joined from an autopilot without
+ * triggers) is skipped. Returns a new array; NULL when out of memory.
+ */
+struct json_object *model_trigger_list(const PGresult *res, const struct hg_settings *s,
+				       bool show_token);
+
+/*
  * The delivery detail of SPEC 4.4 from row of res (selected with
  * MODEL_DELIVERY_DETAIL_COLUMNS; more columns may follow): every column as
  * model_row_json gives it, with raw_body replaced in place by the bytes as
@@ -74,6 +82,13 @@ struct json_object *model_trigger_json(const PGresult *res, int row,
  * ("utf-8" or "base64"). Returns a new object; NULL when out of memory.
  */
 struct json_object *model_delivery_json(const PGresult *res, int row);
+
+/*
+ * The answer of a replay: {"delivery": delivery, "run": run} (run NULL:
+ * null). Takes both, also on failure. Returns a new object; NULL when out
+ * of memory.
+ */
+struct json_object *model_replay_json(struct json_object *delivery, struct json_object *run);
 
 /*
  * A JSON object of every column of row, named as the columns are: text as

@@ -1,6 +1,7 @@
 /* normalize: parse a webhook body (JSON or form), infer its event and build the run's trigger_payload (SPEC 3.3, 7). */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -69,35 +70,22 @@ static bool has_nul_escape(const unsigned char *p, size_t n)
 	return false;
 }
 
-/* RFC 8259 number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
-static bool json_number_text(const char *s)
+/*
+ * Whether PostgreSQL's numeric (what jsonb keeps numbers as) can hold the
+ * number: it stops at 131072 digits before the point and 16383 after, so
+ * 1e999999 is valid JSON that would fail the whole transaction later.
+ */
+static bool exponent_storable(const char *text)
 {
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	else
-		return false;
-	if (*s == '.') {
-		s++;
-		if (*s < '0' || *s > '9')
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (*s < '0' || *s > '9')
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
+	const char *e = strpbrk(text, "eE");
+	long exp;
+	char *end;
+
+	if (!e)
+		return true;
+	errno = 0;
+	exp = strtol(e + 1, &end, 10);
+	return errno == 0 && exp <= 131000 && exp >= -16000;
 }
 
 /*
@@ -112,7 +100,7 @@ static bool numbers_are_json(struct json_object *o)
 	case json_type_double: {
 		const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 
-		return text && json_number_text(text);
+		return text && json_number_text(text) && exponent_storable(text);
 	}
 	case json_type_array: {
 		size_t n = json_object_array_length(o);

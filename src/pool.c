@@ -33,7 +33,7 @@ struct child {
 };
 
 static struct child children[MAX_CHILDREN];
-static volatile sig_atomic_t got_term, got_hup, got_chld;
+static volatile sig_atomic_t got_term, got_hup, got_chld, got_alrm;
 static char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 static void on_signal(int sig)
@@ -44,11 +44,14 @@ static void on_signal(int sig)
 		got_hup = 1;
 	else if (sig == SIGCHLD)
 		got_chld = 1;
+	else if (sig == SIGALRM)
+		got_alrm = 1;
 }
 
 static int listen_unix(const char *path, int mode)
 {
 	struct sockaddr_un sa;
+	struct stat st;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -61,13 +64,24 @@ static int listen_unix(const char *path, int mode)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
-	/* a socket left by a dead pool is replaced; a live one is not */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		log_error("listen: %s is in use by a running server", path);
+	/* a socket left by a dead pool is replaced; a live one, or any other file, is not */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_error("listen: %s exists and is not a socket", path);
+			close(fd);
+			return -1;
+		}
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			log_error("listen: %s is in use by a running server", path);
+			close(fd);
+			return -1;
+		}
 		close(fd);
-		return -1;
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			goto fail;
+		unlink(path);
 	}
-	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 		goto fail;
 	if (chmod(path, (mode_t)mode) != 0)
@@ -142,8 +156,17 @@ int pool_listen(const char *spec, int socket_mode)
 static pid_t spawn(int listen_fd, const struct hg_settings *s, int generation)
 {
 	pid_t parent = getpid();
-	pid_t pid = fork();
+	int slot = -1;
+	pid_t pid;
 
+	for (int i = 0; i < MAX_CHILDREN && slot < 0; i++)
+		if (children[i].pid == 0)
+			slot = i;
+	if (slot < 0) {
+		log_error("no room for another worker: %d processes are still running", MAX_CHILDREN);
+		return -1;
+	}
+	pid = fork();
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
 		return -1;
@@ -160,12 +183,7 @@ static pid_t spawn(int listen_fd, const struct hg_settings *s, int generation)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		_exit(worker_serve(listen_fd, s));
 	}
-	for (int i = 0; i < MAX_CHILDREN; i++) {
-		if (children[i].pid == 0) {
-			children[i] = (struct child){ pid, generation, time(NULL) };
-			break;
-		}
-	}
+	children[slot] = (struct child){ pid, generation, time(NULL) };
 	return pid;
 }
 
@@ -249,6 +267,7 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
@@ -257,6 +276,7 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGALRM);
 	sigprocmask(SIG_BLOCK, &block, &old);
 
 	log_info("pool started: %d workers on %s", opts->workers,
@@ -288,7 +308,20 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 			/* old workers finish their request and exit; new ones start now */
 			signal_generation(generation, SIGTERM);
 			generation++;
+			alarm((unsigned)(opts->grace_s > 0 ? opts->grace_s : 1));
 			log_info("settings reloaded");
+			continue;
+		}
+		if (got_alrm) {
+			got_alrm = 0;
+			/* workers of older settings still busy after the grace period */
+			for (int i = 0; i < MAX_CHILDREN; i++) {
+				if (children[i].pid && children[i].generation < generation) {
+					log_warn("killing worker %ld of the old settings, still busy after %d s",
+						 (long)children[i].pid, opts->grace_s);
+					kill(children[i].pid, SIGKILL);
+				}
+			}
 			continue;
 		}
 		while (count_generation(generation) < opts->workers && !got_term)

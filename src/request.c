@@ -200,6 +200,21 @@ const char *req_query(const struct hg_request *r, const char *name, char *out, s
 	return NULL;
 }
 
+bool req_query_has(const struct hg_request *r, const char *name)
+{
+	const char *q = req_env(r, "QUERY_STRING");
+	size_t n = strlen(name);
+
+	while (q && *q) {
+		if (strncmp(q, name, n) == 0 && (q[n] == '=' || q[n] == '&' || q[n] == '\0'))
+			return true;
+		q = strchr(q, '&');
+		if (q)
+			q++;
+	}
+	return false;
+}
+
 long req_content_length(const struct hg_request *r)
 {
 	const char *v = req_env(r, "CONTENT_LENGTH");

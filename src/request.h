@@ -61,6 +61,9 @@ void req_cleanup(struct hg_request *r);
  */
 const char *req_query(const struct hg_request *r, const char *name, char *out, size_t outlen);
 
+/* Whether the query string names the parameter at all (even empty or too long to read). */
+bool req_query_has(const struct hg_request *r, const char *name);
+
 /* A CGI variable of the request (e.g. "REQUEST_METHOD"), or NULL. */
 const char *req_env(const struct hg_request *r, const char *name);
 

@@ -12,9 +12,11 @@
 #include "handlers.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "router.h"
 #include "util.h"
 
+#define WEBHOOKS "/api/webhooks/"
 #define KEY	ROUTE_NEEDS_KEY
 #define WRITE	(ROUTE_NEEDS_KEY | ROUTE_NEEDS_WRITE)
 
@@ -126,6 +128,12 @@ void router_dispatch(struct hg_request *r)
 				 used ? ", " : "", routes[i].method);
 		}
 	}
+	if (!found && !allow[0] && strncmp(r->path, WEBHOOKS, strlen(WEBHOOKS)) == 0) {
+		/* a mangled webhook URL is a bad credential like an unknown token */
+		log_debug("no route for %s %s...", r->method, WEBHOOKS);
+		ingress_not_found(r);
+		return;
+	}
 	if (!found) {
 		log_debug("no route for %s %s", r->method, r->path);
 		if (allow[0]) {
@@ -138,6 +146,15 @@ void router_dispatch(struct hg_request *r)
 	}
 	r->route = found->pattern;
 	r->route_index = (int)(found - routes);
+	/* the per-IP ceiling holds for every route but the cheap health probes */
+	if (found->handler != health_live && found->handler != health_ready) {
+		long retry;
+
+		if (!limit_take(LIMIT_IP_CEILING, r->client_ip, r->settings->ip_ceiling, true, &retry)) {
+			ingress_too_many(r, LIMIT_IP_CEILING, retry);
+			return;
+		}
+	}
 	if ((found->flags & ROUTE_NEEDS_KEY) && !auth_check(r))
 		return;
 	if ((found->flags & ROUTE_NEEDS_WRITE) && !r->can_write) {

@@ -19,19 +19,6 @@
 #define LEASE_MAX_S		86400
 #define REASON_MAX_CHARS	4000
 
-/* The run JSON's columns (alias r), in the order of the API's run object. */
-#define RUN_COLUMNS \
-	"r.id, r.autopilot_id, r.trigger_id, r.webhook_delivery_id, r.source, r.status, " \
-	"r.failure_reason, r.result, r.claimed_by, " \
-	"to_json(r.lease_expires_at)#>>'{}' AS lease_expires_at, " \
-	"to_json(r.completed_at)#>>'{}' AS completed_at, " \
-	"to_json(r.created_at)#>>'{}' AS created_at"
-
-/* Number of RUN_COLUMNS; created_at is the last of them, id the first. */
-#define RUN_NCOLS	12
-#define RUN_COL_ID	0
-#define RUN_COL_CREATED	11
-
 /*
  * One page, newest first. One row per run; when the autopilot exists but has
  * no run on this page, one row of NULLs; no row when the autopilot is not
@@ -39,7 +26,7 @@
  */
 static struct statement st_list = { "runs_list",
 	"SELECT r.* FROM autopilot a"
-	"  LEFT JOIN LATERAL (SELECT " RUN_COLUMNS
+	"  LEFT JOIN LATERAL (SELECT " MODEL_RUN_COLUMNS
 	"                       FROM autopilot_run r"
 	"                      WHERE r.autopilot_id = a.id"
 	"                        AND ($3::timestamptz IS NULL"
@@ -51,7 +38,7 @@ static struct statement st_list = { "runs_list",
 
 /* No row: autopilot not found; id NULL: run not found. */
 static struct statement st_show = { "runs_show",
-	"SELECT " RUN_COLUMNS ", r.trigger_payload"
+	"SELECT " MODEL_RUN_COLUMNS ", r.trigger_payload"
 	"  FROM autopilot a"
 	"  LEFT JOIN autopilot_run r ON r.autopilot_id = a.id AND r.id = $3"
 	" WHERE a.id = $2 AND a.workspace_id = $1", 3, 0, false };
@@ -83,7 +70,7 @@ static struct statement st_claim = { "runs_claim",
 	"         lease_expires_at = now() + make_interval(secs => $3::integer)"
 	"    FROM pick WHERE r.id = pick.id"
 	"  RETURNING r.*)"
-	" SELECT " RUN_COLUMNS ", r.trigger_payload"
+	" SELECT " MODEL_RUN_COLUMNS ", r.trigger_payload"
 	"   FROM rt LEFT JOIN claimed r ON true", 3, 0, false };
 
 /*
@@ -104,7 +91,7 @@ static struct statement st_claim = { "runs_claim",
 	" seen AS (" \
 	"  UPDATE runtime SET last_seen_at = now()" \
 	"   WHERE id = $3 AND workspace_id = $1 AND EXISTS (SELECT 1 FROM done))" \
-	" SELECT " RUN_COLUMNS " FROM target LEFT JOIN done r ON true"
+	" SELECT " MODEL_RUN_COLUMNS " FROM target LEFT JOIN done r ON true"
 
 static struct statement st_complete = { "runs_complete",
 	FINISH_SQL("status = 'completed', result = $4::jsonb"), 4, 0, false };
@@ -120,33 +107,6 @@ static WUR bool runtime_id_member(struct hg_request *r, struct json_object *body
 	enum field_state state;
 
 	return field_uuid(r, body, "runtime_id", FIELD_REQUIRED, &state, out);
-}
-
-/* Whether s is an RFC 8259 number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
-static bool json_number_text(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		s += strspn(s, "0123456789");
-	else
-		return false;
-	if (*s == '.') {
-		if (s[1] < '0' || s[1] > '9')
-			return false;
-		s += 1 + strspn(s + 1, "0123456789");
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (*s < '0' || *s > '9')
-			return false;
-		s += strspn(s, "0123456789");
-	}
-	return *s == '\0';
 }
 
 /*
@@ -188,49 +148,25 @@ static bool jsonb_storable(struct json_object *v)
 /* The run object of row 0 with every column (trigger_payload too when selected). */
 static void send_run(struct hg_request *r, int status, const PGresult *res)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *run = model_row_json(res, 0);
-
-	if (!o || !run || json_object_object_add(o, "run", run) != 0) {
-		json_object_put(run);
-		json_object_put(o);
-		req_send_error(r, 500, "internal error");
-		return;
-	}
-	api_send(r, status, o);
+	api_send_member(r, status, "run", model_row_json(res, 0));
 }
 
 /* ---- GET /api/autopilots/{autopilot}/runs ---- */
 
 void runs_list(struct hg_request *r)
 {
-	char ts[64], id[37], limit_txt[16];
+	struct api_page p;
 	const char *values[5];
-	PGresult *res = NULL;
-	enum store_rc rc;
-	int limit;
-	bool bad_cursor;
 
-	if (!api_limit(r, RUNS_DEFAULT_LIMIT, RUNS_MAX_LIMIT, &limit))
+	if (!api_page_args(r, RUNS_DEFAULT_LIMIT, RUNS_MAX_LIMIT, &p))
 		return;
-	if (!api_before(r, ts, id, &bad_cursor) && bad_cursor)
-		return;
-	snprintf(limit_txt, sizeof(limit_txt), "%d", limit + 1);
 	values[0] = r->workspace_id;
 	values[1] = r->params[0];
-	values[2] = ts[0] ? ts : NULL;
-	values[3] = ts[0] ? id : NULL;
-	values[4] = limit_txt;
-	rc = store_exec(&st_list, values, &res);
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		return;
-	}
-	if (PQntuples(res) == 0)
-		api_not_found(r, "autopilot");
-	else
-		api_send_page(r, res, "runs", limit, RUN_COL_CREATED, RUN_COL_ID);
-	PQclear(res);
+	values[2] = p.before ? p.ts : NULL;
+	values[3] = p.before ? p.id : NULL;
+	values[4] = p.limit_txt;
+	api_exec_page(r, &st_list, values, "autopilot", "runs", p.limit, MODEL_RUN_COL_CREATED,
+		      MODEL_RUN_COL_ID);
 }
 
 /* ---- GET /api/autopilots/{autopilot}/runs/{run} ---- */
@@ -239,18 +175,8 @@ void runs_show(struct hg_request *r)
 {
 	const char *values[3] = { r->workspace_id, r->params[0], r->params[1] };
 	PGresult *res = NULL;
-	enum store_rc rc;
 
-	rc = store_exec(&st_show, values, &res);
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		return;
-	}
-	if (PQntuples(res) == 0)
-		api_not_found(r, "autopilot");
-	else if (PQgetisnull(res, 0, RUN_COL_ID))
-		api_not_found(r, "run");
-	else
+	if (api_exec_found(r, &st_show, values, "autopilot", "run", MODEL_RUN_COL_ID, &res))
 		send_run(r, 200, res);
 	PQclear(res);
 }
@@ -266,7 +192,6 @@ void runs_claim(struct hg_request *r)
 	enum field_state state;
 	long lease;
 	PGresult *res = NULL;
-	enum store_rc rc;
 
 	if (!api_body_object(r, &body))
 		return;
@@ -279,15 +204,10 @@ void runs_claim(struct hg_request *r)
 	values[0] = r->workspace_id;
 	values[1] = runtime_id;
 	values[2] = lease_txt;
-	rc = store_exec(&st_claim, values, &res);
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
+	if (!api_exec_found(r, &st_claim, values, "runtime", NULL, 0, &res))
 		goto out;
-	}
-	if (PQntuples(res) == 0)
-		api_not_found(r, "runtime");
-	else if (PQgetisnull(res, 0, RUN_COL_ID))
-		req_send_raw(r, 204, NULL);
+	if (PQgetisnull(res, 0, MODEL_RUN_COL_ID))
+		req_send_raw(r, 204, NULL);	/* nothing to claim */
 	else
 		send_run(r, 200, res);
 out:
@@ -322,7 +242,7 @@ static void finish(struct hg_request *r, struct statement *st, const char *runti
 	}
 	if (PQntuples(res) == 0)
 		api_not_found(r, "run");
-	else if (PQgetisnull(res, 0, RUN_COL_ID))
+	else if (PQgetisnull(res, 0, MODEL_RUN_COL_ID))
 		req_send_error(r, 409, "run is not claimed by this runtime");
 	else
 		send_run(r, 200, res);

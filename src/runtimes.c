@@ -45,41 +45,20 @@ static struct statement st_heartbeat = { "runtimes_heartbeat",
 /* Send {"runtime": row 0 of res} with status. */
 static void send_runtime(struct hg_request *r, int status, const PGresult *res)
 {
-	struct json_object *o = json_object_new_object(), *rt = model_row_json(res, 0);
-
-	if (!o || !rt || json_object_object_add(o, "runtime", rt) != 0) {
-		json_object_put(rt);
-		json_object_put(o);
-		req_send_error(r, 500, "internal error");
-		return;
-	}
-	api_send(r, status, o);
+	api_send_member(r, status, "runtime", model_row_json(res, 0));
 }
 
 void runtimes_list(struct hg_request *r)
 {
-	char offline[24], ts[64], id[37], limit_s[16];
-	const char *values[5] = { r->workspace_id, offline, limit_s, ts, id };
-	PGresult *res = NULL;
-	enum store_rc rc;
-	bool bad, before;
-	int limit;
+	char offline[24];
+	struct api_page p;
+	const char *values[5] = { r->workspace_id, offline, p.limit_txt, p.ts, p.id };
 
-	if (!api_limit(r, LIST_DEFAULT, LIST_MAX, &limit))
-		return;
-	before = api_before(r, ts, id, &bad);
-	if (bad)
+	if (!api_page_args(r, LIST_DEFAULT, LIST_MAX, &p))
 		return;
 	snprintf(offline, sizeof(offline), "%ld", r->settings->runtime_offline_after);
-	/* one more row than asked says whether there is a next page */
-	snprintf(limit_s, sizeof(limit_s), "%d", limit + 1);
-	rc = store_exec(before ? &st_list_before : &st_list, values, &res);
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		return;
-	}
-	api_send_page(r, res, "runtimes", limit, RT_COL_CREATED_AT, RT_COL_ID);
-	PQclear(res);
+	api_exec_page(r, p.before ? &st_list_before : &st_list, values, NULL, "runtimes",
+		      p.limit, RT_COL_CREATED_AT, RT_COL_ID);
 }
 
 void runtimes_create(struct hg_request *r)

@@ -18,25 +18,26 @@ struct key {
 	enum kind kind;
 	size_t offset;
 	const char *def;
+	long max;		/* K_COUNT: the largest value; 0 means INT_MAX */
 };
 
 #define STR(f) offsetof(struct hg_settings, f)
 
 static const struct key keys[] = {
-	{ "database_url",		K_STRING,	STR(database_url),		"" },
-	{ "public_url",			K_STRING,	STR(public_url),		"" },
-	{ "base_path",			K_PATH_PREFIX,	STR(base_path),			"" },
-	{ "max_body_bytes",		K_COUNT,	STR(max_body_bytes),		"262144" },
-	{ "ip_ceiling",			K_COUNT,	STR(ip_ceiling),		"600" },
-	{ "ip_bad_credentials",		K_COUNT,	STR(ip_bad_credentials),	"30" },
-	{ "token_rate",			K_COUNT,	STR(token_rate),		"60" },
-	{ "trusted_proxies",		K_CIDRS,	STR(trusted_proxies),		"" },
-	{ "metrics_allow",		K_CIDRS,	STR(metrics_allow),		"127.0.0.0/8, ::1/128" },
-	{ "runtime_offline_after",	K_COUNT,	STR(runtime_offline_after),	"90" },
-	{ "signature_tolerance_s",	K_COUNT,	STR(signature_tolerance_s),	"300" },
-	{ "statement_timeout_ms",	K_COUNT,	STR(statement_timeout_ms),	"5000" },
-	{ "shm_name",			K_STRING,	STR(shm_name),			"/hookgate" },
-	{ "log_level",			K_LEVEL,	STR(log_level),			"info" },
+	{ "database_url",		K_STRING,	STR(database_url),		"",	0 },
+	{ "public_url",			K_STRING,	STR(public_url),		"",	0 },
+	{ "base_path",			K_PATH_PREFIX,	STR(base_path),			"",	0 },
+	{ "max_body_bytes",		K_COUNT,	STR(max_body_bytes),		"262144",	64L << 20 },
+	{ "ip_ceiling",			K_COUNT,	STR(ip_ceiling),		"600",	0 },
+	{ "ip_bad_credentials",		K_COUNT,	STR(ip_bad_credentials),	"30",	0 },
+	{ "token_rate",			K_COUNT,	STR(token_rate),		"60",	0 },
+	{ "trusted_proxies",		K_CIDRS,	STR(trusted_proxies),		"",	0 },
+	{ "metrics_allow",		K_CIDRS,	STR(metrics_allow),		"127.0.0.0/8, ::1/128",	0 },
+	{ "runtime_offline_after",	K_COUNT,	STR(runtime_offline_after),	"90",	0 },
+	{ "signature_tolerance_s",	K_COUNT,	STR(signature_tolerance_s),	"300",	0 },
+	{ "statement_timeout_ms",	K_COUNT,	STR(statement_timeout_ms),	"5000",	0 },
+	{ "shm_name",			K_STRING,	STR(shm_name),			"/hookgate",	0 },
+	{ "log_level",			K_LEVEL,	STR(log_level),			"info",	0 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -88,10 +89,15 @@ static const char *set_value(struct hg_settings *s, const struct key *k, const c
 		char *end;
 		long v;
 
+		static char why[64];
+		long max = k->max ? k->max : INT_MAX;
+
 		errno = 0;
 		v = strtol(value, &end, 10);
-		if (errno || end == value || *end != '\0' || v < 0 || v > INT_MAX)
-			return "expected a whole number from 0 to 2147483647";
+		if (errno || end == value || *end != '\0' || v < 0 || v > max) {
+			snprintf(why, sizeof(why), "expected a whole number from 0 to %ld", max);
+			return why;
+		}
 		*(long *)field = v;
 		return NULL;
 	}

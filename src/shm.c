@@ -41,6 +41,14 @@ static struct shm_segment *map_segment(void)
 	}
 	if (fstat(fd, &st) != 0)
 		goto fail;
+	/* a segment another user made (or may write) could forge every limit */
+	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		log_error("shared memory %s belongs to another user or is open to others; "
+			  "rate limits and metrics are off (set shm_name to a name of your own)",
+			  shm_name);
+		close(fd);
+		return NULL;
+	}
 	/* growing from 0 to the full size is idempotent when two processes race */
 	if (st.st_size == 0 && ftruncate(fd, (off_t)sizeof(struct shm_segment)) != 0)
 		goto fail;

@@ -31,6 +31,9 @@ struct part {
 	size_t len;
 };
 
+/* The number of parts of an array of them. */
+#define NPARTS(a) (sizeof(a) / sizeof((a)[0]))
+
 /* How a scheme turns the stored secret into the HMAC key. */
 enum keyform {
 	KEY_RAW,	/* the secret's bytes as given */
@@ -191,10 +194,38 @@ static bool expected_match(const struct expected *e, const unsigned char *cand, 
 	return any;
 }
 
+/*
+ * Whether cand (SHA256_LEN bytes) is the MAC of parts under the current or
+ * the previous secret (both computed, as expected_compute does). False too
+ * when none could be computed.
+ */
+static bool expected_matches(const struct sig_input *in, enum keyform kf, const struct part *parts,
+			     size_t nparts, const unsigned char cand[SHA256_LEN])
+{
+	struct expected e;
+	bool match;
+
+	if (!expected_compute(in, kf, parts, nparts, &e))
+		return false;
+	match = expected_match(&e, cand, SHA256_LEN);
+	OPENSSL_cleanse(&e, sizeof(e));
+	return match;
+}
+
 /* Exactly SHA256_HEX_LEN hex digits (either case) into out. */
 static bool hex_digest(const char *s, size_t len, unsigned char out[SHA256_LEN])
 {
 	return len == SHA256_HEX_LEN && hex_decode(s, len, out, SHA256_LEN);
+}
+
+/* s[0..len) is prefix then exactly SHA256_HEX_LEN hex digits, decoded into out. */
+static bool prefixed_hex_digest(const char *s, size_t len, const char *prefix,
+				unsigned char out[SHA256_LEN])
+{
+	size_t plen = strlen(prefix);
+
+	return len >= plen && memcmp(s, prefix, plen) == 0 &&
+	       hex_digest(s + plen, len - plen, out);
 }
 
 /* Exactly SHA256_B64_LEN characters of standard, padded base64 of 32 bytes into out. */
@@ -233,6 +264,26 @@ static bool ts_stale(const struct sig_input *in, long long ts)
 	if (in->tolerance_s <= 0)
 		return false;
 	return diff > in->tolerance_s || diff < -(long long)in->tolerance_s;
+}
+
+/*
+ * The value of a scheme's signature header name (its length in *len), or
+ * NULL with *status SIG_NOT_REQUIRED when no secret is set (whatever the
+ * headers say), SIG_MISSING when the header is absent or blank.
+ */
+static const char *signature_header(const struct sig_input *in, const char *name, size_t *len,
+				    enum sig_status *status)
+{
+	const char *v;
+
+	if (!has_text(in->secret)) {
+		*status = SIG_NOT_REQUIRED;
+		return NULL;
+	}
+	v = hdrs_get_span(in->hdrs, name, len);
+	if (!v)
+		*status = SIG_MISSING;
+	return v;
 }
 
 /* The result for a timestamped scheme once its signatures have been compared. */
@@ -278,14 +329,10 @@ int sig_hub256_matches(const char *header_value, const char *key,
 {
 	struct part body = { data, len };
 	unsigned char want[SHA256_LEN], mac[SHA256_LEN];
-	size_t plen = sizeof(HUB256_PREFIX) - 1, vlen;
 	bool same;
 
-	if (!header_value || !has_text(key))
-		return 0;
-	vlen = strlen(header_value);
-	if (vlen < plen || memcmp(header_value, HUB256_PREFIX, plen) != 0 ||
-	    !hex_digest(header_value + plen, vlen - plen, want))
+	if (!header_value || !has_text(key) ||
+	    !prefixed_hex_digest(header_value, strlen(header_value), HUB256_PREFIX, want))
 		return 0;
 	if (!hmac_parts((const unsigned char *)key, strlen(key), &body, 1, mac))
 		return 0;
@@ -298,24 +345,16 @@ enum sig_status sig_check_hub256(const struct sig_input *in)
 {
 	struct part body = { in->body, in->body_len };
 	unsigned char want[SHA256_LEN];
-	struct expected e;
-	size_t plen = sizeof(HUB256_PREFIX) - 1, len;
+	enum sig_status status;
 	const char *value;
-	bool match;
+	size_t len;
 
-	if (!has_text(in->secret))
-		return SIG_NOT_REQUIRED;
-	value = hdrs_get_span(in->hdrs, "X-Hub-Signature-256", &len);
+	value = signature_header(in, "X-Hub-Signature-256", &len, &status);
 	if (!value)
-		return SIG_MISSING;
-	if (len < plen || memcmp(value, HUB256_PREFIX, plen) != 0 ||
-	    !hex_digest(value + plen, len - plen, want))
+		return status;
+	if (!prefixed_hex_digest(value, len, HUB256_PREFIX, want))
 		return SIG_INVALID;
-	if (!expected_compute(in, KEY_RAW, &body, 1, &e))
-		return SIG_INVALID;
-	match = expected_match(&e, want, sizeof(want));
-	OPENSSL_cleanse(&e, sizeof(e));
-	return match ? SIG_VALID : SIG_INVALID;
+	return expected_matches(in, KEY_RAW, &body, 1, want) ? SIG_VALID : SIG_INVALID;
 }
 
 /* ---- Standard Webhooks (and Svix) ---- */
@@ -349,7 +388,7 @@ enum sig_status sig_check_standard(const struct sig_input *in)
 			{ id, idlen }, { ".", 1 }, { ts, tslen }, { ".", 1 }, { in->body, in->body_len },
 		};
 
-		if (!expected_compute(in, KEY_WHSEC, parts, sizeof(parts) / sizeof(parts[0]), &e))
+		if (!expected_compute(in, KEY_WHSEC, parts, NPARTS(parts), &e))
 			return SIG_INVALID;
 	}
 	while (next_item(sig, siglen, &pos, ' ', &item, &ilen)) {
@@ -380,15 +419,14 @@ enum sig_status sig_check_stripe(const struct sig_input *in)
 	const char *sig, *item, *v, *ts = NULL;
 	size_t siglen, ilen, vlen, tslen = 0, pos = 0;
 	unsigned char cand[SHA256_LEN];
+	enum sig_status status;
 	struct expected e;
 	long long t;
 	bool match = false;
 
-	if (!has_text(in->secret))
-		return SIG_NOT_REQUIRED;
-	sig = hdrs_get_span(in->hdrs, "Stripe-Signature", &siglen);
+	sig = signature_header(in, "Stripe-Signature", &siglen, &status);
 	if (!sig)
-		return SIG_MISSING;
+		return status;
 	while (next_item(sig, siglen, &pos, ',', &item, &ilen)) {
 		if (!kv_is(item, ilen, "t", &v, &vlen))
 			continue;
@@ -402,7 +440,7 @@ enum sig_status sig_check_stripe(const struct sig_input *in)
 	{
 		const struct part parts[] = { { ts, tslen }, { ".", 1 }, { in->body, in->body_len } };
 
-		if (!expected_compute(in, KEY_RAW, parts, sizeof(parts) / sizeof(parts[0]), &e))
+		if (!expected_compute(in, KEY_RAW, parts, NPARTS(parts), &e))
 			return SIG_INVALID;
 	}
 	pos = 0;
@@ -419,34 +457,26 @@ enum sig_status sig_check_stripe(const struct sig_input *in)
 enum sig_status sig_check_slack(const struct sig_input *in)
 {
 	const char *sig, *ts;
-	size_t siglen, tslen, plen = sizeof(SLACK_PREFIX) - 1;
+	size_t siglen, tslen;
 	unsigned char cand[SHA256_LEN];
-	struct expected e;
+	enum sig_status status;
 	long long t;
-	bool match;
 
-	if (!has_text(in->secret))
-		return SIG_NOT_REQUIRED;
-	sig = hdrs_get_span(in->hdrs, "X-Slack-Signature", &siglen);
+	sig = signature_header(in, "X-Slack-Signature", &siglen, &status);
 	if (!sig)
-		return SIG_MISSING;
+		return status;
 	ts = hdrs_get_span(in->hdrs, "X-Slack-Request-Timestamp", &tslen);
 	if (!ts || !ts_parse(ts, tslen, &t))
 		return SIG_INVALID;
-	if (siglen < plen || memcmp(sig, SLACK_PREFIX, plen) != 0 ||
-	    !hex_digest(sig + plen, siglen - plen, cand))
+	if (!prefixed_hex_digest(sig, siglen, SLACK_PREFIX, cand))
 		return SIG_INVALID;
 	{
 		const struct part parts[] = {
 			{ "v0:", 3 }, { ts, tslen }, { ":", 1 }, { in->body, in->body_len },
 		};
 
-		if (!expected_compute(in, KEY_RAW, parts, sizeof(parts) / sizeof(parts[0]), &e))
-			return SIG_INVALID;
+		return timed_result(in, expected_matches(in, KEY_RAW, parts, NPARTS(parts), cand), t);
 	}
-	match = expected_match(&e, cand, sizeof(cand));
-	OPENSSL_cleanse(&e, sizeof(e));
-	return timed_result(in, match, t);
 }
 
 /* ---- Shopify ---- */
@@ -455,23 +485,16 @@ enum sig_status sig_check_shopify(const struct sig_input *in)
 {
 	struct part body = { in->body, in->body_len };
 	unsigned char cand[SHA256_LEN];
-	struct expected e;
+	enum sig_status status;
 	const char *sig;
 	size_t siglen;
-	bool match;
 
-	if (!has_text(in->secret))
-		return SIG_NOT_REQUIRED;
-	sig = hdrs_get_span(in->hdrs, "X-Shopify-Hmac-Sha256", &siglen);
+	sig = signature_header(in, "X-Shopify-Hmac-Sha256", &siglen, &status);
 	if (!sig)
-		return SIG_MISSING;
+		return status;
 	if (!b64_digest(sig, siglen, cand))
 		return SIG_INVALID;
-	if (!expected_compute(in, KEY_RAW, &body, 1, &e))
-		return SIG_INVALID;
-	match = expected_match(&e, cand, sizeof(cand));
-	OPENSSL_cleanse(&e, sizeof(e));
-	return match ? SIG_VALID : SIG_INVALID;
+	return expected_matches(in, KEY_RAW, &body, 1, cand) ? SIG_VALID : SIG_INVALID;
 }
 
 /* ---- GitLab ---- */
@@ -498,13 +521,12 @@ enum sig_status sig_check_gitlab(const struct sig_input *in)
 	unsigned char tok_md[SHA256_LEN], sec_md[SHA256_LEN];
 	const char *tok;
 	size_t toklen;
+	enum sig_status status;
 	bool match = false, ok = true;
 
-	if (!has_text(in->secret))
-		return SIG_NOT_REQUIRED;
-	tok = hdrs_get_span(in->hdrs, "X-Gitlab-Token", &toklen);
+	tok = signature_header(in, "X-Gitlab-Token", &toklen, &status);
 	if (!tok)
-		return SIG_MISSING;
+		return status;
 	if (!sha256_of(tok, toklen, tok_md))
 		return SIG_INVALID;
 	for (size_t i = 0; i < 2; i++) {

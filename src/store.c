@@ -54,6 +54,32 @@ const char *store_last_sqlstate(void)
 	return last_sqlstate;
 }
 
+/*
+ * Log a failed result by its SQLSTATE and primary message only: the
+ * detail and context lines may quote row values or bound parameters
+ * (tokens, secrets, bodies), and would break one line per event.
+ */
+static void log_result(bool error, const char *what, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char conn_msg[256] = "";
+
+	if (!primary && conn) {
+		/* no server message: libpq's own (connection) message, on one line */
+		snprintf(conn_msg, sizeof(conn_msg), "%s", PQerrorMessage(conn));
+		for (char *p = conn_msg; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		primary = conn_msg;
+	}
+	if (error)
+		log_error("%s: SQLSTATE %s: %s", what, state ? state : "-", primary ? primary : "-");
+	else
+		log_warn("%s: database unavailable: SQLSTATE %s: %s", what, state ? state : "-",
+			 primary ? primary : "-");
+}
+
 /* An open connection, or NULL. */
 static PGconn *connection(void)
 {
@@ -90,8 +116,9 @@ static bool prepare(struct statement *st)
 	} else {
 		schema_missing = state &&
 			(strcmp(state, "42P01") == 0 || strcmp(state, "42883") == 0);
-		log_error("prepare %s: %s%s", st->name, PQresultErrorMessage(res),
-			  schema_missing ? " (run hookgatectl migrate)" : "");
+		log_result(true, st->name, res);
+		if (schema_missing)
+			log_error("the schema is not migrated: run hookgatectl migrate");
 	}
 	PQclear(res);
 	return ok;
@@ -108,7 +135,11 @@ static bool unreachable(const PGresult *res)
 	       strcmp(state, "57P01") == 0 ||		/* admin shutdown */
 	       strcmp(state, "57P02") == 0 ||		/* crash shutdown */
 	       strcmp(state, "57P03") == 0 ||		/* cannot connect now */
+	       strcmp(state, "57P04") == 0 ||		/* database dropped */
 	       strcmp(state, "57014") == 0 ||		/* statement timeout */
+	       strcmp(state, "25006") == 0 ||		/* read-only: a standby after failover */
+	       strcmp(state, "53100") == 0 ||		/* disk full */
+	       strcmp(state, "53200") == 0 ||		/* out of memory */
 	       strcmp(state, "53300") == 0;		/* too many connections */
 }
 
@@ -144,13 +175,13 @@ static enum store_rc run(struct statement *st, const char *const *values, const 
 		snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state ? state : "");
 		if (!unreachable(*res)) {
 			metrics_db_error();
-			log_error("%s: %s", st->name, PQresultErrorMessage(*res));
+			log_result(true, st->name, *res);
 			PQclear(*res);
 			*res = NULL;
 			return STORE_ERROR;
 		}
 		metrics_db_error();
-		log_warn("%s: database unavailable: %s", st->name, PQerrorMessage(conn));
+		log_result(false, st->name, *res);
 		PQclear(*res);
 		*res = NULL;
 		if (PQstatus(conn) == CONNECTION_OK || !retry_safe)
@@ -178,7 +209,7 @@ static enum store_rc simple(const char *sql)
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		rc = unreachable(res) ? STORE_UNAVAILABLE : STORE_ERROR;
-		log_error("%s: %s", sql, PQerrorMessage(conn));
+		log_result(true, sql, res);
 	}
 	PQclear(res);
 	return rc;

@@ -96,13 +96,19 @@ static struct statement st_set_secret = { "triggers_set_secret",
 	SCOPED_ANSWER, 5, 0, false };
 
 /*
- * After a scoped statement: true when row 0 names a trigger; otherwise a
- * 404 for the autopilot or the trigger has been sent.
+ * After a scoped statement (rc and res as store_exec gave them): true when
+ * row 0 names a trigger; otherwise a 503/500 for the store or a 404 for
+ * the autopilot or the trigger has been sent.
  */
-static bool found(struct hg_request *r, const PGresult *res)
+static bool found(struct hg_request *r, enum store_rc rc, const PGresult *res)
 {
-	int col = PQfnumber(res, "autopilot_found");
+	int col;
 
+	if (rc != STORE_OK) {
+		api_store_failed(r, rc);
+		return false;
+	}
+	col = PQfnumber(res, "autopilot_found");
 	if (PQntuples(res) != 1 || col < 0 || PQgetvalue(res, 0, col)[0] != 't') {
 		api_not_found(r, "autopilot");
 		return false;
@@ -117,16 +123,29 @@ static bool found(struct hg_request *r, const PGresult *res)
 /* Send {"trigger": row 0 of res} with status. */
 static void send_trigger(struct hg_request *r, int status, const PGresult *res)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *t = model_trigger_json(res, 0, r->settings, r->can_write);
+	api_send_member(r, status, "trigger", model_trigger_json(res, 0, r->settings, r->can_write));
+}
 
-	if (!o || !t || json_object_object_add(o, "trigger", t) != 0) {
-		json_object_put(t);
-		json_object_put(o);
-		req_send_error(r, 500, "internal error");
-		return;
+/*
+ * Run st with a fresh webhook token in token (HG_TOKEN_LEN + 1 bytes, which
+ * values points at); a collision with another trigger's token is next to
+ * impossible, and one more fresh token settles it. *rc and *res as
+ * store_exec gives them. False after a 500 when no token could be made.
+ */
+static bool exec_new_token(struct hg_request *r, struct statement *st, const char *const *values,
+			   char *token, enum store_rc *rc, PGresult **res)
+{
+	*rc = STORE_ERROR;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (!token_generate("awt_", token, HG_TOKEN_LEN + 1)) {
+			req_send_error(r, 500, "internal error");
+			return false;
+		}
+		*rc = store_exec(st, values, res);
+		if (*rc != STORE_ERROR || strcmp(store_last_sqlstate(), SQLSTATE_UNIQUE_VIOLATION) != 0)
+			break;
 	}
-	api_send(r, status, o);
+	return true;
 }
 
 /*
@@ -201,41 +220,11 @@ static bool provider_valid(struct hg_request *r, struct json_object *body, const
 void triggers_list(struct hg_request *r)
 {
 	const char *values[2] = { r->workspace_id, r->params[0] };
-	struct json_object *out = NULL, *arr;
 	PGresult *res = NULL;
-	enum store_rc rc;
 
-	rc = store_exec(&st_list, values, &res);
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		return;
-	}
-	if (PQntuples(res) == 0) {
-		api_not_found(r, "autopilot");
-		goto done;
-	}
-	out = json_object_new_object();
-	arr = json_object_new_array();
-	if (!out || !arr || json_object_object_add(out, "triggers", arr) != 0) {
-		json_object_put(arr);
-		goto done;
-	}
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct json_object *t;
-
-		if (PQgetisnull(res, i, 0))
-			continue;	/* the autopilot has no trigger */
-		t = model_trigger_json(res, i, r->settings, r->can_write);
-		if (!t || json_object_array_add(arr, t) != 0) {
-			json_object_put(t);
-			goto done;
-		}
-	}
-	api_send(r, 200, out);
-	out = NULL;
-done:
-	/* out of memory above: the dispatcher answers 500 when nothing was sent */
-	json_object_put(out);
+	if (api_exec_found(r, &st_list, values, "autopilot", NULL, 0, &res))
+		api_send_member(r, 200, "triggers",
+				model_trigger_list(res, r->settings, r->can_write));
 	PQclear(res);
 }
 
@@ -249,7 +238,7 @@ void triggers_create(struct hg_request *r)
 	enum field_state st_label, st_enabled;
 	struct json_object *body = NULL;
 	PGresult *res = NULL;
-	enum store_rc rc = STORE_ERROR;
+	enum store_rc rc;
 	bool enabled, filters_set;
 
 	if (!api_body_object(r, &body))
@@ -260,21 +249,15 @@ void triggers_create(struct hg_request *r)
 	    !field_bool(r, body, "enabled", FIELD_NULLABLE, &st_enabled, &enabled) ||
 	    !event_filters(r, body, &filters_set, &filters))
 		goto done;
-	/* a token collision is next to impossible; one fresh token settles it */
-	for (int attempt = 0; attempt < 2; attempt++) {
+	{
 		const char *values[8] = {
 			r->workspace_id, r->params[0], "webhook", provider, label,
 			st_enabled == FIELD_VALUE ? (enabled ? "true" : "false") : NULL,
 			filters, token,
 		};
 
-		if (!token_generate("awt_", token, sizeof(token))) {
-			req_send_error(r, 500, "internal error");
+		if (!exec_new_token(r, &st_create, values, token, &rc, &res))
 			goto done;
-		}
-		rc = store_exec(&st_create, values, &res);
-		if (rc != STORE_ERROR || strcmp(store_last_sqlstate(), SQLSTATE_UNIQUE_VIOLATION) != 0)
-			break;
 	}
 	if (rc != STORE_OK) {
 		api_store_failed(r, rc);
@@ -319,11 +302,7 @@ void triggers_update(struct hg_request *r)
 
 		rc = store_exec(&st_update, values, &res);
 	}
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		goto done;
-	}
-	if (found(r, res))
+	if (found(r, rc, res))
 		send_trigger(r, 200, res);
 done:
 	PQclear(res);
@@ -337,11 +316,7 @@ void triggers_delete(struct hg_request *r)
 	enum store_rc rc;
 
 	rc = store_exec(&st_delete, values, &res);
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		return;
-	}
-	if (found(r, res))
+	if (found(r, rc, res))
 		req_send_raw(r, 204, NULL);
 	PQclear(res);
 }
@@ -351,24 +326,10 @@ void triggers_rotate_token(struct hg_request *r)
 	char token[HG_TOKEN_LEN + 1];
 	const char *values[4] = { r->workspace_id, r->params[0], r->params[1], token };
 	PGresult *res = NULL;
-	enum store_rc rc = STORE_ERROR;
+	enum store_rc rc;
 
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (!token_generate("awt_", token, sizeof(token))) {
-			req_send_error(r, 500, "internal error");
-			goto done;
-		}
-		rc = store_exec(&st_rotate, values, &res);
-		if (rc != STORE_ERROR || strcmp(store_last_sqlstate(), SQLSTATE_UNIQUE_VIOLATION) != 0)
-			break;
-	}
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		goto done;
-	}
-	if (found(r, res))
+	if (exec_new_token(r, &st_rotate, values, token, &rc, &res) && found(r, rc, res))
 		send_trigger(r, 200, res);
-done:
 	OPENSSL_cleanse(token, sizeof(token));
 	PQclear(res);
 }
@@ -439,11 +400,7 @@ void triggers_set_secret(struct hg_request *r)
 
 		rc = store_exec(&st_set_secret, values, &res);
 	}
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		goto done;
-	}
-	if (found(r, res))
+	if (found(r, rc, res))
 		send_trigger(r, 200, res);
 done:
 	if (secret) {

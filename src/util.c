@@ -1,8 +1,9 @@
-/* util: tokens, hex, base64 and base64url, SHA-256, UUID and UTF-8 checks, constant-time equality. */
+/* util: tokens, hex, base64 and base64url, SHA-256, UUID, UTF-8 and JSON number checks, constant-time equality. */
 #include "config.h"
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,6 +219,38 @@ bool uuid_valid(const char *s)
  * range depends on the first, which rules out overlongs (C0, C1, E0 80-9F,
  * F0 80-8F), surrogates (ED A0-BF) and code points above U+10FFFF.
  */
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t need;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		need = 1;
+	else if (c >= 0xE0 && c <= 0xEF)
+		need = 2;
+	else if (c >= 0xF0 && c <= 0xF4)
+		need = 3;
+	else
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (n - 1 < need || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k <= need; k++)
+		if (s[k] < 0x80 || s[k] > 0xBF)
+			return 0;
+	return need + 1;
+}
+
 bool utf8_valid(const unsigned char *s, size_t len)
 {
 	size_t i = 0;
@@ -225,40 +258,68 @@ bool utf8_valid(const unsigned char *s, size_t len)
 	if (!s)
 		return len == 0;
 	while (i < len) {
-		unsigned char c = s[i];
-		unsigned char lo = 0x80, hi = 0xBF;
-		size_t need;
+		size_t k = utf8_seq(s + i, len - i);
 
-		if (c < 0x80) {
+		if (k == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+char *utf8_escape(const char *in, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t len = strlen(in), i = 0, o = 0;
+	char *out = malloc(4 * len + 1);
+
+	if (!out)
+		return NULL;
+	while (i < len) {
+		size_t k = utf8_seq(s + i, len - i);
+
+		if (k == 0) {
+			if (o + 4 > max)
+				break;
+			snprintf(out + o, 5, "\\x%02X", s[i]);
+			o += 4;
 			i++;
 			continue;
 		}
-		if (c >= 0xC2 && c <= 0xDF)
-			need = 1;
-		else if (c >= 0xE0 && c <= 0xEF)
-			need = 2;
-		else if (c >= 0xF0 && c <= 0xF4)
-			need = 3;
-		else
-			return false;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-		else if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-		if (len - i - 1 < need)
-			return false;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return false;
-		for (size_t k = 2; k <= need; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-				return false;
-		i += need + 1;
+		if (o + k > max)
+			break;		/* cut only between characters */
+		memcpy(out + o, s + i, k);
+		o += k;
+		i += k;
 	}
-	return true;
+	out[o] = '\0';
+	return out;
+}
+
+bool json_number_text(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		s += strspn(s, "0123456789");
+	else
+		return false;
+	if (*s == '.') {
+		if (s[1] < '0' || s[1] > '9')
+			return false;
+		s += 1 + strspn(s + 1, "0123456789");
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		s += strspn(s, "0123456789");
+	}
+	return *s == '\0';
 }
 
 /*

@@ -1,4 +1,4 @@
-/* util: tokens, hex, base64url, SHA-256 and UUID checks shared by every part. */
+/* util: tokens, hex, base64url, SHA-256, UUID, UTF-8 and JSON number checks shared by every part. */
 #ifndef HG_UTIL_H
 #define HG_UTIL_H
 
@@ -46,6 +46,22 @@ bool uuid_valid(const char *s);
 
 /* Whether s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const unsigned char *s, size_t len);
+
+/*
+ * Whether s is the text of an RFC 8259 number:
+ * -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+ * (json-c also takes NaN, Infinity and "1.", which are not JSON).
+ */
+bool json_number_text(const char *s);
+
+/*
+ * A copy of the NUL-terminated in where every byte that is not part of a
+ * valid UTF-8 sequence is written as the four characters \xHH, cut at a
+ * character boundary to at most max bytes. Distinct inputs stay distinct
+ * (but for inputs already holding such escapes). malloc'd; NULL when out
+ * of memory.
+ */
+char *utf8_escape(const char *in, size_t max);
 
 /* Constant-time equality of two byte strings (lengths may differ). */
 bool ct_equal(const void *a, size_t alen, const void *b, size_t blen);

@@ -55,6 +55,7 @@ static void handle(FCGX_Request *fcgx, char **envp, const struct hg_settings *s)
 int worker_serve(int listen_fd, const struct hg_settings *s)
 {
 	FCGX_Request fcgx;
+	sigset_t stops;
 
 	if (FCGX_Init() != 0) {
 		log_error("FCGX_Init failed");
@@ -67,6 +68,9 @@ int worker_serve(int listen_fd, const struct hg_settings *s)
 	store_init(s);
 	shm_configure(s->shm_name);
 	(void)shm_get();	/* map (and populate) it now, not during a request */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
 	log_debug("worker ready");
 	while (!stopping) {
 		if (FCGX_Accept_r(&fcgx) < 0) {
@@ -77,8 +81,16 @@ int worker_serve(int listen_fd, const struct hg_settings *s)
 			log_error("accept: %s", strerror(errno));
 			break;
 		}
+		/*
+		 * A stop signal only interrupts the wait for a request: during
+		 * one, it would make libfcgi's reads and writes fail with EINTR
+		 * (a body cut short, an answer lost after COMMIT). It waits,
+		 * blocked, until the request is finished.
+		 */
+		sigprocmask(SIG_BLOCK, &stops, NULL);
 		handle(&fcgx, fcgx.envp, s);
 		FCGX_Finish_r(&fcgx);
+		sigprocmask(SIG_UNBLOCK, &stops, NULL);
 	}
 	FCGX_Free(&fcgx, 0);
 	store_close();

@@ -111,6 +111,8 @@ static void test_parse(void)
 	is_int(PARSE("NaN"), NORM_INVALID_JSON, "a top-level NaN is not JSON");
 	is_int(PARSE("[0, -0, 1.5, -2.25e-3, 1E+2, 1e400, 12345678901234567890]"), NORM_OK,
 	       "JSON numbers, large ones included");
+	is_int(PARSE("{\"a\":1e999999}"), NORM_INVALID_JSON, "an exponent no numeric can hold");
+	is_int(PARSE("{\"a\":1e-999999}"), NORM_INVALID_JSON, "a negative one neither");
 
 	deep = malloc(2 * 1000 + 1);
 	if (deep) {
