@@ -138,6 +138,39 @@ static long base64url_decode(const char *in, unsigned char *out, size_t outlen)
 	return base64_decode(buf, out, outlen);
 }
 
+/*
+ * Whether ts is a timestamp as the lists render them (to_json of a
+ * timestamptz in UTC): 2026-11-30T02:13:35[.123456]+00:00, with a date
+ * and time PostgreSQL accepts, so a forged cursor is a 400, never a 500.
+ */
+static bool cursor_time_valid(const char *ts)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+	const char *p;
+
+	if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+		return false;
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 ||
+	    h < 0 || mi < 0 || sec < 0)
+		return false;
+	if (d > 28) {
+		static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+		bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+		if (d > days[mo - 1] || (mo == 2 && d == 29 && !leap))
+			return false;
+	}
+	p = ts + 19;
+	if (*p == '.') {
+		size_t digits = strspn(p + 1, "0123456789");
+
+		if (digits < 1 || digits > 6)
+			return false;
+		p += 1 + digits;
+	}
+	return strcmp(p, "+00:00") == 0;
+}
+
 bool api_before(struct hg_request *r, char *ts, char *id, bool *bad)
 {
 	char cursor[140];
@@ -160,7 +193,7 @@ bool api_before(struct hg_request *r, char *ts, char *id, bool *bad)
 		goto bad;
 	memcpy(ts, raw, (size_t)(bar - (char *)raw));
 	ts[bar - (char *)raw] = '\0';
-	if (strspn(ts, "0123456789-:.T+ ") != strlen(ts))
+	if (!cursor_time_valid(ts))
 		goto bad;
 	snprintf(id, 37, "%s", bar + 1);
 	return true;

@@ -258,6 +258,12 @@ enum body_result req_read_body(struct hg_request *r, long max)
 
 	if (declared > max)
 		return BODY_TOO_LARGE;
+	if (declared == 0) {
+		/* nothing to read, and a CGI server may keep stdin open */
+		r->body = calloc(1, 1);
+		r->body_len = 0;
+		return r->body ? BODY_OK : BODY_ERROR;
+	}
 	/* a declared length sizes the buffer; otherwise grow up to cap */
 	size = declared >= 0 ? (size_t)declared + 1 : 16384;
 	if (size > cap + 1)
