@@ -25,6 +25,7 @@ TOP = os.path.dirname(HERE)
 os.environ.setdefault("HG_SRCDIR", TOP)
 os.environ.setdefault("HG_BUILDDIR", os.path.abspath(sys.argv[1] if len(sys.argv) > 1
                                                      else os.path.join(TOP, "_build")))
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(TOP, "tests", "blackbox"))
 
 import requests  # noqa: E402
