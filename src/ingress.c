@@ -141,6 +141,7 @@ void ingress_handle(struct hg_request *r)
 	char received_at[40], ctype[128];
 	char *event = NULL;
 	const char *raw_ctype, *mtype = NULL;
+	struct timespec now;
 	long retry;
 
 	log_redact_token(token, r->token_hint, sizeof(r->token_hint));
@@ -222,14 +223,15 @@ void ingress_handle(struct hg_request *r)
 		goto out;
 	}
 
-	/* 8. signature status and dedupe key */
+	/* 8. signature status and dedupe key; the precise clock, as senders' clocks are */
+	clock_gettime(CLOCK_REALTIME, &now);
 	sig = (struct sig_input){
 		.hdrs = &r->hdrs,
 		.body = r->body,
 		.body_len = r->body_len,
 		.secret = ti.secret,
 		.previous_secret = ti.previous_secret,
-		.now = time(NULL),
+		.now = now.tv_sec,
 		.tolerance_s = s->signature_tolerance_s,
 	};
 	status = prov->verify(&sig);
