@@ -450,7 +450,7 @@ def test_keep_previous_secret_until_expiry(ws):
     t = ws.write.trigger(ap["id"], provider="github")
     trig = ws.trig(t)
     _secret(ws, ap, t, {"signing_secret": SECRET})
-    new = _secret(ws, ap, t, {"signing_secret": OTHER_SECRET, "keep_previous_for_s": 2})["trigger"]
+    new = _secret(ws, ap, t, {"signing_secret": OTHER_SECRET, "keep_previous_for_s": 4})["trigger"]
     assert new["has_signing_secret"] is True
     assert new["has_previous_signing_secret"] is True
     assert new["signing_secret_hint"] == OTHER_SECRET[-4:]
@@ -465,7 +465,7 @@ def test_keep_previous_secret_until_expiry(ws):
     assert assert_json_response(old, 200)["status"] == "accepted", old.text
     cur = post(OTHER_SECRET)
     assert assert_json_response(cur, 200)["status"] == "accepted", cur.text
-    time.sleep(3)
+    time.sleep(5)
     late = post(SECRET)
     out = assert_json_response(late, 401)
     assert out["status"] == "rejected" and out["reason"] == "invalid_signature", out

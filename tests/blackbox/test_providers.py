@@ -405,9 +405,9 @@ def test_rotation_real_expiry(pool_front, fx, scheme):
     """--keep-previous N really ends after N seconds (no clock games in the database)."""
     old, new = scheme.new_secret(), scheme.new_secret()
     trig = fx.trigger(provider=scheme.name, secret=old)
-    fx.set_secret(trig.id, new, keep_previous=3)
+    fx.set_secret(trig.id, new, keep_previous=4)
     accepted(fx, send(pool_front, trig, scheme, old))
-    time.sleep(3.5)
+    time.sleep(4.5)
     rejected(fx, send(pool_front, trig, scheme, old), "invalid_signature", "invalid")
     accepted(fx, send(pool_front, trig, scheme, new))
 
