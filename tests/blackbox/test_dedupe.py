@@ -195,3 +195,30 @@ def test_failed_dispatch_does_not_block_retry(pool_front, fx, db):
     assert fx.delivery(str(failed["id"]))["status"] == "failed"
     assert len(fx.runs(trig)) == 1
     assert_recorded(retry, fx.delivery(ok["delivery_id"]))
+
+
+def test_two_pools_on_one_database_collapse_retries(make_pool, fx):
+    """SPEC 8.2: whatever the number of pools (or hosts) on one database, one live delivery."""
+    import concurrent.futures
+
+    _, front_a = make_pool(workers=4)
+    _, front_b = make_pool(workers=4)
+    trig = fx.trigger()
+    body = {"event": "two.pools"}
+    headers = {"Idempotency-Key": "across-pools"}
+
+    def send(i):
+        front = front_a if i % 2 else front_b
+        return front.hook(trig, body, headers=headers)
+
+    with concurrent.futures.ThreadPoolExecutor(20) as ex:
+        answers = [r for r in ex.map(send, range(40))]
+    assert all(r.status_code == 200 for r in answers), [r.text for r in answers if r.status_code != 200]
+    statuses = sorted(r.json()["status"] for r in answers)
+    assert statuses.count("accepted") == 1 and statuses.count("duplicate") == 39, statuses
+    ids = {r.json()["delivery_id"] for r in answers}
+    runs = {r.json()["run_id"] for r in answers}
+    assert len(ids) == 1 and len(runs) == 1
+    rows = fx.deliveries(trig)
+    assert len(rows) == 1 and rows[0]["attempt_count"] == 40
+    assert len(fx.runs(trig)) == 1
