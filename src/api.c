@@ -1,6 +1,7 @@
 /* api: body parsing, paging, cursors and error answers shared by the API handlers. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,13 @@ static bool cursor_time_valid(const char *ts)
 	int y, mo, d, h, mi, sec, n = 0;
 	const char *p;
 
+	/* the shape first: sscanf's %d would also take signs and blanks */
+	for (int i = 0; i < 19; i++) {
+		char want = "dddd-dd-ddTdd:dd:dd"[i];
+
+		if (want == 'd' ? !isdigit((unsigned char)ts[i]) : ts[i] != want)
+			return false;
+	}
 	if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
 		return false;
 	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 ||

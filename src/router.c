@@ -112,6 +112,7 @@ void router_dispatch(struct hg_request *r)
 {
 	char allow[64] = "", bad[32] = "";
 	const struct route *found = NULL;
+	long retry;
 
 	for (size_t i = 0; i < NROUTES; i++) {
 		if (!match(routes[i].pattern, r->path, NULL, NULL, 0))
@@ -128,32 +129,37 @@ void router_dispatch(struct hg_request *r)
 				 used ? ", " : "", routes[i].method);
 		}
 	}
-	if (!found && !allow[0] && strncmp(r->path, WEBHOOKS, strlen(WEBHOOKS)) == 0) {
-		/* a mangled webhook URL is a bad credential like an unknown token */
-		log_debug("no route for %s %s...", r->method, WEBHOOKS);
-		ingress_not_found(r);
+	if (!found && allow[0]) {
+		/* a known path with another method: 405 comes first (SPEC 3.1) */
+		req_add_header(r, "Allow", allow);
+		req_send_error(r, 405, "method not allowed");
 		return;
 	}
-	if (!found) {
-		log_debug("no route for %s %s", r->method, r->path);
-		if (allow[0]) {
-			req_add_header(r, "Allow", allow);
-			req_send_error(r, 405, "method not allowed");
-		} else {
-			req_send_error(r, 404, "not found");
-		}
-		return;
+	if (found) {
+		r->route = found->pattern;
+		r->route_index = (int)(found - routes);
 	}
-	r->route = found->pattern;
-	r->route_index = (int)(found - routes);
-	/* the per-IP ceiling holds for every route but the cheap health probes */
-	if (found->handler != health_live && found->handler != health_ready) {
-		long retry;
-
+	/* the per-IP ceiling holds for every request but the cheap health probes */
+	if (!found || (found->handler != health_live && found->handler != health_ready)) {
 		if (!limit_take(LIMIT_IP_CEILING, r->client_ip, r->settings->ip_ceiling, true, &retry)) {
 			ingress_too_many(r, LIMIT_IP_CEILING, retry);
 			return;
 		}
+	}
+	if (!found && strncmp(r->path, WEBHOOKS, strlen(WEBHOOKS)) == 0) {
+		/* a mangled webhook URL is a bad credential like an unknown token */
+		log_debug("no route for %s %s...", r->method, WEBHOOKS);
+		if (!limit_take(LIMIT_IP_BAD_CREDENTIALS, r->client_ip,
+				r->settings->ip_bad_credentials, false, &retry))
+			ingress_too_many(r, LIMIT_IP_BAD_CREDENTIALS, retry);
+		else
+			ingress_not_found(r);
+		return;
+	}
+	if (!found) {
+		log_debug("no route for %s %s", r->method, r->path);
+		req_send_error(r, 404, "not found");
+		return;
 	}
 	if ((found->flags & ROUTE_NEEDS_KEY) && !auth_check(r))
 		return;

@@ -69,7 +69,9 @@ def test_numbers_postgresql_cannot_hold_are_400(pool_front, fx):
 def test_forged_cursor_timestamp_is_400(pool_front, fx):
     key = fx.ctl("apikey", "create", "--workspace", fx.slug, "--scope", "read")["key"]
     ap = fx.autopilot()
-    for ts in ("1-1", "2026-02-30T00:00:00+00:00", "2026-01-01T00:00:00", "x"):
+    for ts in ("1-1", "2026-02-30T00:00:00+00:00", "2026-01-01T00:00:00", "x",
+               "2026-+1-30T02:13:35+00:00", "+026-01-30T02:13:35+00:00",
+               "2026-01-30T02:13: 5+00:00"):
         cursor = base64.urlsafe_b64encode(
             ("%s|%s" % (ts, ap["id"])).encode()).decode().rstrip("=")
         resp = pool_front.get("/api/autopilots/%s/deliveries?before=%s" % (ap["id"], cursor),
@@ -83,6 +85,15 @@ def test_mangled_webhook_path_is_webhook_not_found(pool_front, fx):
         resp = pool_front.post(path, data=b"{}")
         assert assert_json_response(resp, 404) == {"error": "webhook not found"}, path
     assert fx.deliveries(trig) == []
+
+
+def test_mangled_webhook_paths_are_limited_like_bad_tokens(make_pool, fx):
+    pool, front = make_pool(workers=2, ip_bad_credentials=2, ip_ceiling=1000)
+    codes = [front.post(WEBHOOK_PREFIX + "x/y", data=b"{}").status_code for _ in range(4)]
+    assert codes[:2] == [404, 404] and codes[2:] == [429, 429], codes
+    pool2, front2 = make_pool(workers=2, ip_ceiling=3)
+    codes = [front2.post("/api/nosuch", data=b"{}").status_code for _ in range(4)]
+    assert codes == [404, 404, 404, 429], codes
 
 
 class SilentServer:
