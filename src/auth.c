@@ -27,8 +27,6 @@ bool auth_check(struct hg_request *r)
 	PGresult *res = NULL;
 	bool ok = false;
 
-	if (!h)
-		h = req_env(r, "HTTP_AUTHORIZATION");
 	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
 		goto unauthorized;
 	h += 7;

@@ -187,22 +187,13 @@ static pid_t spawn(int listen_fd, const struct hg_settings *s, int generation)
 	return pid;
 }
 
+/* Live workers of generation (every generation when it is negative). */
 static int count_generation(int generation)
 {
 	int n = 0;
 
 	for (int i = 0; i < MAX_CHILDREN; i++)
-		if (children[i].pid && children[i].generation == generation)
-			n++;
-	return n;
-}
-
-static int count_all(void)
-{
-	int n = 0;
-
-	for (int i = 0; i < MAX_CHILDREN; i++)
-		if (children[i].pid)
+		if (children[i].pid && (generation < 0 || children[i].generation == generation))
 			n++;
 	return n;
 }
@@ -334,7 +325,7 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 	signal_generation(-1, SIGTERM);
 	deadline = time(NULL) + opts->grace_s;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	while (count_all() > 0) {
+	while (count_generation(-1) > 0) {
 		struct timespec tick = { 0, 50 * 1000 * 1000 };
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG);
