@@ -272,9 +272,8 @@ class Pool:
             pass
 
 
-def group_members(pgid):
-    """Pids of live (non-zombie) processes in process group pgid."""
-    out = []
+def processes():
+    """(pid, state, ppid, pgrp) of every process in /proc."""
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -284,10 +283,17 @@ def group_members(pgid):
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
-        state, pgrp = fields[0], int(fields[2])
-        if pgrp == pgid and state != "Z":
-            out.append(int(d))
-    return out
+        yield int(d), fields[0], int(fields[1]), int(fields[2])
+
+
+def group_members(pgid):
+    """Pids of live (non-zombie) processes in process group pgid."""
+    return [pid for pid, state, _, pgrp in processes() if pgrp == pgid and state != "Z"]
+
+
+def children(pid, zombies=False):
+    """Pids of pid's live children (or, with zombies, of its unreaped dead ones)."""
+    return [p for p, state, ppid, _ in processes() if ppid == pid and (state == "Z") == zombies]
 
 
 # ---------------------------------------------------------------- lighttpd

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from harness import WEBHOOK_PREFIX, assert_json_response
+from harness import WEBHOOK_PREFIX, assert_json_response, children
 
 BAD_TOKEN = "awt_" + "Z" * 43          # well-formed, unknown: a database lookup, then 404
 WORKERS = 4
@@ -30,10 +30,11 @@ def test_token_rate_is_shared_by_every_worker(make_pool, fx):
     # another trigger has its own budget
     other = fx.trigger()
     assert front.hook(other, {"n": 1}).status_code == 200
-    # the refusals came from several workers, not one
+    # the budget is the pool's, not a worker's: the 5 allowed and the refused
+    # requests were served by more than one worker
     served_by = {line.split("[")[1].split("]")[0] for line in pool.log_text().splitlines()
-                 if "/api/webhooks/autopilots/{token} 429" in line}
-    assert served_by, "no 429 in the log"
+                 if "POST /api/webhooks/autopilots/{token} " in line}
+    assert len(served_by) >= 2, "every request went to one worker: %r" % served_by
 
 
 def test_ip_ceiling_counts_every_request(make_pool, fx):
@@ -139,8 +140,7 @@ def test_a_killed_worker_wedges_nothing(make_pool, fx):
     for t in threads:
         t.start()
     time.sleep(0.5)
-    with open("/proc/%d/task/%d/children" % (pool.proc.pid, pool.proc.pid)) as f:
-        victims = [int(p) for p in f.read().split()][:2]
+    victims = children(pool.proc.pid)[:2]
     for p in victims:
         os.kill(p, signal.SIGKILL)
     time.sleep(1.5)

@@ -4,7 +4,7 @@ import concurrent.futures
 import http.client
 import os
 
-from harness import WEBHOOK_PREFIX
+from harness import WEBHOOK_PREFIX, children
 
 CLIENTS = 100_000
 
@@ -15,11 +15,6 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise AssertionError("no VmRSS for %d" % pid)
-
-
-def workers_of(pid):
-    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-        return [int(p) for p in f.read().split()]
 
 
 def send_range(port, start, count):
@@ -47,7 +42,7 @@ def test_100k_client_addresses_keep_memory_flat(make_pool):
     send_range(port, 0, 200)
     shm_path = "/dev/shm" + shm
     size_before = os.stat(shm_path).st_size
-    workers = workers_of(pool.proc.pid)
+    workers = sorted(children(pool.proc.pid))
     assert len(workers) == 4
     rss_before = {p: rss_kib(p) for p in workers}
 
@@ -62,7 +57,7 @@ def test_100k_client_addresses_keep_memory_flat(make_pool):
     assert totals.get(404, 0) == CLIENTS, totals     # every address was new: never limited
 
     assert os.stat(shm_path).st_size == size_before
-    assert workers_of(pool.proc.pid) == workers, "a worker died or was replaced"
+    assert sorted(children(pool.proc.pid)) == workers, "a worker died or was replaced"
     for p in workers:
         grown = rss_kib(p) - rss_before[p]
         assert grown <= 1024, "worker %d grew by %d KiB" % (p, grown)

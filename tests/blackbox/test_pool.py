@@ -10,37 +10,7 @@ import time
 import pytest
 import requests
 
-from harness import assert_json_response, group_members, wait_for
-
-
-def _zombies(pid):
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[1]) == pid and fields[0] == "Z":
-                out.append(int(d))
-    return out
-
-
-def _children(pid):
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[1]) == pid and fields[0] != "Z":
-                out.append(int(d))
-    return out
+from harness import assert_json_response, children, group_members, wait_for
 
 
 @pytest.fixture
@@ -51,7 +21,7 @@ def own_pool(make_pool):
 
 def test_pool_forks_the_requested_workers(own_pool):
     pool, _ = own_pool
-    wait_for(lambda: len(_children(pool.proc.pid)) == 3, 10, "3 workers")
+    wait_for(lambda: len(children(pool.proc.pid)) == 3, 10, "3 workers")
 
 
 def test_sigterm_stops_pool_and_workers(own_pool, fx):
@@ -67,11 +37,11 @@ def test_sigterm_stops_pool_and_workers(own_pool, fx):
 
 def test_killed_worker_is_replaced(own_pool, fx):
     pool, http = own_pool
-    wait_for(lambda: len(_children(pool.proc.pid)) == 3, 10, "3 workers")
-    victim = _children(pool.proc.pid)[0]
+    wait_for(lambda: len(children(pool.proc.pid)) == 3, 10, "3 workers")
+    victim = children(pool.proc.pid)[0]
     os.kill(victim, signal.SIGKILL)
-    wait_for(lambda: victim not in _children(pool.proc.pid), 5, "the killed worker to be reaped")
-    wait_for(lambda: len(_children(pool.proc.pid)) == 3, 10, "the pool to fork a replacement")
+    wait_for(lambda: victim not in children(pool.proc.pid), 5, "the killed worker to be reaped")
+    wait_for(lambda: len(children(pool.proc.pid)) == 3, 10, "the pool to fork a replacement")
     trig = fx.trigger()
     for i in range(6):
         out = assert_json_response(http.hook(trig, {"i": i}), 200)
@@ -83,30 +53,30 @@ def test_worker_dying_during_restart_pause_is_replaced(own_pool):
     """A worker that dies within a second of its start makes the supervisor pause;
     a worker dying during that pause must still be reaped and replaced."""
     pool, _ = own_pool
-    wait_for(lambda: len(_children(pool.proc.pid)) == 3, 10, "3 workers")
-    first = _children(pool.proc.pid)
+    wait_for(lambda: len(children(pool.proc.pid)) == 3, 10, "3 workers")
+    first = children(pool.proc.pid)
     # "young" is judged in whole seconds of time(): do it all early in one second
     while time.time() % 1 > 0.2:
         time.sleep(0.01)
     os.kill(first[0], signal.SIGKILL)
-    wait_for(lambda: len(_children(pool.proc.pid)) == 3 and first[0] not in _children(pool.proc.pid),
+    wait_for(lambda: len(children(pool.proc.pid)) == 3 and first[0] not in children(pool.proc.pid),
              5, "a replacement worker", interval=0.005)
-    fresh = [p for p in _children(pool.proc.pid) if p not in first]
+    fresh = [p for p in children(pool.proc.pid) if p not in first]
     assert len(fresh) == 1
     os.kill(fresh[0], signal.SIGKILL)  # dies young: the supervisor pauses before forking again
     time.sleep(0.3)
     os.kill(first[1], signal.SIGKILL)  # dies during the pause
     try:
-        wait_for(lambda: len(_children(pool.proc.pid)) == 3, 6, "the pool to be back to 3 workers")
+        wait_for(lambda: len(children(pool.proc.pid)) == 3, 6, "the pool to be back to 3 workers")
     except TimeoutError:
         pytest.fail("pool stuck at %d live workers, unreaped zombies %s"
-                    % (len(_children(pool.proc.pid)), _zombies(pool.proc.pid)))
+                    % (len(children(pool.proc.pid)), children(pool.proc.pid, zombies=True)))
 
 
 def test_killing_workers_under_load_loses_no_answered_delivery(make_pool, fx, db):
     """SPEC 8.1: a 2xx answer implies a committed row; no row is left half-written or queued."""
     pool, http = make_pool(workers=4)
-    wait_for(lambda: len(_children(pool.proc.pid)) == 4, 10, "4 workers")
+    wait_for(lambda: len(children(pool.proc.pid)) == 4, 10, "4 workers")
     trig = fx.trigger()
     answers, lock, stop = [], threading.Lock(), threading.Event()
 
@@ -125,7 +95,7 @@ def test_killing_workers_under_load_loses_no_answered_delivery(make_pool, fx, db
     def killer():
         killed = 0
         while not stop.is_set() and killed < 8:
-            kids = _children(pool.proc.pid)
+            kids = children(pool.proc.pid)
             if kids:
                 os.kill(random.choice(kids), signal.SIGKILL)
                 killed += 1
@@ -167,7 +137,7 @@ def test_killing_workers_under_load_loses_no_answered_delivery(make_pool, fx, db
         assert ids == {str(live[key]["id"])}, (key, ids)
     # the pool is whole again
     try:
-        wait_for(lambda: len(_children(pool.proc.pid)) == 4, 10, "the pool to refill to 4 workers")
+        wait_for(lambda: len(children(pool.proc.pid)) == 4, 10, "the pool to refill to 4 workers")
     except TimeoutError:
         pytest.fail("pool stuck at %d live workers after the kills, unreaped zombies %s"
-                    % (len(_children(pool.proc.pid)), _zombies(pool.proc.pid)))
+                    % (len(children(pool.proc.pid)), children(pool.proc.pid, zombies=True)))
