@@ -279,3 +279,26 @@ def test_log_line_per_request_without_token_or_secret(stack, pool_front, fx):
     assert trig.secret not in log
     assert "wrong-secret-zzzzzzzz" not in log
     assert resp.request.headers["X-Hub-Signature-256"][7:] not in log
+
+
+def test_dispatch_notifies_hookgate_run_at_commit(pool_front, fx, stack):
+    """SPEC 3.6: NOTIFY hookgate_run '<run id>' for a pending run; none for a skipped one."""
+    listener = stack.cluster.connect()
+    notes = []
+    try:
+        listener.add_notify_handler(lambda n: notes.append((n.channel, n.payload)))
+        listener.execute("LISTEN hookgate_run")
+        pending = assert_json_response(pool_front.hook(fx.trigger(), {"n": 1}), 200)
+        offline = fx.runtime("never-seen")
+        skipped = assert_json_response(pool_front.hook(fx.trigger(runtime=offline), {"n": 2}), 200)
+        assert pending["status"] == "accepted" and skipped["status"] == "skipped"
+        for _ in range(50):
+            listener.execute("SELECT 1")
+            if notes:
+                break
+            time.sleep(0.1)
+        listener.execute("SELECT 1")
+    finally:
+        listener.close()
+    assert ("hookgate_run", pending["run_id"]) in notes
+    assert all(payload != skipped["run_id"] for _, payload in notes)
