@@ -7,6 +7,60 @@
 -- read-then-insert); dispatch runs inside a sub-transaction (a savepoint)
 -- so that its failure still commits the delivery as 'failed'.
 
+-- Dispatch and admission (SPEC 3.6), shared by the ingress and replays: a
+-- new run (pending, or skipped when the autopilot names a runtime that is
+-- not online), the delivery linked to it and given its answer, the trigger's
+-- last_fired_at and the autopilot's last_run_at, and NOTIFY hookgate_run
+-- (delivered at commit) for a pending run. Returns the answer's body.
+CREATE FUNCTION hookgate_dispatch(
+	p_delivery_id		uuid,
+	p_autopilot_id		uuid,
+	p_trigger_id		uuid,
+	p_source		text,
+	p_payload		jsonb,
+	p_offline_after_s	integer,
+	p_response_status	integer,
+	OUT outcome		text,
+	OUT run_id		uuid,
+	OUT body		text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_online	boolean;
+	v_reason	text;
+BEGIN
+	run_id := gen_random_uuid();
+	SELECT a.runtime_id IS NULL OR coalesce(rt.last_seen_at >
+		now() - make_interval(secs => p_offline_after_s), false)
+	  INTO v_online
+	  FROM autopilot a LEFT JOIN runtime rt ON rt.id = a.runtime_id
+	 WHERE a.id = p_autopilot_id;
+	IF v_online THEN
+		outcome := 'accepted';
+		body := json_build_object('status', 'accepted', 'delivery_id', p_delivery_id,
+			'run_id', run_id, 'autopilot_id', p_autopilot_id,
+			'trigger_id', p_trigger_id)::text;
+	ELSE
+		outcome := 'skipped';
+		v_reason := 'agent runtime is offline at dispatch time';
+		body := json_build_object('status', 'skipped', 'delivery_id', p_delivery_id,
+			'run_id', run_id, 'reason', v_reason)::text;
+	END IF;
+	INSERT INTO autopilot_run (id, autopilot_id, trigger_id, webhook_delivery_id,
+		source, status, trigger_payload, failure_reason, completed_at)
+	VALUES (run_id, p_autopilot_id, p_trigger_id, p_delivery_id, p_source,
+		CASE WHEN v_online THEN 'pending' ELSE 'skipped' END, p_payload, v_reason,
+		CASE WHEN v_online THEN NULL ELSE now() END);
+	UPDATE webhook_delivery SET status = 'dispatched', autopilot_run_id = run_id,
+		response_status = p_response_status, response_body = body
+	 WHERE id = p_delivery_id;
+	UPDATE autopilot_trigger SET last_fired_at = now() WHERE id = p_trigger_id;
+	UPDATE autopilot SET last_run_at = now() WHERE id = p_autopilot_id;
+	IF v_online THEN
+		PERFORM pg_notify('hookgate_run', run_id::text);
+	END IF;
+END;
+$$;
+
 CREATE FUNCTION hookgate_ingest(
 	p_trigger_id		uuid,
 	p_event			text,
@@ -29,21 +83,16 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	t		record;
 	v_id		uuid := gen_random_uuid();
-	v_run		uuid := gen_random_uuid();
 	v_got		uuid;
 	v_got_run	uuid;
 	v_reason	text;
-	v_status	text;
 	v_body		text;
 BEGIN
 	SELECT tr.id, tr.enabled, tr.provider, tr.autopilot_id, a.workspace_id,
-	       a.status AS autopilot_status, a.runtime_id,
-	       (a.runtime_id IS NULL OR rt.last_seen_at >
-		now() - make_interval(secs => p_offline_after_s)) AS runtime_online
+	       a.status AS autopilot_status
 	  INTO t
 	  FROM autopilot_trigger tr
 	  JOIN autopilot a ON a.id = tr.autopilot_id
-	  LEFT JOIN runtime rt ON rt.id = a.runtime_id
 	 WHERE tr.id = p_trigger_id;
 	IF NOT FOUND THEN
 		-- deleted since the token lookup
@@ -124,34 +173,9 @@ BEGIN
 	END IF;
 
 	BEGIN
-		IF t.runtime_online THEN
-			v_status := 'pending';
-			v_body := json_build_object('status', 'accepted', 'delivery_id', v_id,
-				'run_id', v_run, 'autopilot_id', t.autopilot_id,
-				'trigger_id', t.id)::text;
-			outcome := 'accepted';
-		ELSE
-			v_status := 'skipped';
-			v_body := json_build_object('status', 'skipped', 'delivery_id', v_id,
-				'run_id', v_run,
-				'reason', 'agent runtime is offline at dispatch time')::text;
-			outcome := 'skipped';
-		END IF;
-		INSERT INTO autopilot_run (id, autopilot_id, trigger_id, webhook_delivery_id,
-			source, status, trigger_payload, failure_reason, completed_at)
-		VALUES (v_run, t.autopilot_id, t.id, v_id, 'webhook', v_status,
-			p_trigger_payload,
-			CASE WHEN v_status = 'skipped'
-			     THEN 'agent runtime is offline at dispatch time' END,
-			CASE WHEN v_status = 'skipped' THEN now() END);
-		UPDATE autopilot_trigger SET last_fired_at = now() WHERE id = t.id;
-		UPDATE autopilot SET last_run_at = now() WHERE id = t.autopilot_id;
-		UPDATE webhook_delivery SET status = 'dispatched', autopilot_run_id = v_run,
-			response_status = 200, response_body = v_body
-		 WHERE id = v_id;
-		IF v_status = 'pending' THEN
-			PERFORM pg_notify('hookgate_run', v_run::text);
-		END IF;
+		SELECT x.outcome, x.body INTO outcome, v_body
+		  FROM hookgate_dispatch(v_id, t.autopilot_id, t.id, 'webhook', p_trigger_payload,
+					 p_offline_after_s, 200) x;
 		http_status := 200;
 		response_body := v_body;
 	EXCEPTION WHEN OTHERS THEN

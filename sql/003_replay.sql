@@ -82,19 +82,11 @@ DECLARE
 	a		record;
 	d		webhook_delivery;
 	v_id		uuid := gen_random_uuid();
-	v_run		uuid := gen_random_uuid();
 	v_payload	jsonb;
-	v_status	text;
-	v_reason	text;
-	v_body		text;
 	v_enabled	boolean;
 BEGIN
-	SELECT ap.id, ap.status,
-	       (ap.runtime_id IS NULL OR coalesce(rt.last_seen_at >
-		now() - make_interval(secs => p_offline_after_s), false)) AS runtime_online
-	  INTO a
+	SELECT ap.id, ap.status INTO a
 	  FROM autopilot ap
-	  LEFT JOIN runtime rt ON rt.id = ap.runtime_id
 	 WHERE ap.id = p_autopilot_id AND ap.workspace_id = p_workspace_id;
 	IF NOT FOUND THEN
 		http_status := 404;
@@ -169,33 +161,12 @@ BEGIN
 		RETURN;
 	END IF;
 
-	-- admission, as at ingress (002): an offline runtime's run is skipped
-	IF a.runtime_online THEN
-		v_status := 'pending';
-		v_body := json_build_object('status', 'accepted', 'delivery_id', v_id,
-			'run_id', v_run, 'autopilot_id', d.autopilot_id,
-			'trigger_id', d.trigger_id)::text;
-	ELSE
-		v_status := 'skipped';
-		v_reason := 'agent runtime is offline at dispatch time';
-		v_body := json_build_object('status', 'skipped', 'delivery_id', v_id,
-			'run_id', v_run, 'reason', v_reason)::text;
-	END IF;
-	INSERT INTO autopilot_run (id, autopilot_id, trigger_id, webhook_delivery_id,
-		source, status, trigger_payload, failure_reason, completed_at)
-	VALUES (v_run, d.autopilot_id, d.trigger_id, v_id, 'replay', v_status, v_payload,
-		v_reason, CASE WHEN v_status = 'skipped' THEN now() END);
-	UPDATE webhook_delivery SET autopilot_run_id = v_run, response_status = 201,
-		response_body = v_body
-	 WHERE id = v_id;
-	UPDATE autopilot_trigger SET last_fired_at = now() WHERE id = d.trigger_id;
-	UPDATE autopilot SET last_run_at = now() WHERE id = d.autopilot_id;
-	IF v_status = 'pending' THEN
-		PERFORM pg_notify('hookgate_run', v_run::text);
-	END IF;
+	-- dispatch and admission, as at ingress (002)
+	SELECT x.run_id INTO run_id
+	  FROM hookgate_dispatch(v_id, d.autopilot_id, d.trigger_id, 'replay', v_payload,
+				 p_offline_after_s, 201) x;
 	http_status := 201;
 	error := NULL;
 	delivery_id := v_id;
-	run_id := v_run;
 END;
 $$;
