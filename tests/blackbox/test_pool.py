@@ -141,3 +141,29 @@ def test_killing_workers_under_load_loses_no_answered_delivery(make_pool, fx, db
     except TimeoutError:
         pytest.fail("pool stuck at %d live workers after the kills, unreaped zombies %s"
                     % (len(children(pool.proc.pid)), children(pool.proc.pid, zombies=True)))
+
+
+def test_sighup_reloads_the_configuration(make_pool, fx):
+    import signal
+
+    pool, front = make_pool(workers=2)
+    trig = fx.trigger()
+    body = {"pad": "x" * 2048}
+    assert front.hook(trig, body).status_code == 200
+    before = set(children(pool.proc.pid))
+    with open(pool.config, "a") as f:
+        f.write("max_body_bytes = 1024\n")
+    pool.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "settings reloaded" in pool.log_text(), 10, "the reload")
+    wait_for(lambda: len(children(pool.proc.pid)) == 2 and not before & set(children(pool.proc.pid)),
+             10, "new workers in place of the old ones")
+    resp = front.hook(trig, body)
+    assert assert_json_response(resp, 413) == {"error": "payload too large"}
+    # a bad file is refused and the running settings stay
+    with open(pool.config, "a") as f:
+        f.write("no_such_key = 1\n")
+    pool.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "reload refused" in pool.log_text(), 10, "the refusal")
+    assert pool.alive()
+    assert front.hook(trig, body).status_code == 413
+    assert front.hook(trig, {"small": 1}).status_code == 200
