@@ -1,4 +1,4 @@
-"""isolation_help: the route table of src/router.c, row snapshots, a response recorder and the
+"""isolation_help: the route table of src/fcgi/routes.c, row snapshots, a response recorder and the
 two-workspace world used by test_api_isolation.py (SPEC 4, 8.3, 8.4; issue 3)."""
 
 import base64
@@ -25,6 +25,8 @@ _FLAG_BITS = {
     "WRITE": {"key", "write"},
     "ROUTE_NEEDS_KEY": {"key"},
     "ROUTE_NEEDS_WRITE": {"write"},
+    "NOCEIL": set(),
+    "ROUTE_NO_CEILING": set(),
 }
 
 # the routes that need no API key: the ingress (its token is the credential) and the probes
@@ -37,8 +39,8 @@ PUBLIC_ROUTES = {
 
 
 def parse_routes(path=None):
-    """Every entry of `static const struct route routes[]` in src/router.c, in table order."""
-    path = path or os.path.join(harness.SRCDIR, "src", "router.c")
+    """Every entry of `static const struct route routes[]` in src/fcgi/routes.c, in table order."""
+    path = path or os.path.join(harness.SRCDIR, "src", "fcgi", "routes.c")
     with open(path) as f:
         text = f.read()
     m = re.search(r"static\s+const\s+struct\s+route\s+routes\s*\[\s*\]\s*=\s*\{(.*?)\n\s*\}\s*;",

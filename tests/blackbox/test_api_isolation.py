@@ -1,4 +1,4 @@
-"""Cross-cutting guarantees of the management API for EVERY route of src/router.c (issue 3,
+"""Cross-cutting guarantees of the management API for EVERY route of src/fcgi/routes.c (issue 3,
 SPEC 4, 8.3, 8.4):
 
 1. isolation: another workspace's key (and another autopilot's child ids) see 404, exactly as
@@ -7,7 +7,7 @@ SPEC 4, 8.3, 8.4):
    webhook_path and webhook_url in every trigger it sees;
 3. no response of this module and no pool log line contains a signing secret or an API key.
 
-The routes come from the table in src/router.c, parsed here: a route added to the table
+The routes come from the table in src/fcgi/routes.c, parsed here: a route added to the table
 without an entry in MATRIX (and READ_BODY for a non-GET route) fails these tests.
 """
 

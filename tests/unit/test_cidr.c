@@ -1,7 +1,7 @@
 /* test_cidr: IPv4 and IPv6 CIDR lists for trusted_proxies and metrics_allow. */
 #include "config.h"
 
-#include "cidr.h"
+#include "lib/cidr.h"
 #include "tap.h"
 
 #define IN(list, addr) ok(cidr_list_contains((list), (addr)), "%s is in %s", (addr), (list))

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hdrs.h"
-#include "normalize.h"
+#include "webhook/hdrs.h"
+#include "webhook/normalize.h"
 #include "tap.h"
 
 #define BOM "\xEF\xBB\xBF"

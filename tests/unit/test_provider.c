@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "normalize.h"
-#include "provider.h"
+#include "webhook/normalize.h"
+#include "webhook/provider.h"
 #include "tap.h"
 
 /* Run p's dedupe rule on env and body (JSON text or NULL) into d, which starts out full of junk. */

@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include "ratelimit.h"
+#include "http/ratelimit.h"
 #include "tap.h"
 
 #define S 1000000000ull

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "settings.h"
+#include "lib/settings.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/hookgate-test-settings.XXXXXX";

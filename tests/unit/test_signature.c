@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "signature.h"
+#include "webhook/signature.h"
 #include "tap.h"
 
 /* GitHub's documented example ("Validating webhook deliveries"). */

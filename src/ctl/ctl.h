@@ -1,0 +1,131 @@
+/* ctl: what hookgatectl's main and helpers (ctl.c) share with its commands (ctl_cmds.c, ctl_ops.c). */
+#ifndef HG_CTL_H
+#define HG_CTL_H
+
+#include "lib/common.h"
+
+#include <stdbool.h>
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "lib/settings.h"
+
+#define CTL_PROGRAM "hookgatectl"
+
+
+/* What a command returns; the first three are the exit status. */
+enum ctl_rc {
+	CTL_OK = 0,
+	CTL_FAIL = 1,		/* the problem is already on stderr */
+	CTL_USAGE = 2,		/* the problem is on stderr; main adds the usage */
+	CTL_HELP = -1,		/* -h/--help after the command: usage on stdout, exit 0 */
+};
+
+/* One run of hookgatectl; main releases everything in it. */
+struct ctl {
+	const char *config_path;	/* -c FILE, or NULL */
+	struct hg_settings settings;
+	bool settings_loaded;
+	PGconn *conn;
+};
+
+/* An argument of a command, in a table ended by an entry whose name is NULL. */
+enum ctl_arg_kind {
+	CTL_POSITIONAL,			/* required, in table order */
+	CTL_REQUIRED,			/* --name VALUE that must be given */
+	CTL_OPTIONAL,			/* --name VALUE */
+	CTL_FLAG,			/* --name */
+};
+
+struct ctl_arg {
+	const char *name;		/* "SLUG" for a positional, else without the "--" */
+	enum ctl_arg_kind kind;
+	const char **value;		/* receives the argument (borrowed from argv); start NULL */
+	bool *flag;			/* for CTL_FLAG: set to true when given */
+};
+
+struct ctl_command {
+	const char *group;		/* "workspace"; or the command itself, "migrate" */
+	const char *verb;		/* "create"; NULL for a one-word command */
+	enum ctl_rc (*run)(struct ctl *c, int argc, char **argv);
+};
+
+/* The commands, ended by an entry whose group is NULL (ctl_cmds.c). */
+extern const struct ctl_command ctl_commands[];
+
+/* The operator's side of the management API (ctl_ops.c), listed in ctl_commands. */
+enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_delivery_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_delivery_show(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_delivery_replay(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv);
+
+/*
+ * Parse the arguments after the command words, argv[0..argc), against
+ * args: options as --name VALUE, --name=VALUE or --flag, "--" ending the
+ * options, -h/--help anywhere before it. Returns CTL_OK, CTL_HELP, or
+ * CTL_USAGE after saying why on stderr (an unknown or repeated option, a
+ * missing value, option or positional argument, an extra argument).
+ * Argument values are never echoed: one could be a secret typed there by mistake.
+ */
+enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args) HG_MUSTCHECK;
+
+/*
+ * Load the configuration and connect to the database, once per run.
+ * False after printing why.
+ */
+bool ctl_connect(struct ctl *c) HG_MUSTCHECK;
+
+/* "hookgatectl: <message>" on stderr, one line. */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * "hookgatectl: <what>: <why>", why being the server's primary message of
+ * res (never its DETAIL, which quotes row values) or libpq's first line.
+ */
+void ctl_db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Whether id is a UUID; else says "invalid <thing> id '<id>'". */
+bool ctl_id_valid(const char *thing, const char *id) HG_MUSTCHECK;
+
+/*
+ * Print obj as one line of compact JSON on stdout and put it (ownership
+ * moves here, also when obj is NULL, which means out of memory).
+ * False after printing why.
+ */
+bool ctl_print(struct json_object *obj) HG_MUSTCHECK;
+
+/* Whether res failed with SQLSTATE state (e.g. "23505"). */
+bool ctl_sqlstate_is(const PGresult *res, const char *state);
+
+/* Turns row of res into a new JSON object; NULL when out of memory. */
+typedef struct json_object *(*ctl_row_json_fn)(struct ctl *c, const PGresult *res, int row);
+
+/* Every column by name (model_row_json). */
+struct json_object *ctl_row_json(struct ctl *c, const PGresult *res, int row);
+
+/* The trigger JSON of SPEC 4.2 with its token: the operator is the owner. */
+struct json_object *ctl_trigger_json(struct ctl *c, const PGresult *res, int row);
+
+/*
+ * Print row 0 of res (a query returning at most one row) through to_json,
+ * or say "<what>: <why>" when the query failed, "<thing> '<id>' not found"
+ * when it returned no row. Clears res.
+ */
+enum ctl_rc ctl_print_one(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
+			  const char *what, const char *thing, const char *id);
+
+/*
+ * A command whose one argument is the ID (its name in usage: arg, e.g.
+ * "RUNTIME_ID") of a thing: parse, check the id, connect, run sql with the
+ * id as $1 and print its row as ctl_print_one does.
+ */
+enum ctl_rc ctl_id_command(struct ctl *c, int argc, char **argv, const char *arg,
+			   const char *thing, const char *sql, ctl_row_json_fn to_json,
+			   const char *what);
+
+#endif

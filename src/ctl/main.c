@@ -1,0 +1,373 @@
+/* ctl: hookgatectl main: global options, dispatch, usage, configuration, output helpers shared by the commands. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/ctl.h"
+#include "db/conn.h"
+#include "db/model.h"
+#include "lib/util.h"
+
+static void usage(FILE *out)
+{
+	fputs("Usage: " CTL_PROGRAM " [-c FILE] COMMAND [ARGUMENTS]\n"
+	      "\n"
+	      "Options:\n"
+	      "  -c FILE     configuration file (default: $HOOKGATE_CONFIG, else\n"
+	      "              " HG_DEFAULT_CONFIG "); HOOKGATE_<KEY> variables win\n"
+	      "  -h, --help  show this help\n"
+	      "\n"
+	      "Commands:\n"
+	      "  migrate\n"
+	      "  workspace create SLUG [--name NAME]\n"
+	      "  apikey create --workspace SLUG [--scope read|write] [--name NAME]\n"
+	      "  apikey list --workspace SLUG\n"
+	      "  apikey revoke APIKEY_ID\n"
+	      "  runtime create --workspace SLUG --name NAME\n"
+	      "  runtime heartbeat RUNTIME_ID\n"
+	      "  autopilot create --workspace SLUG --title TITLE [--description TEXT]\n"
+	      "                   [--status active|paused|archived] [--runtime RUNTIME_ID]\n"
+	      "  autopilot set-status AUTOPILOT_ID active|paused|archived\n"
+	      "  trigger create --autopilot AUTOPILOT_ID [--provider NAME] [--label TEXT]\n"
+	      "                 [--disabled]\n"
+	      "  trigger list --autopilot AUTOPILOT_ID\n"
+	      "  trigger show TRIGGER_ID\n"
+	      "  trigger rotate TRIGGER_ID\n"
+	      "                 a new webhook token; the old one stops working at once\n"
+	      "  trigger set-secret TRIGGER_ID [--stdin] [--keep-previous SECONDS]\n"
+	      "                 reads the secret from standard input (one line; at least\n"
+	      "                 16 characters; an empty line clears it)\n"
+	      "  delivery list --autopilot AUTOPILOT_ID [--status STATUS] [--limit N]\n"
+	      "                [--before DELIVERY_ID]\n"
+	      "                 newest first, N (1 to 1000, default 20) of them; --before\n"
+	      "                 lists those older than that delivery (pass the last id\n"
+	      "                 printed to get the next page)\n"
+	      "  delivery show DELIVERY_ID\n"
+	      "  delivery replay DELIVERY_ID [--idempotency-key KEY]\n"
+	      "                 a new delivery and run; with KEY, replaying again with the\n"
+	      "                 same KEY prints the first replay instead\n"
+	      "  run list --autopilot AUTOPILOT_ID [--status STATUS] [--limit N]\n"
+	      "           [--before RUN_ID]\n"
+	      "\n"
+	      "Each command prints one JSON object on standard output; a list prints\n"
+	      "one JSON array.\n"
+	      "Exit status: 0 done, 1 error, 2 wrong usage.\n", out);
+}
+
+void ctl_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(CTL_PROGRAM ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void ctl_db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
+{
+	const char *why = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!why)
+		why = PQerrorMessage(c->conn);
+	ctl_error("%s: %.*s", what, (int)strcspn(why, "\r\n"), why);
+}
+
+bool ctl_id_valid(const char *thing, const char *id)
+{
+	if (uuid_valid(id))
+		return true;
+	ctl_error("invalid %s id '%s'", thing, id);
+	return false;
+}
+
+static const struct ctl_arg *find_option(const struct ctl_arg *args, const char *name, size_t len)
+{
+	for (const struct ctl_arg *a = args; a->name; a++)
+		if (a->kind != CTL_POSITIONAL && strlen(a->name) == len &&
+		    strncmp(a->name, name, len) == 0)
+			return a;
+	return NULL;
+}
+
+/* The next positional entry of args after prev (NULL: the first), or NULL. */
+static const struct ctl_arg *next_positional(const struct ctl_arg *args, const struct ctl_arg *prev)
+{
+	for (const struct ctl_arg *a = prev ? prev + 1 : args; a->name; a++)
+		if (a->kind == CTL_POSITIONAL)
+			return a;
+	return NULL;
+}
+
+enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
+{
+	const struct ctl_arg *pos = next_positional(args, NULL);
+	bool options_done = false;
+
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (!options_done && strcmp(arg, "--") == 0) {
+			options_done = true;
+			continue;
+		}
+		if (!options_done && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0))
+			return CTL_HELP;
+		if (!options_done && strncmp(arg, "--", 2) == 0) {
+			const char *name = arg + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			const struct ctl_arg *a = find_option(args, name, len);
+
+			if (!a) {
+				ctl_error("unknown option '--%.*s'", (int)len, name);
+				return CTL_USAGE;
+			}
+			if (a->kind == CTL_FLAG) {
+				if (eq) {
+					ctl_error("option '--%s' takes no value", a->name);
+					return CTL_USAGE;
+				}
+				*a->flag = true;
+				continue;
+			}
+			if (*a->value) {
+				ctl_error("option '--%s' given twice", a->name);
+				return CTL_USAGE;
+			}
+			if (eq) {
+				*a->value = eq + 1;
+			} else if (i + 1 < argc) {
+				*a->value = argv[++i];
+			} else {
+				ctl_error("option '--%s' needs a value", a->name);
+				return CTL_USAGE;
+			}
+			continue;
+		}
+		if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+			ctl_error("unknown option '-%c'", arg[1]);
+			return CTL_USAGE;
+		}
+		if (!pos) {
+			ctl_error("too many arguments");
+			return CTL_USAGE;
+		}
+		*pos->value = arg;
+		pos = next_positional(args, pos);
+	}
+	if (pos) {
+		ctl_error("missing argument %s", pos->name);
+		return CTL_USAGE;
+	}
+	for (const struct ctl_arg *a = args; a->name; a++) {
+		if (a->kind == CTL_REQUIRED && !*a->value) {
+			ctl_error("missing option --%s", a->name);
+			return CTL_USAGE;
+		}
+	}
+	return CTL_OK;
+}
+
+bool ctl_connect(struct ctl *c)
+{
+	char err[1024];
+
+	if (c->conn)
+		return true;
+	if (!c->settings_loaded) {
+		if (!settings_load(&c->settings, c->config_path, err, sizeof(err))) {
+			ctl_error("%s", err);
+			return false;
+		}
+		c->settings_loaded = true;
+	}
+	c->conn = db_connect(&c->settings, CTL_PROGRAM, err, sizeof(err));
+	if (!c->conn) {
+		ctl_error("%s", err);
+		return false;
+	}
+	return true;
+}
+
+bool ctl_print(struct json_object *obj)
+{
+	const char *text;
+
+	if (!obj) {
+		ctl_error("out of memory");
+		return false;
+	}
+	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text) {
+		ctl_error("out of memory");
+		goto fail;
+	}
+	if (printf("%s\n", text) < 0 || fflush(stdout) != 0) {
+		ctl_error("cannot write to standard output: %s", strerror(errno));
+		goto fail;
+	}
+	json_object_put(obj);
+	return true;
+fail:
+	json_object_put(obj);
+	return false;
+}
+
+bool ctl_sqlstate_is(const PGresult *res, const char *state)
+{
+	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return s && strcmp(s, state) == 0;
+}
+
+struct json_object *ctl_row_json(struct ctl *c, const PGresult *res, int row)
+{
+	(void)c;
+	return model_row_json(res, row);
+}
+
+struct json_object *ctl_trigger_json(struct ctl *c, const PGresult *res, int row)
+{
+	return model_trigger_json(res, row, &c->settings, true);
+}
+
+enum ctl_rc ctl_print_one(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
+			  const char *what, const char *thing, const char *id)
+{
+	enum ctl_rc rc = CTL_FAIL;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		ctl_db_error(c, res, "%s", what);
+	else if (PQntuples(res) == 0)
+		ctl_error("%s '%s' not found", thing, id);
+	else if (ctl_print(to_json(c, res, 0)))
+		rc = CTL_OK;
+	PQclear(res);
+	return rc;
+}
+
+enum ctl_rc ctl_id_command(struct ctl *c, int argc, char **argv, const char *arg,
+			   const char *thing, const char *sql, ctl_row_json_fn to_json,
+			   const char *what)
+{
+	const char *id = NULL;
+	const struct ctl_arg args[] = {
+		{ arg, CTL_POSITIONAL, &id, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+	const char *params[1];
+	enum ctl_rc rc;
+
+	rc = ctl_parse_args(argc, argv, args);
+	if (rc != CTL_OK)
+		return rc;
+	if (!ctl_id_valid(thing, id) || !ctl_connect(c))
+		return CTL_FAIL;
+	params[0] = id;
+	return ctl_print_one(c, PQexecParams(c->conn, sql, 1, NULL, params, NULL, NULL, 0),
+			     to_json, what, thing, id);
+}
+
+/* Find the command named by argv[0] (and argv[1]); *words gets how many words it took. */
+static const struct ctl_command *find_command(int argc, char **argv, int *words)
+{
+	bool group_known = false;
+
+	for (const struct ctl_command *cmd = ctl_commands; cmd->group; cmd++) {
+		if (strcmp(cmd->group, argv[0]) != 0)
+			continue;
+		group_known = true;
+		if (!cmd->verb) {
+			*words = 1;
+			return cmd;
+		}
+		if (argc > 1 && strcmp(cmd->verb, argv[1]) == 0) {
+			*words = 2;
+			return cmd;
+		}
+	}
+	if (!group_known)
+		ctl_error("unknown command '%s'", argv[0]);
+	else if (argc < 2 || argv[1][0] == '-')
+		ctl_error("'%s' needs a subcommand", argv[0]);
+	else
+		ctl_error("unknown command '%s %s'", argv[0], argv[1]);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { 0 };
+	const struct ctl_command *cmd;
+	enum ctl_rc rc = CTL_USAGE;
+	int i, words = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (strcmp(arg, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(arg, "-c") == 0) {
+			if (i + 1 >= argc) {
+				ctl_error("option '-c' needs a file name");
+				goto usage;
+			}
+			c.config_path = argv[++i];
+			continue;
+		}
+		if (strncmp(arg, "-c", 2) == 0) {
+			c.config_path = arg + 2;
+			continue;
+		}
+		if (arg[0] == '-' && arg[1] != '\0') {
+			ctl_error("unknown option '%s'", arg);
+			goto usage;
+		}
+		break;
+	}
+	if (i >= argc) {
+		ctl_error("missing command");
+		goto usage;
+	}
+	cmd = find_command(argc - i, argv + i, &words);
+	if (!cmd)
+		goto usage;
+	i += words;
+	rc = cmd->run(&c, argc - i, argv + i);
+
+	PQfinish(c.conn);
+	if (c.settings_loaded)
+		settings_free(&c.settings);
+	switch (rc) {
+	case CTL_HELP:
+		usage(stdout);
+		return 0;
+	case CTL_USAGE:
+		usage(stderr);
+		return CTL_USAGE;
+	case CTL_OK:
+	case CTL_FAIL:
+		break;
+	}
+	return rc;
+usage:
+	usage(stderr);
+	return CTL_USAGE;
+}

@@ -1,0 +1,183 @@
+/* dbconn: PostgreSQL connections with hookgate session settings; the schema version. */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/conn.h"
+#include "db/migrations.h"
+
+#define SQLSTATE_UNDEFINED_TABLE "42P01"
+
+/*
+ * Whether libpq's expand_dbname treats url as a connection string (it holds
+ * '=' or starts with a URI scheme) rather than as a bare database name.
+ */
+static bool is_conninfo(const char *url)
+{
+	return strchr(url, '=') != NULL ||
+	       strncmp(url, "postgresql://", 13) == 0 ||
+	       strncmp(url, "postgres://", 11) == 0;
+}
+
+/*
+ * The "options" the user asked for: from database_url when it sets them,
+ * else from PGOPTIONS (libpq's own precedence). *out is malloc'd or NULL.
+ * False when database_url does not parse; libpq's parse message is not
+ * passed on because it may quote part of the string, password included.
+ */
+static bool user_options(const char *url, char **out, char *err, size_t errlen)
+{
+	PQconninfoOption *opts;
+	const char *env;
+	char *perr = NULL;
+	bool found = false;
+
+	*out = NULL;
+	if (is_conninfo(url)) {
+		opts = PQconninfoParse(url, &perr);
+		PQfreemem(perr);
+		if (!opts) {
+			snprintf(err, errlen, "database_url: not a valid libpq connection string or URI");
+			return false;
+		}
+		for (PQconninfoOption *o = opts; o->keyword; o++) {
+			if (strcmp(o->keyword, "options") == 0 && o->val && o->val[0]) {
+				found = true;
+				*out = strdup(o->val);
+				break;
+			}
+		}
+		PQconninfoFree(opts);
+		if (found && !*out)
+			goto oom;
+		if (found)
+			return true;
+	}
+	env = getenv("PGOPTIONS");
+	if (env && env[0]) {
+		*out = strdup(env);
+		if (!*out)
+			goto oom;
+	}
+	return true;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return false;
+}
+
+/* Copy libpq's message into err as one line: line breaks become a space, the end is trimmed. */
+static void copy_message(const char *msg, char *err, size_t errlen)
+{
+	size_t n = 0;
+
+	if (errlen == 0)
+		return;
+	while (*msg && n + 1 < errlen) {
+		if (*msg == '\n' || *msg == '\r') {
+			while (*msg == '\n' || *msg == '\r' || *msg == '\t' || *msg == ' ')
+				msg++;
+			if (*msg && n > 0)
+				err[n++] = ' ';
+			continue;
+		}
+		err[n++] = *msg++;
+	}
+	while (n > 0 && (err[n - 1] == ' ' || err[n - 1] == '\t'))
+		n--;
+	err[n] = '\0';
+	if (n == 0)
+		snprintf(err, errlen, "could not connect to the database");
+}
+
+PGconn *db_connect(const struct hg_settings *s, const char *application_name,
+		   char *err, size_t errlen)
+{
+	const char *url = s->database_url ? s->database_url : "";
+	char *user = NULL, *options = NULL;
+	PGconn *conn = NULL;
+	int n;
+
+	if (!user_options(url, &user, err, errlen))
+		goto fail;
+	/*
+	 * Later -c settings win, so ours follow the user's. TimeZone=UTC makes
+	 * every timestamp we render (to_json) end in +00:00.
+	 */
+	n = asprintf(&options, "%s%s-c statement_timeout=%ld -c TimeZone=UTC"
+		     " -c log_parameter_max_length_on_error=0",
+		     user ? user : "", user ? " " : "", s->statement_timeout_ms);
+	if (n < 0) {
+		options = NULL;
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	{
+		/*
+		 * Keywords are applied in order and the last one wins: the
+		 * database_url may override application_name and the network
+		 * timeouts, never our options or the client encoding (all our
+		 * JSON is UTF-8). The timeouts make a database that stops
+		 * answering (a dead host, a dropped connection) a 503 within
+		 * seconds rather than a request hanging for minutes.
+		 */
+		const char *const keys[] = {
+			"application_name", "connect_timeout", "keepalives",
+			"keepalives_idle", "keepalives_interval", "keepalives_count",
+			"tcp_user_timeout", "dbname", "options", "client_encoding", NULL
+		};
+		const char *const vals[] = {
+			application_name, "5", "1", "30", "10", "3", "10000",
+			url, options, "UTF8", NULL
+		};
+
+		conn = PQconnectdbParams(keys, vals, 1);
+	}
+	if (!conn) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		copy_message(PQerrorMessage(conn), err, errlen);
+		goto fail;
+	}
+	free(options);
+	free(user);
+	return conn;
+fail:
+	PQfinish(conn);
+	free(options);
+	free(user);
+	return NULL;
+}
+
+int db_schema_version(PGconn *conn)
+{
+	PGresult *res;
+	const char *state;
+	int version = -2;
+
+	res = PQexecParams(conn, "SELECT max(version) FROM hookgate_migration",
+			   0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		version = PQgetisnull(res, 0, 0) ? 0 : atoi(PQgetvalue(res, 0, 0));
+	} else {
+		state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		if (state && strcmp(state, SQLSTATE_UNDEFINED_TABLE) == 0)
+			version = -1;
+	}
+	PQclear(res);
+	return version;
+}
+
+int db_latest_migration(void)
+{
+	int latest = 0;
+
+	for (int i = 0; i < hg_migrations_count; i++)
+		if (hg_migrations[i].version > latest)
+			latest = hg_migrations[i].version;
+	return latest;
+}

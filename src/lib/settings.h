@@ -1,0 +1,45 @@
+/* settings: the configuration shared by hookgate-fcgi and hookgatectl. */
+#ifndef HG_SETTINGS_H
+#define HG_SETTINGS_H
+
+#include "lib/common.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HG_DEFAULT_CONFIG "/etc/hookgate/hookgate.conf"
+
+struct hg_settings {
+	char *database_url;		/* libpq conninfo; "" means libpq defaults */
+	char *public_url;		/* "" when unset */
+	char *base_path;		/* "" or "/prefix" without trailing slash */
+	long max_body_bytes;
+	long ip_ceiling;
+	long ip_bad_credentials;
+	long token_rate;
+	char *trusted_proxies;		/* CIDR list, comma or space separated */
+	char *metrics_allow;
+	long runtime_offline_after;	/* seconds */
+	long signature_tolerance_s;
+	long statement_timeout_ms;
+	char *shm_name;
+	char *log_level;		/* error, warn, info, debug */
+};
+
+/*
+ * Load defaults, then the file (path, else $HOOKGATE_CONFIG, else the
+ * default path, which alone may be missing), then HOOKGATE_<KEY> variables.
+ * On failure, err names the key and, for the file, the line.
+ * The strings in s are owned by s; settings_free releases them.
+ */
+bool settings_load(struct hg_settings *s, const char *path,
+		   char *err, size_t errlen) HG_MUSTCHECK;
+void settings_free(struct hg_settings *s);
+
+/* The path that settings_load read, or NULL when no file was read. */
+const char *settings_path(void);
+
+/* Names of every key, NULL-terminated: the man page and sample are checked against it. */
+const char *const *settings_keys(void);
+
+#endif

@@ -1,0 +1,341 @@
+/* util: tokens, hex, base64 and base64url, SHA-256, UUID, UTF-8 and JSON number checks, constant-time equality. */
+#include "config.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "lib/util.h"
+
+/* base64 characters for HG_TOKEN_RANDOM_BYTES bytes without padding: ceil(32 * 4 / 3) */
+#define TOKEN_B64_CHARS 43
+
+/*
+ * EVP_EncodeBlock takes an int length; encode in slices that are a
+ * multiple of 3 bytes so the output is the same as in one call.
+ */
+#define B64_SLICE ((size_t)3 * 1024 * 1024)
+
+/* Standard base64 with padding of len bytes into out (4*ceil(len/3)+1 bytes). */
+static size_t b64_std(const unsigned char *in, size_t len, char *out)
+{
+	size_t done = 0, written = 0;
+
+	out[0] = '\0';
+	while (done < len) {
+		size_t n = len - done < B64_SLICE ? len - done : B64_SLICE;
+
+		written += (size_t)EVP_EncodeBlock((unsigned char *)out + written, in + done, (int)n);
+		done += n;
+	}
+	return written;
+}
+
+void base64url_encode(const unsigned char *in, size_t len, char *out)
+{
+	size_t n = b64_std(in, len, out);
+
+	while (n > 0 && out[n - 1] == '=')
+		n--;
+	out[n] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (out[i] == '+')
+			out[i] = '-';
+		else if (out[i] == '/')
+			out[i] = '_';
+	}
+}
+
+char *base64_encode(const unsigned char *in, size_t len)
+{
+	size_t quads = len / 3 + (len % 3 != 0);
+	char *out;
+
+	if (quads > (SIZE_MAX - 1) / 4)
+		return NULL;
+	out = malloc(quads * 4 + 1);
+	if (!out)
+		return NULL;
+	b64_std(in, len, out);
+	return out;
+}
+
+static bool b64_std_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/*
+ * EVP_DecodeBlock skips surrounding blanks and always writes 3 bytes per
+ * 4 characters, padding included, so the input is checked here first and
+ * the last group is decoded into a scratch buffer.
+ */
+long base64_decode(const char *in, unsigned char *out, size_t outlen)
+{
+	unsigned char last[3];
+	size_t len, pads = 0, quads, full;
+
+	if (!in)
+		return -1;
+	len = strlen(in);
+	if (len % 4 != 0 || len > (size_t)INT_MAX)
+		return -1;
+	if (len == 0)
+		return 0;
+	if (in[len - 1] == '=')
+		pads = in[len - 2] == '=' ? 2 : 1;
+	for (size_t i = 0; i < len - pads; i++)
+		if (!b64_std_char(in[i]))
+			return -1;
+	quads = len / 4;
+	if (quads * 3 - pads > outlen)
+		return -1;
+	full = quads - 1;
+	if (full > 0 && EVP_DecodeBlock(out, (const unsigned char *)in, (int)(full * 4)) != (int)(full * 3))
+		return -1;
+	if (EVP_DecodeBlock(last, (const unsigned char *)in + full * 4, 4) != 3)
+		return -1;
+	memcpy(out + full * 3, last, 3 - pads);
+	OPENSSL_cleanse(last, sizeof(last));
+	return (long)(quads * 3 - pads);
+}
+
+bool token_generate(const char *prefix, char *out, size_t outlen)
+{
+	unsigned char raw[HG_TOKEN_RANDOM_BYTES];
+	char b64[4 * ((HG_TOKEN_RANDOM_BYTES + 2) / 3) + 1];
+	bool ok = false;
+
+	if (!prefix || strlen(prefix) != 4 || !out || outlen < HG_TOKEN_LEN + 1)
+		goto fail;
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		goto fail;
+	base64url_encode(raw, sizeof(raw), b64);
+	if (strlen(b64) != TOKEN_B64_CHARS)
+		goto fail;
+	memcpy(out, prefix, 4);
+	memcpy(out + 4, b64, TOKEN_B64_CHARS + 1);
+	ok = true;
+fail:
+	OPENSSL_cleanse(raw, sizeof(raw));
+	OPENSSL_cleanse(b64, sizeof(b64));
+	return ok;
+}
+
+static bool b64url_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+bool token_well_formed(const char *prefix, const char *s)
+{
+	size_t plen;
+
+	if (!prefix || !s)
+		return false;
+	plen = strlen(prefix);
+	if (strncmp(s, prefix, plen) != 0)
+		return false;
+	for (size_t i = 0; i < TOKEN_B64_CHARS; i++)
+		if (!b64url_char(s[plen + i]))
+			return false;
+	return s[plen + TOKEN_B64_CHARS] == '\0';
+}
+
+void hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool hex_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen)
+{
+	if (!in || outlen > SIZE_MAX / 2 || inlen != 2 * outlen)
+		return false;
+	for (size_t i = 0; i < outlen; i++) {
+		int hi = hex_value(in[2 * i]), lo = hex_value(in[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}
+
+/* On the (unexpected) failure of the digest, out is "" so it matches no stored hash. */
+void sha256_hex(const void *data, size_t len, char out[65])
+{
+	static const unsigned char empty[1];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	out[0] = '\0';
+	if (EVP_Digest(len ? data : empty, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return;
+	hex_encode(md, mdlen, out);
+}
+
+bool uuid_valid(const char *s)
+{
+	if (!s)
+		return false;
+	for (size_t i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (hex_value(s[i]) < 0) {
+			return false;
+		}
+	}
+	return s[36] == '\0';
+}
+
+/*
+ * Well-formed UTF-8 as in RFC 3629 table 3-7 (Unicode): the second byte's
+ * range depends on the first, which rules out overlongs (C0, C1, E0 80-9F,
+ * F0 80-8F), surrogates (ED A0-BF) and code points above U+10FFFF.
+ */
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t need;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		need = 1;
+	else if (c >= 0xE0 && c <= 0xEF)
+		need = 2;
+	else if (c >= 0xF0 && c <= 0xF4)
+		need = 3;
+	else
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (n - 1 < need || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k <= need; k++)
+		if (s[k] < 0x80 || s[k] > 0xBF)
+			return 0;
+	return need + 1;
+}
+
+bool utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (!s)
+		return len == 0;
+	while (i < len) {
+		size_t k = utf8_seq(s + i, len - i);
+
+		if (k == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+char *utf8_escape(const char *in, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t len = strlen(in), i = 0, o = 0;
+	char *out = malloc(4 * len + 1);
+
+	if (!out)
+		return NULL;
+	while (i < len) {
+		size_t k = utf8_seq(s + i, len - i);
+
+		if (k == 0) {
+			if (o + 4 > max)
+				break;
+			snprintf(out + o, 5, "\\x%02X", s[i]);
+			o += 4;
+			i++;
+			continue;
+		}
+		if (o + k > max)
+			break;		/* cut only between characters */
+		memcpy(out + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+bool json_number_text(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		s += strspn(s, "0123456789");
+	else
+		return false;
+	if (*s == '.') {
+		if (s[1] < '0' || s[1] > '9')
+			return false;
+		s += 1 + strspn(s + 1, "0123456789");
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		s += strspn(s, "0123456789");
+	}
+	return *s == '\0';
+}
+
+/*
+ * Only whether the lengths are equal can show in the timing; when they
+ * differ a comparison of the same size still runs.
+ */
+bool ct_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	if (alen != blen) {
+		if (alen > 0 && a)
+			(void)CRYPTO_memcmp(a, a, alen);
+		return false;
+	}
+	if (alen == 0)
+		return true;
+	if (!a || !b)
+		return false;
+	return CRYPTO_memcmp(a, b, alen) == 0;
+}

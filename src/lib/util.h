@@ -1,0 +1,71 @@
+/* util: tokens, hex, base64url, SHA-256, UUID, UTF-8 and JSON number checks shared by every part. */
+#ifndef HG_UTIL_H
+#define HG_UTIL_H
+
+#include "lib/common.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HG_TOKEN_RANDOM_BYTES 32
+/* prefix (4 chars: "awt_" or "hgk_") + 43 base64url characters, no padding */
+#define HG_TOKEN_LEN 47
+
+/*
+ * out (at least HG_TOKEN_LEN + 1 bytes) receives prefix followed by
+ * base64url of 32 random bytes from RAND_bytes, without padding.
+ * prefix must be 4 characters.
+ */
+bool token_generate(const char *prefix, char *out, size_t outlen) HG_MUSTCHECK;
+
+/* Whether s is prefix + exactly 43 base64url characters (no padding). */
+bool token_well_formed(const char *prefix, const char *s);
+
+/* base64url without padding of len bytes; out needs 4*ceil(len/3)+1 bytes. */
+void base64url_encode(const unsigned char *in, size_t len, char *out);
+
+/* Standard base64 with padding; the result is malloc'd, the caller frees it. */
+char *base64_encode(const unsigned char *in, size_t len);
+
+/*
+ * Decode standard base64 (padding required when the length is not a
+ * multiple of 4, no whitespace). Returns the number of bytes written to
+ * out, or -1 on bad input or when out (outlen bytes) is too small.
+ */
+long base64_decode(const char *in, unsigned char *out, size_t outlen);
+
+/* Lower-case hex of len bytes; out needs 2*len+1 bytes. */
+void hex_encode(const unsigned char *in, size_t len, char *out);
+
+/* Decode exactly 2*outlen hex digits (either case). */
+bool hex_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen);
+
+/* SHA-256 of data as 64 lower-case hex digits plus NUL. */
+void sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Canonical textual UUID: 8-4-4-4-12 hex digits, either case. */
+bool uuid_valid(const char *s);
+
+/* Whether s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
+bool utf8_valid(const unsigned char *s, size_t len);
+
+/*
+ * Whether s is the text of an RFC 8259 number:
+ * -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+ * (json-c also takes NaN, Infinity and "1.", which are not JSON).
+ */
+bool json_number_text(const char *s);
+
+/*
+ * A copy of the NUL-terminated in where every byte that is not part of a
+ * valid UTF-8 sequence is written as the four characters \xHH, cut at a
+ * character boundary to at most max bytes. Distinct inputs stay distinct
+ * (but for inputs already holding such escapes). malloc'd; NULL when out
+ * of memory.
+ */
+char *utf8_escape(const char *in, size_t max);
+
+/* Constant-time equality of two byte strings (lengths may differ). */
+bool ct_equal(const void *a, size_t alen, const void *b, size_t blen);
+
+#endif

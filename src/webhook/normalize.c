@@ -1,0 +1,456 @@
+/* normalize: parse a webhook body (JSON or form), infer its event and build the run's trigger_payload (SPEC 3.3, 7). */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "webhook/normalize.h"
+#include "lib/util.h"
+
+/* Nesting limit for bodies; deeper documents are refused as invalid JSON. */
+#define BODY_MAX_DEPTH 64
+
+/* json_tokener_get_parse_end arrived in json-c 0.15; configure accepts 0.13. */
+#if JSON_C_VERSION_NUM < ((0 << 16) | (15 << 8))
+#define json_tokener_get_parse_end(tok) ((size_t)(tok)->char_offset)
+#endif
+
+static const unsigned char bom[3] = { 0xEF, 0xBB, 0xBF };
+
+const char *norm_error(enum norm_result r)
+{
+	switch (r) {
+	case NORM_OK:
+		return "ok";
+	case NORM_EMPTY:
+		return "empty body";
+	case NORM_INVALID_JSON:
+		return "invalid JSON";
+	case NORM_NOT_CONTAINER:
+		return "body is not a JSON object or array";
+	case NORM_INVALID_FORM:
+		return "invalid form body";
+	}
+	return "invalid JSON";
+}
+
+static bool json_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Whether the text holds the escape \u0000 (an odd run of backslashes
+ * before "u0000"). json-c accepts it, but it cuts object keys short at the
+ * NUL and PostgreSQL's jsonb refuses it, so such a body could be neither
+ * kept faithfully nor stored as a trigger_payload.
+ */
+static bool has_nul_escape(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t run = 0;
+
+		if (p[i] != '\\') {
+			i++;
+			continue;
+		}
+		while (i < n && p[i] == '\\') {
+			run++;
+			i++;
+		}
+		if (run % 2 == 1 && n - i >= 5 && memcmp(p + i, "u0000", 5) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether PostgreSQL's numeric (what jsonb keeps numbers as) can hold the
+ * number: it stops at 131072 digits before the point and 16383 after, so
+ * 1e999999 is valid JSON that would fail the whole transaction later.
+ */
+static bool exponent_storable(const char *text)
+{
+	const char *e = strpbrk(text, "eE");
+	long exp;
+	char *end;
+
+	if (!e)
+		return true;
+	errno = 0;
+	exp = strtol(e + 1, &end, 10);
+	return errno == 0 && exp <= 131000 && exp >= -16000;
+}
+
+/*
+ * json-c's strict mode still takes NaN, Infinity, -Infinity and "1." as
+ * numbers. They are not JSON, and PostgreSQL would refuse the payload
+ * later, so every parsed double's text (json-c keeps the original) is
+ * checked. Recursion is bounded by BODY_MAX_DEPTH.
+ */
+static bool numbers_are_json(struct json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_double: {
+		const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+
+		return text && json_number_text(text) && exponent_storable(text);
+	}
+	case json_type_array: {
+		size_t n = json_object_array_length(o);
+
+		for (size_t i = 0; i < n; i++)
+			if (!numbers_are_json(json_object_array_get_idx(o, i)))
+				return false;
+		return true;
+	}
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			if (!numbers_are_json(val))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+enum norm_result body_parse(const unsigned char *body, size_t len, struct json_object **out)
+{
+	struct json_tokener *tok = NULL;
+	struct json_object *obj = NULL;
+	enum json_tokener_error jerr;
+	enum norm_result r = NORM_INVALID_JSON;
+	size_t start = 0, end;
+
+	*out = NULL;
+	if (len >= sizeof(bom) && memcmp(body, bom, sizeof(bom)) == 0)
+		start = sizeof(bom);
+	while (start < len && json_blank(body[start]))
+		start++;
+	if (start == len)
+		return NORM_EMPTY;
+	body += start;
+	len -= start;
+
+	/* json-c would stop at a NUL byte; any NUL makes the body invalid. */
+	if (len > INT_MAX - 1 || memchr(body, '\0', len) || !utf8_valid(body, len) ||
+	    has_nul_escape(body, len))
+		return NORM_INVALID_JSON;
+
+	tok = json_tokener_new_ex(BODY_MAX_DEPTH);
+	if (!tok)
+		goto fail;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, (const char *)body, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue && end == len) {
+		/* A top-level scalar (123, true) ends only at end of input: say so with a NUL. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		end = len;
+	}
+	if (jerr != json_tokener_success)
+		goto fail;
+	for (size_t i = end; i < len; i++)
+		if (!json_blank(body[i]))
+			goto fail;
+	if (!numbers_are_json(obj))
+		goto fail;
+	if (!json_object_is_type(obj, json_type_object) && !json_object_is_type(obj, json_type_array)) {
+		r = NORM_NOT_CONTAINER;
+		goto fail;
+	}
+	json_tokener_free(tok);
+	*out = obj;
+	return NORM_OK;
+fail:
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return r;
+}
+
+/* The body member key when it is a non-empty string, else NULL. */
+static const char *member_string(struct json_object *body, const char *key)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_is_type(body, json_type_object) ||
+	    !json_object_object_get_ex(body, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	return s && s[0] ? s : NULL;
+}
+
+/* prefix + value[0..len) + ("." + suffix when suffix is set), malloc'd. */
+static char *event_name(const char *prefix, const char *value, size_t len, const char *suffix)
+{
+	char *s = NULL;
+
+	if (len > INT_MAX)
+		return NULL;
+	if (asprintf(&s, "%s%.*s%s%s", prefix, (int)len, value,
+		     suffix ? "." : "", suffix ? suffix : "") < 0)
+		return NULL;
+	return s;
+}
+
+char *event_infer(struct json_object *body, const struct hg_hdrs *h, struct json_object **payload_out)
+{
+	const char *event = member_string(body, "event");
+	const char *v;
+	size_t len;
+
+	*payload_out = body;
+	if (event) {
+		struct json_object *p;
+
+		if (json_object_object_get_ex(body, "eventPayload", &p))
+			*payload_out = p;	/* may be NULL: a JSON null payload */
+		return strdup(event);
+	}
+	if ((v = hdrs_get_span(h, "X-GitHub-Event", &len)))
+		return event_name("github.", v, len, member_string(body, "action"));
+	if ((v = hdrs_get_span(h, "X-Gitlab-Event", &len)))
+		return event_name("gitlab.", v, len, NULL);
+	if ((v = hdrs_get_span(h, "X-Event-Type", &len)))
+		return event_name("", v, len, NULL);
+	/* body "event" cannot be a non-empty string here (handled above); kept for the rule's order. */
+	if ((v = member_string(body, "event")) || (v = member_string(body, "type")) ||
+	    (v = member_string(body, "action")))
+		return strdup(v);
+	return strdup("webhook.received");
+}
+
+/*
+ * out receives the media type, or "" when there is none (no header, only
+ * parameters, or longer than outlen - 1); out is returned either way so
+ * callers may test *media_type(...). NULL only when out cannot hold "".
+ */
+const char *media_type(const char *content_type, char *out, size_t outlen)
+{
+	size_t n;
+
+	if (!out || outlen == 0)
+		return NULL;
+	out[0] = '\0';
+	if (!content_type)
+		return out;
+	while (*content_type == ' ' || *content_type == '\t')
+		content_type++;
+	n = strcspn(content_type, ";");
+	while (n > 0 && (content_type[n - 1] == ' ' || content_type[n - 1] == '\t'))
+		n--;
+	if (n >= outlen)
+		return out;
+	for (size_t i = 0; i < n; i++) {
+		char c = content_type[i];
+
+		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* Add val (owned) under key; on failure val is released and false returned. */
+static bool add_owned(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (json_object_object_add(obj, key, val) != 0) {
+		json_object_put(val);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A media type longer than this (RFC 6838 allows 127 + 1 + 127) or an empty
+ * one is left out of the envelope, like a missing Content-Type.
+ */
+#define MEDIA_TYPE_MAX 256
+
+struct json_object *envelope_build(const char *event, struct json_object *payload,
+				   const char *content_type, const char *received_at)
+{
+	struct json_object *env = NULL, *req = NULL, *s;
+	char mt[MEDIA_TYPE_MAX];
+
+	if (!event || !received_at)
+		return NULL;
+	env = json_object_new_object();
+	req = json_object_new_object();
+	if (!env || !req)
+		goto fail;
+	if (!(s = json_object_new_string(event)) || !add_owned(env, "event", s))
+		goto fail;
+	/* payload NULL is JSON null; a non-NULL payload gains a reference here. */
+	if (!add_owned(env, "eventPayload", json_object_get(payload)))
+		goto fail;
+	if (!(s = json_object_new_string(received_at)) || !add_owned(req, "receivedAt", s))
+		goto fail;
+	if (*media_type(content_type, mt, sizeof(mt))) {
+		if (!(s = json_object_new_string(mt)) || !add_owned(req, "contentType", s))
+			goto fail;
+	}
+	if (!add_owned(env, "request", req)) {
+		req = NULL;
+		goto fail;
+	}
+	return env;
+fail:
+	json_object_put(req);
+	json_object_put(env);
+	return NULL;
+}
+
+/* ---- application/x-www-form-urlencoded bodies (SPEC 7) ---- */
+
+#define FORM_MEDIA_TYPE "application/x-www-form-urlencoded"
+
+/*
+ * Percent-decode s[0..len), '+' being a space, into a new NUL-terminated
+ * buffer (the caller frees it) of *outlen bytes. NULL on a bad escape, a
+ * NUL byte (jsonb cannot hold one), invalid UTF-8, or out of memory.
+ */
+static char *form_decode(const unsigned char *s, size_t len, size_t *outlen)
+{
+	char *out = malloc(len + 1);
+	size_t n = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			if (len - i < 3 || !hex_decode((const char *)s + i + 1, 2, &c, 1))
+				goto fail;
+			i += 2;
+		}
+		if (c == '\0')
+			goto fail;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	if (!utf8_valid((const unsigned char *)out, n))
+		goto fail;
+	*outlen = n;
+	return out;
+fail:
+	free(out);
+	return NULL;
+}
+
+/*
+ * Add the string val (vlen bytes) under key; a key seen before turns into
+ * an array of its values in order.
+ */
+static bool form_add(struct json_object *obj, const char *key, const char *val, size_t vlen)
+{
+	struct json_object *old, *arr, *v;
+
+	if (vlen > INT_MAX || !(v = json_object_new_string_len(val, (int)vlen)))
+		return false;
+	if (!json_object_object_get_ex(obj, key, &old))
+		return add_owned(obj, key, v);
+	if (json_object_is_type(old, json_type_array)) {
+		if (json_object_array_add(old, v) != 0) {
+			json_object_put(v);
+			return false;
+		}
+		return true;
+	}
+	arr = json_object_new_array();
+	if (!arr) {
+		json_object_put(v);
+		return false;
+	}
+	/* arr takes a reference to old; replacing the member drops obj's. */
+	if (json_object_array_add(arr, json_object_get(old)) != 0) {
+		json_object_put(old);
+		json_object_put(v);
+		json_object_put(arr);
+		return false;
+	}
+	if (json_object_array_add(arr, v) != 0) {
+		json_object_put(v);
+		json_object_put(arr);
+		return false;
+	}
+	return add_owned(obj, key, arr);
+}
+
+/* Decode one field s[0..len) ("key=value" or "key") into obj. */
+static bool form_field(struct json_object *obj, const unsigned char *s, size_t len)
+{
+	const unsigned char *eq = memchr(s, '=', len);
+	size_t klen = eq ? (size_t)(eq - s) : len, vlen = 0, n;
+	char *key = form_decode(s, klen, &n), *val = NULL;
+	bool ok = false;
+
+	if (!key)
+		goto fail;
+	val = eq ? form_decode(eq + 1, len - klen - 1, &vlen) : form_decode(s, 0, &vlen);
+	if (!val)
+		goto fail;
+	ok = form_add(obj, key, val, vlen);
+fail:
+	free(val);
+	free(key);
+	return ok;
+}
+
+/* An out-of-memory failure is NORM_INVALID_FORM too, as body_parse's is NORM_INVALID_JSON. */
+static enum norm_result form_parse(const unsigned char *body, size_t len, struct json_object **out)
+{
+	struct json_object *obj = NULL, *inner = NULL, *p;
+	size_t i = 0;
+
+	*out = NULL;
+	while (i < len && json_blank(body[i]))
+		i++;
+	if (i == len)
+		return NORM_EMPTY;
+	if (len > INT_MAX - 1 || !(obj = json_object_new_object()))
+		return NORM_INVALID_FORM;
+	for (i = 0; i < len;) {
+		const unsigned char *amp = memchr(body + i, '&', len - i);
+		size_t end = amp ? (size_t)(amp - body) : len;
+
+		if (end > i && !form_field(obj, body + i, end - i))
+			goto fail;
+		i = end + 1;
+	}
+	if (json_object_object_get_ex(obj, "payload", &p) && json_object_is_type(p, json_type_string) &&
+	    body_parse((const unsigned char *)json_object_get_string(p),
+		       (size_t)json_object_get_string_len(p), &inner) == NORM_OK) {
+		json_object_put(obj);
+		obj = inner;
+	}
+	*out = obj;
+	return NORM_OK;
+fail:
+	json_object_put(obj);
+	return NORM_INVALID_FORM;
+}
+
+enum norm_result body_parse_typed(const unsigned char *body, size_t len, const char *content_type,
+				  struct json_object **out)
+{
+	char mt[MEDIA_TYPE_MAX];
+
+	if (strcmp(media_type(content_type, mt, sizeof(mt)), FORM_MEDIA_TYPE) == 0)
+		return form_parse(body, len, out);
+	return body_parse(body, len, out);
+}

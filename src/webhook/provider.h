@@ -1,0 +1,58 @@
+/* provider: the registry of webhook senders: signature scheme, dedupe rule, event rule. */
+#ifndef HG_PROVIDER_H
+#define HG_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "webhook/hdrs.h"
+#include "webhook/signature.h"
+
+struct dedupe {
+	char key[512];			/* trimmed value; "" when none */
+	const char *source;		/* lower-case header name, or "body.<member>" (static), or NULL */
+};
+
+struct provider {
+	const char *name;
+	enum sig_status (*verify)(const struct sig_input *in);
+	/* Fill d from headers (and body, for providers that key on it; body may be NULL). */
+	void (*dedupe)(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d);
+	/*
+	 * The provider's own event name, malloc'd (the caller frees it), or
+	 * NULL when it has none for this delivery (or out of memory): then the
+	 * generic inference of SPEC 3.3 (event_infer) applies. Never NULL itself.
+	 */
+	char *(*event)(struct json_object *body, const struct hg_hdrs *h);
+	/* Slack-style handshake: see provider_url_verification. NULL when the provider has none. */
+	bool (*challenge)(struct json_object *body, const char **challenge);
+};
+
+/* The provider called name, or NULL. */
+const struct provider *provider_find(const char *name);
+
+/* The NULL-terminated list of provider names this build knows. */
+const char *const *provider_names(void);
+
+/*
+ * The event of a delivery: p's own rule (p->event), with the whole body as
+ * the eventPayload; when it gives none, event_infer (SPEC 3.3) with its
+ * envelope rules. *payload_out is borrowed from body (may be body itself,
+ * or NULL for a JSON null eventPayload). Returns a malloc'd name owned by
+ * the caller; NULL only when out of memory.
+ */
+char *provider_event(const struct provider *p, struct json_object *body, const struct hg_hdrs *h,
+		     struct json_object **payload_out);
+
+/*
+ * Whether body is p's URL-verification handshake, to be answered with
+ * 200 {"challenge": C} instead of a run: for slack, a body object
+ * {"type":"url_verification","challenge": <string>}. *challenge is then
+ * borrowed from body (valid while body lives). Checking the signature
+ * first is the caller's job. False for every other provider and body.
+ */
+bool provider_url_verification(const struct provider *p, struct json_object *body,
+			       const char **challenge);
+
+#endif
