@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "db/model.h"
+#include "lib/json.h"
 #include "lib/util.h"
 
 bool api_body_object(struct hg_request *r, struct json_object **out)
@@ -32,7 +33,13 @@ bool api_body_object(struct hg_request *r, struct json_object **out)
 		*out = json_object_new_object();
 		return *out != NULL;
 	}
-	if (memchr(r->body, '\0', r->body_len)) {
+	switch (json_storable(r->body, r->body_len)) {
+	case JSON_STORABLE:
+		break;
+	case JSON_UNSTORABLE:
+		api_bad_request(r, API_UNSTORABLE_JSON);
+		return false;
+	default:
 		api_bad_request(r, "invalid JSON");
 		return false;
 	}

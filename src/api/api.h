@@ -11,9 +11,13 @@
 #include "http/request.h"
 #include "db/store.h"
 
+/* The 400 message for a body that is JSON but that jsonb cannot store. */
+#define API_UNSTORABLE_JSON \
+	"JSON that cannot be stored (\\u0000, an unpaired surrogate, or a number beyond PostgreSQL's numeric)"
+
 /*
  * The request body as a JSON object (an empty body is an empty object),
- * owned by the caller. On failure a 400 has been sent and false returned.
+ * owned by the caller: strict RFC 8259 and storable as jsonb (json_storable). On failure a 400 has been sent and false returned.
  */
 bool api_body_object(struct hg_request *r, struct json_object **out) HG_MUSTCHECK;
 

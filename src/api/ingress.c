@@ -22,7 +22,7 @@
 #include "webhook/normalize.h"
 #include "webhook/provider.h"
 #include "webhook/signature.h"
-#include "db/store.h"
+#include "db/ingest.h"
 #include "lib/util.h"
 
 /* Headers kept for debugging; never a signature or an auth header. */
@@ -143,7 +143,7 @@ void ingress_handle(struct hg_request *r)
 		ingress_not_found(r);
 		goto out;
 	}
-	switch (store_lookup_token(token, &ti)) {
+	switch (ingest_lookup_token(token, &ti)) {
 	case STORE_OK:
 		break;
 	case STORE_NOT_FOUND:
@@ -243,7 +243,7 @@ void ingress_handle(struct hg_request *r)
 					  JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL,
 		};
 
-		switch (store_ingest(&a, &res)) {
+		switch (ingest_persist(&a, &res)) {
 		case STORE_OK:
 			break;
 		case STORE_UNAVAILABLE:

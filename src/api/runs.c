@@ -108,42 +108,6 @@ static HG_MUSTCHECK bool runtime_id_member(struct hg_request *r, struct json_obj
 	return field_uuid(r, body, "runtime_id", FIELD_REQUIRED, &state, out);
 }
 
-/*
- * Whether jsonb can hold v: json-c also takes NaN, Infinity, "1.", strings
- * with NUL (\u0000) and invalid UTF-8, which PostgreSQL refuses. The
- * depth is bounded by json-c's parser.
- */
-static bool jsonb_storable(struct json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_double: {
-		const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-
-		return text && json_number_text(text);
-	}
-	case json_type_string: {
-		const char *str = json_object_get_string(v);
-		size_t len = (size_t)json_object_get_string_len(v);
-
-		return strlen(str) == len && utf8_valid((const unsigned char *)str, len);
-	}
-	case json_type_array:
-		for (size_t i = 0; i < json_object_array_length(v); i++)
-			if (!jsonb_storable(json_object_array_get_idx(v, i)))
-				return false;
-		return true;
-	case json_type_object: {
-		json_object_object_foreach(v, key, val) {
-			if (!utf8_valid((const unsigned char *)key, strlen(key)) || !jsonb_storable(val))
-				return false;
-		}
-		return true;
-	}
-	default:
-		return true;
-	}
-}
-
 /* The run object of row 0 with every column (trigger_payload too when selected). */
 static void send_run(struct hg_request *r, int status, const PGresult *res)
 {
@@ -231,10 +195,10 @@ static void finish(struct hg_request *r, struct statement *st, const char *runti
 	if (rc != STORE_OK) {
 		const char *state = store_last_sqlstate();
 
-		/* JSON that jsonb refuses and jsonb_storable missed */
+		/* JSON that jsonb refuses and json_storable missed */
 		if (rc == STORE_ERROR && (strcmp(state, "22P02") == 0 || strcmp(state, "22P05") == 0 ||
 					  strcmp(state, "22021") == 0))
-			api_bad_request(r, "result must be JSON that can be stored");
+			api_bad_request(r, API_UNSTORABLE_JSON);
 		else
 			api_store_failed(r, rc);
 		return;
@@ -259,13 +223,8 @@ void runs_complete(struct hg_request *r)
 	if (!field_known(r, body, allowed) || !runtime_id_member(r, body, &runtime_id))
 		goto out;
 	/* any JSON value; absent or null: no result */
-	if (json_object_object_get_ex(body, "result", &v) && v) {
-		if (!jsonb_storable(v)) {
-			api_bad_request(r, "result must be JSON that can be stored");
-			goto out;
-		}
+	if (json_object_object_get_ex(body, "result", &v) && v)
 		result = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	}
 	finish(r, &st_complete, runtime_id, result);
 out:
 	json_object_put(body);

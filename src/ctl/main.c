@@ -8,8 +8,9 @@
 #include <string.h>
 
 #include "ctl/ctl.h"
-#include "db/conn.h"
 #include "db/model.h"
+#include "db/store.h"
+#include "lib/log.h"
 #include "lib/util.h"
 
 static void usage(FILE *out)
@@ -191,9 +192,12 @@ bool ctl_connect(struct ctl *c)
 		}
 		c->settings_loaded = true;
 	}
-	c->conn = db_connect(&c->settings, CTL_PROGRAM, err, sizeof(err));
+	/* the same connection layer as the responder; its log lines stay quiet */
+	log_set_level("off");
+	store_init(&c->settings, CTL_PROGRAM);
+	c->conn = store_connection();
 	if (!c->conn) {
-		ctl_error("%s", err);
+		ctl_error("%s", store_last_error());
 		return false;
 	}
 	return true;
@@ -352,7 +356,7 @@ int main(int argc, char **argv)
 	i += words;
 	rc = cmd->run(&c, argc - i, argv + i);
 
-	PQfinish(c.conn);
+	store_close();	/* c.conn is the store's */
 	if (c.settings_loaded)
 		settings_free(&c.settings);
 	switch (rc) {

@@ -1,4 +1,4 @@
-/* store: the responder's PostgreSQL connection and its prepared statements. */
+/* store: a process's one PostgreSQL connection and its named statements (responder, hookgatectl, worker). */
 #ifndef HG_STORE_H
 #define HG_STORE_H
 
@@ -16,41 +16,6 @@ enum store_rc {
 	STORE_NOT_FOUND,
 	STORE_UNAVAILABLE,	/* cannot reach the database: answer 503 */
 	STORE_ERROR,		/* anything else: answer 500 */
-};
-
-/* What the token lookup returns: one trigger with its autopilot. */
-struct trigger_info {
-	char trigger_id[37];
-	char autopilot_id[37];
-	char workspace_id[37];
-	char provider[32];
-	char *secret;			/* NULL when none; cleansed on free */
-	char *previous_secret;		/* NULL unless still within its expiry */
-	char *event_filters;		/* JSON text, NULL when none */
-};
-
-struct ingest_args {
-	const char *trigger_id;
-	const char *event;
-	const char *dedupe_key;		/* NULL when none */
-	const char *dedupe_source;
-	const char *signature_status;
-	const char *selected_headers;	/* JSON text */
-	const char *content_type;	/* NULL when none */
-	const unsigned char *raw_body;
-	size_t raw_body_len;
-	const char *trigger_payload;	/* JSON text */
-	bool event_filtered;
-	long offline_after_s;
-	const char *received_at;	/* RFC 3339 */
-	const char *handshake_body;	/* Slack url_verification answer, or NULL */
-};
-
-struct ingest_result {
-	int http_status;
-	char *response_body;		/* owned: free() it */
-	char delivery_id[37];		/* "" when none */
-	char outcome[16];		/* accepted, skipped, ignored, duplicate, rejected, failed, not_found */
 };
 
 /*
@@ -75,16 +40,34 @@ struct statement {
 enum store_rc store_exec(struct statement *st, const char *const *values, PGresult **res)
 	HG_MUSTCHECK;
 
-/* BEGIN, COMMIT and ROLLBACK on the process's connection. */
-enum store_rc store_begin(void) HG_MUSTCHECK;
-enum store_rc store_commit(void) HG_MUSTCHECK;
-void store_rollback(void);
+/*
+ * store_exec with lengths and formats per parameter (binary bytea, say).
+ * Never retried on a new connection: a dropped one may have committed.
+ */
+enum store_rc store_exec_binary(struct statement *st, const char *const *values,
+				const int *lengths, const int *formats, PGresult **res) HG_MUSTCHECK;
+
+/*
+ * The process's connection, opened when needed; NULL when the database
+ * cannot be reached (store_last_error says why). For what named statements
+ * cannot do: a migration's many statements (hookgatectl).
+ */
+PGconn *store_connection(void);
+
+/*
+ * Why the last call failed, on one line: "SQLSTATE x: primary message" or
+ * libpq's connection message; never DETAIL or CONTEXT, which quote values.
+ */
+const char *store_last_error(void);
 
 /* The SQLSTATE of the last failed statement ("" when none), e.g. "23505". */
 const char *store_last_sqlstate(void);
 
-/* Remember the settings (not copied); the connection opens on first use. */
-void store_init(const struct hg_settings *s);
+/*
+ * Remember the settings and the application_name (neither copied); the
+ * connection opens on first use.
+ */
+void store_init(const struct hg_settings *s, const char *application_name);
 /*
  * Have hook called on every database error (the responder's metrics count
  * them: the store cannot include them, being a lower room). NULL: none.
@@ -93,13 +76,6 @@ void store_set_error_hook(void (*hook)(void));
 
 /* Close the connection (before exit, or after fork in a parent). */
 void store_close(void);
-
-enum store_rc store_lookup_token(const char *token, struct trigger_info *out)
-	HG_MUSTCHECK;
-void trigger_info_free(struct trigger_info *t);
-
-enum store_rc store_ingest(const struct ingest_args *a, struct ingest_result *out)
-	HG_MUSTCHECK;
 
 /* OK when reachable and migrated; NOT_FOUND when migrations are pending. */
 enum store_rc store_check_ready(void) HG_MUSTCHECK;

@@ -56,7 +56,7 @@ static void handle(FCGX_Request *fcgx, char **envp, const struct hg_settings *s)
 /* What a serving process sets up once, before its first request. */
 static void setup(const struct hg_settings *s)
 {
-	store_init(s);
+	store_init(s, "hookgate-fcgi");
 	store_set_error_hook(metrics_db_error);
 	router_install(&fcgi_routes);
 	shm_configure(s->shm_name);

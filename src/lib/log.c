@@ -18,7 +18,9 @@ void log_set_level(const char *name)
 {
 	if (!name)
 		return;
-	if (strcmp(name, "error") == 0)
+	if (strcmp(name, "off") == 0)
+		threshold = LOG_OFF;
+	else if (strcmp(name, "error") == 0)
 		threshold = LOG_ERROR;
 	else if (strcmp(name, "warn") == 0)
 		threshold = LOG_WARN;

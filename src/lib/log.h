@@ -4,9 +4,12 @@
 
 #include <stdbool.h>
 
-enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum log_level { LOG_OFF = -1, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/* Set the threshold from "error", "warn", "info" or "debug". */
+/*
+ * Set the threshold from "error", "warn", "info" or "debug"; "off" logs
+ * nothing (hookgatectl, which says what failed in its own words).
+ */
 void log_set_level(const char *name);
 /* Prefix every line with this program name (not copied). */
 void log_set_program(const char *name);

@@ -258,8 +258,20 @@ bool utf8_valid(const unsigned char *s, size_t len)
 	if (!s)
 		return len == 0;
 	while (i < len) {
-		size_t k = utf8_seq(s + i, len - i);
+		size_t k;
 
+		/* ASCII fast path: eight bytes at a time while none has its high bit set */
+		while (len - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			i += 8;
+		}
+		if (i == len)
+			break;
+		k = utf8_seq(s + i, len - i);
 		if (k == 0)
 			return false;
 		i += k;

@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "webhook/normalize.h"
+#include "lib/json.h"
 #include "lib/util.h"
 
 /* Nesting limit for bodies; deeper documents are refused as invalid JSON. */
-#define BODY_MAX_DEPTH 64
 
 /* json_tokener_get_parse_end arrived in json-c 0.15; configure accepts 0.13. */
 #if JSON_C_VERSION_NUM < ((0 << 16) | (15 << 8))
@@ -43,86 +43,6 @@ static bool json_blank(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/*
- * Whether the text holds the escape \u0000 (an odd run of backslashes
- * before "u0000"). json-c accepts it, but it cuts object keys short at the
- * NUL and PostgreSQL's jsonb refuses it, so such a body could be neither
- * kept faithfully nor stored as a trigger_payload.
- */
-static bool has_nul_escape(const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t run = 0;
-
-		if (p[i] != '\\') {
-			i++;
-			continue;
-		}
-		while (i < n && p[i] == '\\') {
-			run++;
-			i++;
-		}
-		if (run % 2 == 1 && n - i >= 5 && memcmp(p + i, "u0000", 5) == 0)
-			return true;
-	}
-	return false;
-}
-
-/*
- * Whether PostgreSQL's numeric (what jsonb keeps numbers as) can hold the
- * number: it stops at 131072 digits before the point and 16383 after, so
- * 1e999999 is valid JSON that would fail the whole transaction later.
- */
-static bool exponent_storable(const char *text)
-{
-	const char *e = strpbrk(text, "eE");
-	long exp;
-	char *end;
-
-	if (!e)
-		return true;
-	errno = 0;
-	exp = strtol(e + 1, &end, 10);
-	return errno == 0 && exp <= 131000 && exp >= -16000;
-}
-
-/*
- * json-c's strict mode still takes NaN, Infinity, -Infinity and "1." as
- * numbers. They are not JSON, and PostgreSQL would refuse the payload
- * later, so every parsed double's text (json-c keeps the original) is
- * checked. Recursion is bounded by BODY_MAX_DEPTH.
- */
-static bool numbers_are_json(struct json_object *o)
-{
-	switch (json_object_get_type(o)) {
-	case json_type_double: {
-		const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-
-		return text && json_number_text(text) && exponent_storable(text);
-	}
-	case json_type_array: {
-		size_t n = json_object_array_length(o);
-
-		for (size_t i = 0; i < n; i++)
-			if (!numbers_are_json(json_object_array_get_idx(o, i)))
-				return false;
-		return true;
-	}
-	case json_type_object: {
-		json_object_object_foreach(o, key, val) {
-			(void)key;
-			if (!numbers_are_json(val))
-				return false;
-		}
-		return true;
-	}
-	default:
-		return true;
-	}
-}
-
 enum norm_result body_parse(const unsigned char *body, size_t len, struct json_object **out)
 {
 	struct json_tokener *tok = NULL;
@@ -141,12 +61,11 @@ enum norm_result body_parse(const unsigned char *body, size_t len, struct json_o
 	body += start;
 	len -= start;
 
-	/* json-c would stop at a NUL byte; any NUL makes the body invalid. */
-	if (len > INT_MAX - 1 || memchr(body, '\0', len) || !utf8_valid(body, len) ||
-	    has_nul_escape(body, len))
+	/* strict RFC 8259 and storable as jsonb decide; json-c only builds what passed */
+	if (len > INT_MAX - 1 || json_storable(body, len) != JSON_STORABLE)
 		return NORM_INVALID_JSON;
 
-	tok = json_tokener_new_ex(BODY_MAX_DEPTH);
+	tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1);
 	if (!tok)
 		goto fail;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -164,8 +83,6 @@ enum norm_result body_parse(const unsigned char *body, size_t len, struct json_o
 	for (size_t i = end; i < len; i++)
 		if (!json_blank(body[i]))
 			goto fail;
-	if (!numbers_are_json(obj))
-		goto fail;
 	if (!json_object_is_type(obj, json_type_object) && !json_object_is_type(obj, json_type_array)) {
 		r = NORM_NOT_CONTAINER;
 		goto fail;

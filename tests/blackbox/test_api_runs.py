@@ -298,8 +298,15 @@ def test_complete_without_result_and_scalar_result(fx, api):
                   {"runtime_id": rt["id"], "result": 42})["run"]["result"] == 42
 
 
-@pytest.mark.parametrize("raw", [b'"a\\u0000b"', b'NaN', b'[Infinity]', b'{"k":"caf\xe9"}', b'[1.]'])
-def test_complete_result_that_jsonb_refuses_is_400(fx, api, raw):
+UNSTORABLE = "JSON that cannot be stored (\\u0000, an unpaired surrogate, or a number beyond PostgreSQL's numeric)"
+
+
+@pytest.mark.parametrize("raw,error", [
+    (b'"a\\u0000b"', UNSTORABLE), (b'1e999999', UNSTORABLE), (b'"\\ud800"', UNSTORABLE),
+    (b'0.' + b'0' * 17000 + b'1', UNSTORABLE), (b'1.' + b'1' * 400 + b'e-16000', UNSTORABLE),
+    (b'NaN', "invalid JSON"), (b'[Infinity]', "invalid JSON"), (b'{"k":"caf\xe9"}', "invalid JSON"),
+    (b'[1.]', "invalid JSON"), (b'00', "invalid JSON"), (b"{'a':1}", "invalid JSON")])
+def test_complete_result_that_jsonb_refuses_is_400(fx, api, raw, error):
     rt = fx.runtime()
     trig = fx.trigger()
     sent = hook_ok(api.front, trig, {"event": "bb.nan"})
@@ -307,7 +314,7 @@ def test_complete_result_that_jsonb_refuses_is_400(fx, api, raw):
     before = fx.run(sent["run_id"])
     data = b'{"runtime_id":"' + rt["id"].encode() + b'","result":' + raw + b'}'
     err = api.w.ok("POST", "/api/runs/%s/complete" % sent["run_id"], data=data, status=400)
-    assert err == {"error": "result must be JSON that can be stored"}
+    assert err == {"error": error}
     assert fx.run(sent["run_id"]) == before
 
 
@@ -354,7 +361,8 @@ def test_fail(fx, api):
     ("fail", {"runtime_id": "RT", "reason": 3}, "reason must be"),
     ("fail", {"runtime_id": "RT", "reason": None}, "reason must be"),
     ("fail", {"runtime_id": "RT", "reason": "x" * 4001}, "reason must be at most 4000"),
-    ("fail", {"runtime_id": "RT", "reason": "a\u0000b"}, "reason must be valid UTF-8"),
+    # \u0000 anywhere in a body is refused by the body's storable-JSON check, before any member's
+    ("fail", {"runtime_id": "RT", "reason": "a\u0000b"}, "JSON that cannot be stored"),
     ("fail", {"reason": "x"}, "runtime_id is required"),
     ("fail", {"runtime_id": "RT", "reason": "x", "result": 1}, "unknown member 'result'"),
     ("complete", {}, "runtime_id is required"),

@@ -1,0 +1,274 @@
+/*
+ * json: a strict RFC 8259 reader that builds nothing: it says whether text
+ * is one JSON value that PostgreSQL's jsonb can store. json-c parses what
+ * passes; this check decides what is JSON, so the two never disagree on a
+ * body that is stored.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "lib/json.h"
+#include "lib/util.h"
+
+struct reader {
+	const unsigned char *p, *end;
+	enum json_verdict verdict;	/* JSON_UNSTORABLE once seen; syntax errors stop at once */
+};
+
+static bool fail(struct reader *r)
+{
+	r->verdict = JSON_SYNTAX;
+	return false;
+}
+
+static void skip_ws(struct reader *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+		r->p++;
+}
+
+static bool literal(struct reader *r, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
+		return fail(r);
+	r->p += n;
+	return true;
+}
+
+static bool is_digit(const unsigned char *p, const unsigned char *end)
+{
+	return p < end && *p >= '0' && *p <= '9';
+}
+
+/* Four hex digits at p (p + 4 <= end checked by the caller) as a code unit, or -1. */
+static long hex4(const unsigned char *p)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int c = p[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* A \uXXXX escape at r->p (just after the backslash and 'u'); surrogates must pair. */
+static bool unicode_escape(struct reader *r)
+{
+	long u;
+
+	if (r->end - r->p < 4 || (u = hex4(r->p)) < 0)
+		return fail(r);
+	r->p += 4;
+	if (u == 0)
+		r->verdict = JSON_UNSTORABLE;		/* jsonb has no NUL in text */
+	if (u >= 0xDC00 && u <= 0xDFFF)
+		r->verdict = JSON_UNSTORABLE;		/* a low surrogate alone */
+	if (u >= 0xD800 && u <= 0xDBFF) {
+		long lo;
+
+		if (r->end - r->p >= 6 && r->p[0] == '\\' && r->p[1] == 'u' &&
+		    (lo = hex4(r->p + 2)) >= 0) {
+			r->p += 6;
+			if (lo < 0xDC00 || lo > 0xDFFF)
+				r->verdict = JSON_UNSTORABLE;
+		} else if (r->end - r->p >= 2 && r->p[0] == '\\' && r->p[1] == 'u') {
+			return fail(r);			/* \u followed by bad hex */
+		} else {
+			r->verdict = JSON_UNSTORABLE;	/* a high surrogate alone */
+		}
+	}
+	return true;
+}
+
+static bool string(struct reader *r)
+{
+	if (r->p >= r->end || *r->p != '"')
+		return fail(r);
+	r->p++;
+	while (r->p < r->end) {
+		unsigned char c = *r->p;
+
+		if (c == '"') {
+			r->p++;
+			return true;
+		}
+		if (c < 0x20)
+			return fail(r);			/* raw control characters, NUL included */
+		if (c != '\\') {
+			r->p++;
+			continue;
+		}
+		if (r->end - r->p < 2)
+			return fail(r);
+		c = r->p[1];
+		r->p += 2;
+		if (c == 'u') {
+			if (!unicode_escape(r))
+				return false;
+		} else if (!strchr("\"\\/bfnrt", c) || c == '\0') {
+			return fail(r);
+		}
+	}
+	return fail(r);
+}
+
+bool json_number_storable(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	long intdigits = 0, fracdigits = 0, exp = 0;
+	bool negexp = false;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0') {
+		p++;					/* "0" has no significant digit before the point */
+	} else {
+		while (p < end && *p >= '0' && *p <= '9') {
+			p++;
+			intdigits++;
+		}
+	}
+	if (p < end && *p == '.') {
+		p++;
+		while (p < end && *p >= '0' && *p <= '9') {
+			p++;
+			fracdigits++;
+		}
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			negexp = *p++ == '-';
+		while (p < end && *p >= '0' && *p <= '9') {
+			if (exp < 10L * JSON_NUMERIC_MAX_BEFORE)	/* saturate: far past any limit */
+				exp = exp * 10 + (*p - '0');
+			p++;
+		}
+	}
+	if (negexp)
+		exp = -exp;
+	return intdigits + exp <= JSON_NUMERIC_MAX_BEFORE &&
+	       fracdigits - exp <= JSON_NUMERIC_MAX_AFTER;
+}
+
+static bool number(struct reader *r)
+{
+	const unsigned char *start = r->p;
+
+	if (r->p < r->end && *r->p == '-')
+		r->p++;
+	if (!is_digit(r->p, r->end))
+		return fail(r);
+	if (*r->p == '0')
+		r->p++;					/* no leading zeros: "00", "-05" stop here */
+	else
+		while (is_digit(r->p, r->end))
+			r->p++;
+	if (r->p < r->end && *r->p == '.') {
+		r->p++;
+		if (!is_digit(r->p, r->end))
+			return fail(r);
+		while (is_digit(r->p, r->end))
+			r->p++;
+	}
+	if (r->p < r->end && (*r->p == 'e' || *r->p == 'E')) {
+		r->p++;
+		if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
+			r->p++;
+		if (!is_digit(r->p, r->end))
+			return fail(r);
+		while (is_digit(r->p, r->end))
+			r->p++;
+	}
+	if (!json_number_storable((const char *)start, (size_t)(r->p - start)))
+		r->verdict = JSON_UNSTORABLE;
+	return true;
+}
+
+static bool value(struct reader *r, int depth);
+
+/* The members or elements of an object (close '}') or an array (close ']'). */
+static bool container(struct reader *r, int depth, unsigned char close)
+{
+	if (depth >= JSON_MAX_DEPTH)
+		return fail(r);
+	r->p++;
+	skip_ws(r);
+	if (r->p < r->end && *r->p == close) {
+		r->p++;
+		return true;
+	}
+	for (;;) {
+		if (close == '}') {
+			if (!string(r))
+				return false;
+			skip_ws(r);
+			if (r->p >= r->end || *r->p != ':')
+				return fail(r);
+			r->p++;
+		}
+		if (!value(r, depth + 1))
+			return false;
+		skip_ws(r);
+		if (r->p >= r->end)
+			return fail(r);
+		if (*r->p == close) {
+			r->p++;
+			return true;
+		}
+		if (*r->p != ',')
+			return fail(r);
+		r->p++;
+		skip_ws(r);
+	}
+}
+
+static bool value(struct reader *r, int depth)
+{
+	skip_ws(r);
+	if (r->p >= r->end)
+		return fail(r);
+	switch (*r->p) {
+	case '{':
+		return container(r, depth, '}');
+	case '[':
+		return container(r, depth, ']');
+	case '"':
+		return string(r);
+	case 't':
+		return literal(r, "true");
+	case 'f':
+		return literal(r, "false");
+	case 'n':
+		return literal(r, "null");
+	default:
+		return number(r);
+	}
+}
+
+enum json_verdict json_storable(const unsigned char *text, size_t len)
+{
+	struct reader r = { .p = text, .end = text + len, .verdict = JSON_STORABLE };
+
+	if (!text || !utf8_valid(text, len))
+		return JSON_SYNTAX;
+	if (!value(&r, 0))
+		return JSON_SYNTAX;
+	skip_ws(&r);
+	if (r.p != r.end)
+		return JSON_SYNTAX;
+	return r.verdict;
+}

@@ -1,0 +1,44 @@
+/* json: whether client JSON text is strict RFC 8259 and storable as PostgreSQL jsonb. */
+#ifndef HG_JSON_H
+#define HG_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/common.h"
+
+/* Nesting deeper than this (arrays and objects) is refused. */
+#define JSON_MAX_DEPTH 64
+
+/*
+ * PostgreSQL's numeric, which jsonb keeps numbers as, holds at most this
+ * many digits before the decimal point and this many after it.
+ */
+#define JSON_NUMERIC_MAX_BEFORE 131072
+#define JSON_NUMERIC_MAX_AFTER 16383
+
+enum json_verdict {
+	JSON_STORABLE = 0,
+	JSON_SYNTAX,		/* not RFC 8259 (or not UTF-8, or nested too deep) */
+	JSON_UNSTORABLE,	/* valid JSON that jsonb refuses: \u0000, a lone surrogate, a number numeric cannot hold */
+};
+
+/*
+ * The one check of every piece of client JSON that hookgate stores
+ * (ingress bodies, run results, event filters, any API body): text[0..len)
+ * must be exactly one JSON value (RFC 8259, strictly: no single quotes, no
+ * raw control characters in strings, no leading zeros, no NaN or Infinity,
+ * nothing but white space around it), valid UTF-8, and storable as jsonb.
+ * A leading byte-order mark is not skipped here.
+ */
+enum json_verdict json_storable(const unsigned char *text, size_t len) HG_MUSTCHECK;
+
+/*
+ * Whether a JSON number's text (RFC 8259 syntax already checked, or
+ * checked here) fits PostgreSQL's numeric: digits before the point
+ * (counting the exponent) at most JSON_NUMERIC_MAX_BEFORE, after it at
+ * most JSON_NUMERIC_MAX_AFTER.
+ */
+bool json_number_storable(const char *text, size_t len);
+
+#endif

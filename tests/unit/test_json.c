@@ -1,0 +1,124 @@
+/* test_json: json_storable, the strict RFC 8259 and jsonb-storable check of client JSON. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/json.h"
+#include "tap.h"
+
+static enum json_verdict check(const char *s)
+{
+	return json_storable((const unsigned char *)s, strlen(s));
+}
+
+/* A number of digits digits: "1." then n 1s then suffix, or prefix then n 0s then "1". */
+static char *repeated(const char *prefix, char c, size_t n, const char *suffix)
+{
+	size_t a = strlen(prefix), b = strlen(suffix);
+	char *s = malloc(a + n + b + 1);
+
+	if (!s)
+		abort();
+	memcpy(s, prefix, a);
+	memset(s + a, c, n);
+	memcpy(s + a + n, suffix, b + 1);
+	return s;
+}
+
+static void test_valid(void)
+{
+	static const char *const good[] = {
+		"{}", "[]", " {\"a\":1} ", "{\"a\":[1,2.5,-0,0e5,1E+2,-3.25e-7]}", "\"text\"", "0",
+		"true", "false", "null", "{\"a\":{\"b\":{\"c\":[null]}}}", "\"\\u00e9\\n\\t\\\"\\\\\\/\"",
+		"\"\\ud83d\\ude00\"", "\"caf\xc3\xa9\"", "[1e131000]", "{\"big\":99999999999999999999}",
+		"{\"a\":1,\"a\":2}", "\t\r\n[\n]\n",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ok(check(good[i]) == JSON_STORABLE, "storable: %s", good[i]);
+}
+
+static void test_syntax(void)
+{
+	static const char *const bad[] = {
+		"", " ", "{'a':1}", "{\"a\":00}", "{\"a\":-05}", "{\"a\":NaN,\"a\":1}",
+		"[Infinity]", "[-Infinity]", "[1.]", "[.5]", "[+1]", "[1e]", "[1e+]", "{\"a\" 1}",
+		"{\"a\":1,}", "[1,]", "[1 2]", "{} {}", "\"a\nb\"", "\"a\tb\"", "\"\\x41\"", "\"\\u12G4\"",
+		"\"abc", "[", "{", "tru", "nul", "True", "{\"a\":1}x", "\"caf\xe9\"", "\"\xed\xa0\x80\"",
+		"{1:2}", "[\"\\ud800\\uZZZZ\"]", "\"\\",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(check(bad[i]) == JSON_SYNTAX, "syntax error: %s", bad[i]);
+	ok(json_storable((const unsigned char *)"{\"a\":\0}", 7) == JSON_SYNTAX, "a raw NUL byte");
+	ok(json_storable(NULL, 0) == JSON_SYNTAX, "no text");
+}
+
+static void test_depth(void)
+{
+	char *deep_ok = malloc(2 * JSON_MAX_DEPTH + 1), *too_deep = malloc(2 * JSON_MAX_DEPTH + 3);
+
+	if (!deep_ok || !too_deep)
+		abort();
+	for (int i = 0; i < JSON_MAX_DEPTH; i++) {
+		deep_ok[i] = '[';
+		deep_ok[2 * JSON_MAX_DEPTH - 1 - i] = ']';
+	}
+	deep_ok[2 * JSON_MAX_DEPTH] = '\0';
+	for (int i = 0; i <= JSON_MAX_DEPTH; i++) {
+		too_deep[i] = '[';
+		too_deep[2 * JSON_MAX_DEPTH + 1 - i] = ']';
+	}
+	too_deep[2 * JSON_MAX_DEPTH + 2] = '\0';
+	ok(check(deep_ok) == JSON_STORABLE, "%d levels of nesting", JSON_MAX_DEPTH);
+	ok(check(too_deep) == JSON_SYNTAX, "%d levels of nesting are too deep", JSON_MAX_DEPTH + 1);
+	free(deep_ok);
+	free(too_deep);
+}
+
+static void test_unstorable(void)
+{
+	char *s;
+
+	ok(check("\"a\\u0000b\"") == JSON_UNSTORABLE, "\\u0000 in a string");
+	ok(check("{\"a\\u0000\":1}") == JSON_UNSTORABLE, "\\u0000 in a key");
+	ok(check("\"\\\\u0000\"") == JSON_STORABLE, "an escaped backslash before u0000 is text");
+	ok(check("\"\\ud800\"") == JSON_UNSTORABLE, "a lone high surrogate");
+	ok(check("\"\\udc00\"") == JSON_UNSTORABLE, "a lone low surrogate");
+	ok(check("\"\\ud800\\u0041\"") == JSON_UNSTORABLE, "a high surrogate before a non-surrogate");
+	ok(check("[1e999999]") == JSON_UNSTORABLE, "1e999999");
+	ok(check("[1e-999999]") == JSON_UNSTORABLE, "1e-999999");
+	ok(check("[1e99999999999999999999999]") == JSON_UNSTORABLE, "an exponent beyond long");
+	ok(check("[1e131072]") == JSON_UNSTORABLE, "1e131072 has 131073 digits before the point");
+	ok(check("[1e131071]") == JSON_STORABLE, "1e131071 has 131072 digits before the point");
+	ok(check("[1e-16383]") == JSON_STORABLE, "1e-16383: 16383 digits after the point");
+	ok(check("[1e-16384]") == JSON_UNSTORABLE, "1e-16384: 16384 digits after the point");
+
+	s = repeated("{\"a\":0.", '0', 17000, "1}");
+	ok(check(s) == JSON_UNSTORABLE, "a fraction of 17,001 digits");
+	free(s);
+	s = repeated("{\"a\":1.", '1', 400, "e-16000}");
+	ok(check(s) == JSON_UNSTORABLE, "400 fraction digits and e-16000");
+	free(s);
+	s = repeated("[0.", '5', 16383, "]");
+	ok(check(s) == JSON_STORABLE, "a fraction of 16,383 digits");
+	free(s);
+	s = repeated("[", '7', 131073, "]");
+	ok(check(s) == JSON_UNSTORABLE, "an integer of 131,073 digits");
+	free(s);
+	s = repeated("[1.", '1', 16000, "e3]");
+	ok(check(s) == JSON_STORABLE, "an exponent moves digits before the point");
+	free(s);
+	ok(json_number_storable("123.45", 6), "json_number_storable: a plain number");
+	ok(!json_number_storable("1e200000", 8), "json_number_storable: too large");
+}
+
+int main(void)
+{
+	test_valid();
+	test_syntax();
+	test_depth();
+	test_unstorable();
+	return done_testing();
+}
