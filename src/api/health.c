@@ -16,12 +16,10 @@ void health_ready(struct hg_request *r)
 		req_send_field(r, 200, "status", "ready");
 		break;
 	case STORE_NOT_FOUND:
-		req_add_header(r, "Retry-After", "5");
-		req_send_field(r, 503, "status", "migrations pending");
+		req_send_unavailable_field(r, "status", "migrations pending");
 		break;
 	default:
-		req_add_header(r, "Retry-After", "5");
-		req_send_field(r, 503, "status", "database unavailable");
+		req_send_unavailable_field(r, "status", "database unavailable");
 		break;
 	}
 }

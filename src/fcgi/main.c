@@ -55,7 +55,27 @@ static bool stdin_is_socket(void)
 	return getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening;
 }
 
-int main(int argc, char **argv)
+/* Whether the process was started as a CGI program. */
+static bool started_as_cgi(void)
+{
+	return getenv("GATEWAY_INTERFACE") || getenv("REQUEST_METHOD");
+}
+
+/* One numeric option's value into *out, or false after saying what was expected. */
+static bool option_int(const char *name, const char *value, long min, long max, int base,
+		       const char *expected, int *out)
+{
+	if (parse_int(value, min, max, base, out))
+		return true;
+	fprintf(stderr, "hookgate-fcgi: --%s: expected %s, got '%s'\n", name, expected, value);
+	return false;
+}
+
+/*
+ * The command line into opts and *config. Returns -1 to go on, else the
+ * exit status (0 after --help or --version, 2 after a usage error).
+ */
+static int parse_args(int argc, char **argv, struct pool_options *opts, const char **config)
 {
 	static const struct option longopts[] = {
 		{ "config",      required_argument, NULL, 'c' },
@@ -67,45 +87,27 @@ int main(int argc, char **argv)
 		{ "version",     no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pool_options opts = { .workers = 0, .socket_mode = 0660, .grace_s = 30 };
-	struct hg_settings settings;
-	const char *config = NULL;
-	char err[512];
-	int c, rc;
+	int c;
 
-	log_set_program("hookgate-fcgi");
-	/*
-	 * Started as a CGI program, the command line is not ours: Apache turns
-	 * a query string without '=' into arguments. Options must never come
-	 * from a URL, so a CGI request ignores them all.
-	 */
-	if (!stdin_is_socket() && (getenv("GATEWAY_INTERFACE") || getenv("REQUEST_METHOD")))
-		argc = 1;
 	while ((c = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config = optarg;
+			*config = optarg;
 			break;
 		case 'l':
-			opts.listen = optarg;
+			opts->listen = optarg;
 			break;
 		case 'w':
-			if (!parse_int(optarg, 1, 256, 10, &opts.workers)) {
-				fprintf(stderr, "hookgate-fcgi: --workers: expected 1 to 256, got '%s'\n", optarg);
+			if (!option_int("workers", optarg, 1, 256, 10, "1 to 256", &opts->workers))
 				return 2;
-			}
 			break;
 		case 'm':
-			if (!parse_int(optarg, 0, 0777, 8, &opts.socket_mode)) {
-				fprintf(stderr, "hookgate-fcgi: --socket-mode: expected an octal mode, got '%s'\n", optarg);
+			if (!option_int("socket-mode", optarg, 0, 0777, 8, "an octal mode", &opts->socket_mode))
 				return 2;
-			}
 			break;
 		case 'g':
-			if (!parse_int(optarg, 0, 3600, 10, &opts.grace_s)) {
-				fprintf(stderr, "hookgate-fcgi: --grace: expected 0 to 3600 seconds, got '%s'\n", optarg);
+			if (!option_int("grace", optarg, 0, 3600, 10, "0 to 3600 seconds", &opts->grace_s))
 				return 2;
-			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -122,35 +124,60 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
 
+/* Serve in the mode the options and the way we were started ask for; an exit status. */
+static int serve(struct pool_options *opts, struct hg_settings *settings)
+{
+	if (opts->listen || opts->workers > 0) {
+		if (!opts->listen && !stdin_is_socket()) {
+			fprintf(stderr, "hookgate-fcgi: --workers needs --listen or a listening socket on fd 0\n");
+			return 2;
+		}
+		if (opts->workers == 0)
+			opts->workers = 1;
+		opts->listen_fd = 0;
+		return pool_run(opts, settings);
+	}
+	if (stdin_is_socket()) {
+		serve_signals();
+		return serve_fastcgi(0, settings);
+	}
+	if (started_as_cgi())
+		return serve_cgi(settings);
+	fprintf(stderr, "hookgate-fcgi: not started by a web server: give --listen and --workers, "
+		"or run it under a FastCGI or CGI server\n");
+	usage(stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct pool_options opts = { .workers = 0, .socket_mode = 0660, .grace_s = 30 };
+	struct hg_settings settings;
+	const char *config = NULL;
+	char err[512];
+	int rc;
+
+	log_set_program("hookgate-fcgi");
+	/*
+	 * Started as a CGI program, the command line is not ours: Apache turns
+	 * a query string without '=' into arguments. Options must never come
+	 * from a URL, so a CGI request ignores them all.
+	 */
+	if (!stdin_is_socket() && started_as_cgi())
+		argc = 1;
+	rc = parse_args(argc, argv, &opts, &config);
+	if (rc >= 0)
+		return rc;
 	if (!settings_load(&settings, config, err, sizeof(err))) {
 		fprintf(stderr, "hookgate-fcgi: %s\n", err);
 		return 1;
 	}
 	log_set_level(settings.log_level);
 	opts.config_path = config;
-
-	if (opts.listen || opts.workers > 0) {
-		if (!opts.listen && !stdin_is_socket()) {
-			fprintf(stderr, "hookgate-fcgi: --workers needs --listen or a listening socket on fd 0\n");
-			settings_free(&settings);
-			return 2;
-		}
-		if (opts.workers == 0)
-			opts.workers = 1;
-		opts.listen_fd = 0;
-		rc = pool_run(&opts, &settings);
-	} else if (stdin_is_socket()) {
-		serve_signals();
-		rc = serve_fastcgi(0, &settings);
-	} else if (getenv("GATEWAY_INTERFACE") || getenv("REQUEST_METHOD")) {
-		rc = serve_cgi(&settings);
-	} else {
-		fprintf(stderr, "hookgate-fcgi: not started by a web server: give --listen and --workers, "
-			"or run it under a FastCGI or CGI server\n");
-		usage(stderr);
-		rc = 2;
-	}
+	rc = serve(&opts, &settings);
 	settings_free(&settings);
 	return rc;
 }

@@ -232,12 +232,92 @@ static int reap(int generation)
 	return quick;
 }
 
+/* The supervisor's handlers (flags only) and its blocked set; *old gets the mask before. */
+static void supervisor_signals(sigset_t *block, sigset_t *old)
+{
+	static const int handled[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(block);
+	for (size_t i = 0; i < HG_ARRAY_LEN(handled); i++) {
+		sigaction(handled[i], &sa, NULL);
+		sigaddset(block, handled[i]);
+	}
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigprocmask(SIG_BLOCK, block, old);
+}
+
+/*
+ * SIGHUP: read the settings again; on success the workers of this
+ * generation finish their request and exit, and the next generation starts.
+ */
+static void reload(const struct pool_options *opts, struct hg_settings *s, int *generation)
+{
+	struct hg_settings fresh;
+	char err[512];
+
+	if (!settings_load(&fresh, opts->config_path, err, sizeof(err))) {
+		log_error("reload refused, keeping the running settings: %s", err);
+		return;
+	}
+	settings_free(s);
+	*s = fresh;
+	log_set_level(s->log_level);
+	signal_generation(*generation, SIGTERM);
+	(*generation)++;
+	alarm((unsigned)(opts->grace_s > 0 ? opts->grace_s : 1));
+	log_info("settings reloaded");
+}
+
+/* SIGALRM after a reload: workers of older settings still busy after the grace period. */
+static void kill_old_generations(int generation, int grace_s)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		if (children[i].pid && children[i].generation < generation) {
+			log_warn("killing worker %ld of the old settings, still busy after %d s",
+				 (long)children[i].pid, grace_s);
+			kill(children[i].pid, SIGKILL);
+		}
+	}
+}
+
+/* SIGTERM every worker, wait up to grace_s for requests in flight, then SIGKILL the rest. */
+static void stop_workers(int grace_s)
+{
+	time_t deadline = time(NULL) + grace_s;
+
+	log_info("stopping: waiting up to %d s for requests in flight", grace_s);
+	signal_generation(-1, SIGTERM);
+	while (count_generation(-1) > 0) {
+		struct timespec tick = { 0, 50 * 1000 * 1000 };
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid > 0) {
+			for (int i = 0; i < MAX_CHILDREN; i++)
+				if (children[i].pid == pid)
+					children[i].pid = 0;
+			continue;
+		}
+		if (pid < 0 && errno == ECHILD)
+			break;
+		if (time(NULL) >= deadline) {
+			log_warn("workers still busy after %d s: killing them", grace_s);
+			signal_generation(-1, SIGKILL);
+			deadline = time(NULL) + 5;
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
 int pool_run(const struct pool_options *opts, struct hg_settings *s)
 {
-	struct sigaction sa;
 	sigset_t block, old;
 	int fd = opts->listen_fd, generation = 0;
-	time_t deadline;
 
 	if (opts->workers < 1 || opts->workers > MAX_CHILDREN / 2) {
 		log_error("--workers must be between 1 and %d", MAX_CHILDREN / 2);
@@ -250,25 +330,7 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 	}
 	/* workers inherit the socket; only the supervisor closes it */
 	fcntl(fd, F_SETFD, 0);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGALRM);
-	sigprocmask(SIG_BLOCK, &block, &old);
+	supervisor_signals(&block, &old);
 
 	log_info("pool started: %d workers on %s", opts->workers,
 		 opts->listen ? opts->listen : "inherited socket");
@@ -285,34 +347,13 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 			continue;
 		}
 		if (got_hup) {
-			struct hg_settings fresh;
-			char err[512];
-
 			got_hup = 0;
-			if (!settings_load(&fresh, opts->config_path, err, sizeof(err))) {
-				log_error("reload refused, keeping the running settings: %s", err);
-				continue;
-			}
-			settings_free(s);
-			*s = fresh;
-			log_set_level(s->log_level);
-			/* old workers finish their request and exit; new ones start now */
-			signal_generation(generation, SIGTERM);
-			generation++;
-			alarm((unsigned)(opts->grace_s > 0 ? opts->grace_s : 1));
-			log_info("settings reloaded");
+			reload(opts, s, &generation);
 			continue;
 		}
 		if (got_alrm) {
 			got_alrm = 0;
-			/* workers of older settings still busy after the grace period */
-			for (int i = 0; i < MAX_CHILDREN; i++) {
-				if (children[i].pid && children[i].generation < generation) {
-					log_warn("killing worker %ld of the old settings, still busy after %d s",
-						 (long)children[i].pid, opts->grace_s);
-					kill(children[i].pid, SIGKILL);
-				}
-			}
+			kill_old_generations(generation, opts->grace_s);
 			continue;
 		}
 		while (count_generation(generation) < opts->workers && !got_term)
@@ -321,30 +362,8 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 		sigsuspend(&old);
 	}
 
-	log_info("stopping: waiting up to %d s for requests in flight", opts->grace_s);
-	signal_generation(-1, SIGTERM);
-	deadline = time(NULL) + opts->grace_s;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	while (count_generation(-1) > 0) {
-		struct timespec tick = { 0, 50 * 1000 * 1000 };
-		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
-
-		if (pid > 0) {
-			for (int i = 0; i < MAX_CHILDREN; i++)
-				if (children[i].pid == pid)
-					children[i].pid = 0;
-			continue;
-		}
-		if (pid < 0 && errno == ECHILD)
-			break;
-		if (time(NULL) >= deadline) {
-			log_warn("workers still busy after %d s: killing them", opts->grace_s);
-			signal_generation(-1, SIGKILL);
-			deadline = time(NULL) + 5;
-		}
-		nanosleep(&tick, NULL);
-	}
+	stop_workers(opts->grace_s);
 	if (unix_path[0])
 		unlink(unix_path);
 	close(fd);

@@ -387,10 +387,15 @@ void req_send_error(struct hg_request *r, int status, const char *message)
 	req_send_field(r, status, "error", message);
 }
 
+void req_send_unavailable_field(struct hg_request *r, const char *name, const char *value)
+{
+	req_add_header(r, "Retry-After", REQ_RETRY_AFTER_UNAVAILABLE);
+	req_send_field(r, 503, name, value);
+}
+
 void req_send_unavailable(struct hg_request *r)
 {
-	req_add_header(r, "Retry-After", "5");
-	req_send_error(r, 503, "service unavailable");
+	req_send_unavailable_field(r, "error", "service unavailable");
 }
 
 void req_log(const struct hg_request *r)

@@ -100,8 +100,14 @@ void req_send_field(struct hg_request *r, int status, const char *key, const cha
 /* Send {"error": message}. */
 void req_send_error(struct hg_request *r, int status, const char *message);
 
+/* Retry-After of every 503 that the database's absence causes, in seconds. */
+#define REQ_RETRY_AFTER_UNAVAILABLE "5"
+
 /* 503 {"error":"service unavailable"} with Retry-After. */
 void req_send_unavailable(struct hg_request *r);
+
+/* 503 {name: value} with Retry-After (/readyz). */
+void req_send_unavailable_field(struct hg_request *r, const char *name, const char *value);
 
 /* The one log line of a finished request. */
 void req_log(const struct hg_request *r);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -332,22 +331,4 @@ bool json_number_text(const char *s)
 		s += strspn(s, "0123456789");
 	}
 	return *s == '\0';
-}
-
-/*
- * Only whether the lengths are equal can show in the timing; when they
- * differ a comparison of the same size still runs.
- */
-bool ct_equal(const void *a, size_t alen, const void *b, size_t blen)
-{
-	if (alen != blen) {
-		if (alen > 0 && a)
-			(void)CRYPTO_memcmp(a, a, alen);
-		return false;
-	}
-	if (alen == 0)
-		return true;
-	if (!a || !b)
-		return false;
-	return CRYPTO_memcmp(a, b, alen) == 0;
 }

@@ -65,7 +65,4 @@ bool json_number_text(const char *s);
  */
 char *utf8_escape(const char *in, size_t max);
 
-/* Constant-time equality of two byte strings (lengths may differ). */
-bool ct_equal(const void *a, size_t alen, const void *b, size_t blen);
-
 #endif

@@ -1,4 +1,4 @@
-/* test_util: hex, base64, base64url, SHA-256, tokens, UUIDs, UTF-8 and constant-time equality. */
+/* test_util: hex, base64, base64url, SHA-256, tokens, UUIDs, UTF-8. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -223,19 +223,6 @@ static void test_utf8(void)
 	ok(!utf8_valid((const unsigned char *)"\xE2\x82\xAC", 2), "utf8: length cuts a sequence");
 }
 
-static void test_ct_equal(void)
-{
-	ok(ct_equal("secret", 6, "secret", 6), "ct_equal: equal");
-	ok(!ct_equal("secret", 6, "secreT", 6), "ct_equal: last byte differs");
-	ok(!ct_equal("secret", 6, "Secret", 6), "ct_equal: first byte differs");
-	ok(!ct_equal("secret", 6, "secret!", 7), "ct_equal: longer");
-	ok(!ct_equal("secret", 6, "secre", 5), "ct_equal: shorter");
-	ok(!ct_equal("", 0, "x", 1), "ct_equal: empty and not empty");
-	ok(ct_equal("", 0, "", 0), "ct_equal: both empty");
-	ok(ct_equal("a\0b", 3, "a\0b", 3), "ct_equal: compares past a NUL");
-	ok(!ct_equal("a\0b", 3, "a\0c", 3), "ct_equal: difference after a NUL");
-}
-
 int main(void)
 {
 	test_hex();
@@ -245,6 +232,5 @@ int main(void)
 	test_tokens();
 	test_uuid();
 	test_utf8();
-	test_ct_equal();
 	return done_testing();
 }
