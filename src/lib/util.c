@@ -307,6 +307,35 @@ char *utf8_escape(const char *in, size_t max)
 	return out;
 }
 
+char *utf8_sanitize(const unsigned char *s, size_t len, size_t *outlen)
+{
+	static const char replacement[] = "\xEF\xBF\xBD";	/* U+FFFD */
+	size_t i = 0, o = 0;
+	char *out = malloc(3 * len + 1);
+
+	if (!out)
+		return NULL;
+	/* a cut in the middle of a character: its continuation bytes go */
+	while (i < len && i < 3 && (s[i] & 0xC0) == 0x80)
+		i++;
+	while (i < len) {
+		size_t k = s[i] ? utf8_seq(s + i, len - i) : 0;
+
+		if (k == 0) {
+			memcpy(out + o, replacement, 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
 bool json_number_text(const char *s)
 {
 	if (*s == '-')

@@ -65,4 +65,12 @@ bool json_number_text(const char *s);
  */
 char *utf8_escape(const char *in, size_t max);
 
+/*
+ * s[0..len) as text that jsonb can hold: leading continuation bytes (a
+ * character cut at the start) dropped, every invalid byte and every NUL
+ * replaced by U+FFFD. malloc'd and NUL-terminated, its length in *outlen;
+ * NULL when out of memory.
+ */
+char *utf8_sanitize(const unsigned char *s, size_t len, size_t *outlen);
+
 #endif
