@@ -38,6 +38,14 @@ static const struct key keys[] = {
 	{ "statement_timeout_ms",	K_COUNT,	STR(statement_timeout_ms),	"5000",	0 },
 	{ "shm_name",			K_STRING,	STR(shm_name),			"/hookgate",	0 },
 	{ "log_level",			K_LEVEL,	STR(log_level),			"info",	0 },
+	/* hookgate-worker's own keys (SPEC 10); the responder reads and ignores them */
+	{ "worker_runtime",		K_STRING,	STR(worker_runtime),		"",	0 },
+	{ "worker_command",		K_STRING,	STR(worker_command),		"",	0 },
+	{ "worker_autopilot",		K_STRING,	STR(worker_autopilot),		"",	0 },
+	{ "worker_concurrency",		K_COUNT,	STR(worker_concurrency),	"1",	64 },
+	{ "worker_timeout_s",		K_COUNT,	STR(worker_timeout_s),		"600",	7L * 86400 },
+	{ "worker_lease_s",		K_COUNT,	STR(worker_lease_s),		"60",	86400 },
+	{ "worker_output_max_bytes",	K_COUNT,	STR(worker_output_max_bytes),	"65536",	16L << 20 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -24,6 +24,13 @@ struct hg_settings {
 	long statement_timeout_ms;
 	char *shm_name;
 	char *log_level;		/* error, warn, info, debug */
+	char *worker_runtime;		/* hookgate-worker: runtime name or id; "" unset */
+	char *worker_command;		/* the command and its arguments, split on blanks; "" unset */
+	char *worker_autopilot;		/* claim only this autopilot's runs; "" all */
+	long worker_concurrency;	/* commands at once, 1..64 */
+	long worker_timeout_s;
+	long worker_lease_s;
+	long worker_output_max_bytes;
 };
 
 /*

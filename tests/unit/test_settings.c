@@ -261,6 +261,9 @@ static void test_keys(void)
 		"ip_bad_credentials", "token_rate", "trusted_proxies", "metrics_allow",
 		"runtime_offline_after", "signature_tolerance_s", "statement_timeout_ms",
 		"shm_name", "log_level",
+		/* SPEC 10 */
+		"worker_runtime", "worker_command", "worker_autopilot", "worker_concurrency",
+		"worker_timeout_s", "worker_lease_s", "worker_output_max_bytes",
 	};
 	const char *const *keys = settings_keys();
 	size_t n = 0;
@@ -268,7 +271,7 @@ static void test_keys(void)
 
 	while (keys[n])
 		n++;
-	is_int(n, sizeof(expected) / sizeof(expected[0]), "settings_keys has every key of SPEC 6");
+	is_int(n, sizeof(expected) / sizeof(expected[0]), "settings_keys has every key of SPEC 6 and 10");
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
 		bool found = false;
 
