@@ -91,7 +91,7 @@ enum sig_status sig_check_hub256(const struct sig_input *in);
  */
 enum sig_status sig_check_standard(const struct sig_input *in);
 
-#define SIG_V1A_MAX_ENTRIES 16
+#define SIG_V1A_MAX_ENTRIES 8
 
 /*
  * The Ed25519 public key of a Standard Webhooks secret "whpk_<base64>"
