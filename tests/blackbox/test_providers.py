@@ -577,12 +577,17 @@ def v1a_headers(secret, key, ts, raw, extra_entries=()):
     return {"webhook-id": key, "webhook-timestamp": str(ts), "webhook-signature": sig}
 
 
+def standard_setup(fx, scheme):
+    """A standard trigger with a new secret of scheme's kind, and a fresh message: (secret, trig, msg, ts, raw)."""
+    secret = scheme.new_secret()
+    trig = fx.trigger(provider="standard", secret=secret)
+    msg = new_key(scheme)
+    return secret, trig, msg, int(time.time()), scheme.body(msg)
+
+
 def test_standard_ed25519_signed_by_another_key(pool_front, fx):
     scheme = StandardEd25519()
-    key = scheme.new_secret()
-    trig = fx.trigger(provider="standard", secret=key)
-    msg, ts = new_key(scheme), int(time.time())
-    raw = scheme.body(msg)
+    key, trig, msg, ts, raw = standard_setup(fx, scheme)
     # the same message signed by a key hookgate does not hold
     rejected(fx, pool_front.hook(trig, raw, headers=v1a_headers(scheme.new_secret(), msg, ts, raw)),
              "invalid_signature", "invalid")
@@ -595,10 +600,7 @@ def test_standard_ed25519_signed_by_another_key(pool_front, fx):
 def test_standard_bad_v1_beside_good_v1a(pool_front, fx):
     """A sender migrating to Ed25519 sends both kinds; a v1 entry means nothing to a whpk_ key."""
     scheme = StandardEd25519()
-    key = scheme.new_secret()
-    trig = fx.trigger(provider="standard", secret=key)
-    msg, ts = new_key(scheme), int(time.time())
-    raw = scheme.body(msg)
+    key, trig, msg, ts, raw = standard_setup(fx, scheme)
     bad_v1 = sign_standard(Standard().new_secret(), msg, ts, raw)
     h = v1a_headers(key, msg, ts, raw, extra_entries=[bad_v1, "v2,bm90LWEtdmVyc2lvbg=="])
     assert h["webhook-signature"].startswith("v1,")
@@ -612,11 +614,7 @@ def test_standard_bad_v1_beside_good_v1a(pool_front, fx):
 
 def test_standard_whsec_skips_v1a(pool_front, fx):
     """A v1a entry is not an error for a whsec_ trigger: skipped, the v1 entry decides."""
-    scheme = Standard()
-    secret = scheme.new_secret()
-    trig = fx.trigger(provider="standard", secret=secret)
-    msg, ts = new_key(scheme), int(time.time())
-    raw = scheme.body(msg)
+    secret, trig, msg, ts, raw = standard_setup(fx, Standard())
     only_v1a = {"webhook-id": msg, "webhook-timestamp": str(ts),
                 "webhook-signature": sign_standard_v1a(ed25519_pair(), msg, ts, raw)}
     rejected(fx, pool_front.hook(trig, raw, headers=only_v1a), "invalid_signature", "invalid")
