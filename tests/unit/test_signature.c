@@ -126,6 +126,38 @@ static void test_hub256(void)
 	   "sig_hub256_matches: no key");
 }
 
+/* Whether sig_hmac_sha256 of data under key is the lower-case hex want. */
+static bool hmac_is(const void *key, size_t klen, const void *data, size_t len, const char *want)
+{
+	unsigned char out[SIG_HMAC_LEN];
+	char hex[2 * SIG_HMAC_LEN + 1];
+
+	if (!sig_hmac_sha256(key, klen, data, len, out))
+		return false;
+	hex_encode(out, sizeof(out), hex);
+	return strcmp(hex, want) == 0;
+}
+
+/* sig_hmac_sha256 itself: RFC 4231 cases 2 and 6 (a key longer than SHA-256's block), an empty message. */
+static void test_hmac_primitive(void)
+{
+	static const char case6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+	unsigned char big_key[131], out[SIG_HMAC_LEN];
+
+	memset(big_key, 0xaa, sizeof(big_key));
+	ok(hmac_is(RFC_KEY, 4, RFC_DATA, sizeof(RFC_DATA) - 1, RFC_HEX), "sig_hmac_sha256: RFC 4231 case 2");
+	ok(hmac_is(big_key, sizeof(big_key), case6, sizeof(case6) - 1,
+		   "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+	   "sig_hmac_sha256: RFC 4231 case 6 (131-byte key)");
+	ok(hmac_is(GH_SECRET, sizeof(GH_SECRET) - 1, NULL, 0, GH_EMPTY_HEX),
+	   "sig_hmac_sha256: an empty message (NULL)");
+	for (int i = 0; i < 3; i++)
+		ok(hmac_is(RFC_KEY, 4, RFC_DATA, sizeof(RFC_DATA) - 1, RFC_HEX),
+		   "sig_hmac_sha256: the same again (%d), from the one process-wide context", i + 1);
+	ok(!sig_hmac_sha256((const unsigned char *)"", 0, (const unsigned char *)"x", 1, out),
+	   "sig_hmac_sha256: an empty key is refused");
+}
+
 static void test_names(void)
 {
 	is_str(sig_status_name(SIG_NOT_REQUIRED), "not_required", "name of SIG_NOT_REQUIRED");
@@ -838,6 +870,7 @@ static void test_hub256_rotation(void)
 int main(void)
 {
 	test_hub256();
+	test_hmac_primitive();
 	test_names();
 	test_standard();
 	test_ed25519_primitive();
