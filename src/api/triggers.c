@@ -95,6 +95,13 @@ static struct statement st_set_secret = { "triggers_set_secret",
 	"       RETURNING " MODEL_TRIGGER_COLUMNS ")"
 	SCOPED_ANSWER, 5, 0, false };
 
+/* The trigger's provider, to check a new secret against it (a trigger's provider never changes). */
+static struct statement st_provider = { "triggers_provider",
+	AP_SCOPE
+	", x AS (SELECT t.provider FROM autopilot_trigger t, ap"
+	"       WHERE t.autopilot_id = ap.id AND t.id = $3::uuid)"
+	SCOPED_ANSWER, 3, 0, true };
+
 /*
  * After a scoped statement (rc and res as store_exec gave them): true when
  * row 0 names a trigger; otherwise a 503/500 for the store or a 404 for
@@ -389,6 +396,19 @@ void triggers_set_secret(struct hg_request *r)
 	if (len > 0 && field_chars(secret, len) < SECRET_MIN_CHARS) {
 		api_bad_request(r, "signing_secret must be at least 16 characters (or empty, to clear it)");
 		goto done;
+	}
+	if (len > 0) {
+		const char *values[3] = { r->workspace_id, r->params[0], r->params[1] }, *why;
+
+		rc = store_exec(&st_provider, values, &res);
+		if (!found(r, rc, res))
+			goto done;
+		if (!provider_secret_valid(provider_find(PQgetvalue(res, 0, 0)), secret, &why)) {
+			api_bad_request(r, why);
+			goto done;
+		}
+		PQclear(res);
+		res = NULL;
 	}
 	snprintf(seconds, sizeof(seconds), "%ld", st_keep == FIELD_VALUE ? keep : 0L);
 	{

@@ -125,10 +125,12 @@ static void dedupe_slack(const struct hg_hdrs *h, struct json_object *body, stru
 	(void)take_member(body, "event_id", "body.event_id", d);
 }
 
+/* Shopify: X-Shopify-Webhook-Id, else the event webhooks' unprefixed shopify-webhook-id. */
 static void dedupe_shopify(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d)
 {
 	(void)body;
-	dedupe_first_of(h, d, "X-Shopify-Webhook-Id", "x-shopify-webhook-id", NULL, NULL);
+	dedupe_first_of(h, d, "X-Shopify-Webhook-Id", "x-shopify-webhook-id",
+			"shopify-webhook-id", "shopify-webhook-id");
 }
 
 static void dedupe_gitlab(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d)
@@ -195,12 +197,15 @@ static char *event_slack(struct json_object *body, const struct hg_hdrs *h)
 	return prefixed("slack.", t, strlen(t));
 }
 
+/* shopify: "shopify.<X-Shopify-Topic>", else the event webhooks' unprefixed shopify-topic. */
 static char *event_shopify(struct json_object *body, const struct hg_hdrs *h)
 {
 	size_t len;
 	const char *v = hdrs_get_span(h, "X-Shopify-Topic", &len);
 
 	(void)body;
+	if (!v)
+		v = hdrs_get_span(h, "shopify-topic", &len);
 	return prefixed("shopify.", v, len);
 }
 
@@ -226,6 +231,20 @@ static bool challenge_slack(struct json_object *body, const char **challenge)
 	return *challenge != NULL;
 }
 
+/* ---- secret rules ---- */
+
+/* standard: a whpk_ secret must be an Ed25519 public key; any other is an HMAC secret. */
+static bool secret_standard(const char *secret, const char **message)
+{
+	unsigned char key[SIG_ED25519_KEY_LEN];
+
+	if (!sig_is_public_key(secret) || sig_standard_public_key(secret, key))
+		return true;
+	*message = "a whpk_ signing secret must be whpk_ followed by the base64 of a 32-byte "
+		   "Ed25519 public key";
+	return false;
+}
+
 /* A new provider is one entry here plus its functions. */
 static const struct provider providers[] = {
 	{ .name = "generic", .verify = sig_check_hub256, .dedupe = dedupe_generic,
@@ -233,7 +252,7 @@ static const struct provider providers[] = {
 	{ .name = "github", .verify = sig_check_hub256, .dedupe = dedupe_github,
 	  .event = event_none },
 	{ .name = "standard", .verify = sig_check_standard, .dedupe = dedupe_standard,
-	  .event = event_body_type },
+	  .event = event_body_type, .secret_valid = secret_standard },
 	{ .name = "stripe", .verify = sig_check_stripe, .dedupe = dedupe_stripe,
 	  .event = event_body_type },
 	{ .name = "slack", .verify = sig_check_slack, .dedupe = dedupe_slack,
@@ -287,4 +306,18 @@ bool provider_url_verification(const struct provider *p, struct json_object *bod
 		return false;
 	*challenge = c;
 	return true;
+}
+
+bool provider_secret_valid(const struct provider *p, const char *secret, const char **message)
+{
+	const char *m = NULL;
+
+	if (!p) {
+		*message = "unknown provider";
+		return false;
+	}
+	if (!secret || !secret[0] || !p->secret_valid || p->secret_valid(secret, &m))
+		return true;
+	*message = m;
+	return false;
 }

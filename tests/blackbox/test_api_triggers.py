@@ -1,8 +1,10 @@
 """Management API, triggers (SPEC 4.2, 4.3): CRUD, token rotation, signing secrets, event filters."""
 
+import base64
 import hashlib
 import hmac
 import json
+import os
 import time
 
 import pytest
@@ -391,6 +393,57 @@ def test_sixteen_chars_is_enough(ws):
     new = _secret(ws, ap, t, {"signing_secret": "\u00e9" * 15 + "z"})["trigger"]
     assert new["has_signing_secret"] is True
     assert new["signing_secret_hint"] == "\u00e9\u00e9\u00e9z"
+
+
+def _whpk(nbytes, pad=True):
+    text = base64.b64encode(os.urandom(nbytes)).decode()
+    return "whpk_" + (text if pad else text.rstrip("="))
+
+
+@pytest.mark.parametrize("bad", [_whpk(31), _whpk(33), _whpk(64), "whpk_" + "*" * 43,
+                                 "whpk_0123456789abcdef"],
+                         ids=["31-bytes", "33-bytes", "64-bytes", "not-base64", "short"])
+def test_whpk_secret_must_be_an_ed25519_key(ws, bad):
+    """standard: a whpk_ secret is the sender's Ed25519 public key, 32 bytes (SPEC 7)."""
+    ap = ws.write.autopilot()
+    t = ws.write.trigger(ap["id"], provider="standard")
+    _secret(ws, ap, t, {"signing_secret": SECRET})
+    msg = ws.write.error("PUT", _tpath(ap["id"], t["id"], "/signing-secret"),
+                         {"signing_secret": bad, "keep_previous_for_s": 60})
+    assert "whpk_" in msg and "32-byte" in msg and "Ed25519" in msg, msg
+    assert bad not in msg and bad[5:] not in msg
+    row = _row(ws, t["id"])
+    assert row["signing_secret"] == SECRET and row["previous_signing_secret"] is None, "a 400 changed the trigger"
+
+
+@pytest.mark.parametrize("pad", [True, False], ids=["padded", "unpadded"])
+def test_whpk_secret_of_32_bytes(ws, pad):
+    ap = ws.write.autopilot()
+    t = ws.write.trigger(ap["id"], provider="standard")
+    key = _whpk(32, pad=pad)
+    new = _secret(ws, ap, t, {"signing_secret": "  " + key + "\n"})["trigger"]
+    assert new["has_signing_secret"] is True
+    assert new["signing_secret_hint"] == key[-4:]
+    assert _row(ws, t["id"])["signing_secret"] == key
+
+
+def test_whpk_text_is_an_ordinary_secret_elsewhere(ws):
+    """Only standard reads whpk_: for the HMAC providers it is a secret like any other."""
+    ap = ws.write.autopilot()
+    bad = _whpk(31)
+    for provider in ("generic", "github", "stripe", "slack", "shopify", "gitlab"):
+        t = ws.write.trigger(ap["id"], provider=provider)
+        assert _secret(ws, ap, t, {"signing_secret": bad})["trigger"]["signing_secret_hint"] == bad[-4:]
+    t = ws.write.trigger(ap["id"])
+    resp = ws.front.hook(ws.trig(t), {"type": "x"}, secret=bad)
+    assert assert_json_response(resp, 200)["status"] == "accepted"
+
+
+def test_whpk_secret_on_unknown_trigger_is_404(ws):
+    ap = ws.write.autopilot()
+    msg = ws.write.error("PUT", _tpath(ap["id"], new_id(), "/signing-secret"),
+                         {"signing_secret": _whpk(31)}, status=404)
+    assert msg == "trigger not found"
 
 
 @pytest.mark.parametrize("body", [{"signing_secret": ""}, {"signing_secret": "   "},

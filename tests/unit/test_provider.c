@@ -124,6 +124,15 @@ static const struct vector vectors[] = {
 	  "8f742231b10e8888abcd99yyyzzz85a5", 1531420618 },
 	{ "shopify", { "HTTP_X_SHOPIFY_HMAC_SHA256=cKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM=", NULL },
 	  "{\"id\":820982911946154508,\"email\":\"jon@doe.ca\"}", "shpss_shopifyTestSecret0123456789", 0 },
+	/* Shopify's event webhooks: no X- */
+	{ "shopify", { "HTTP_SHOPIFY_HMAC_SHA256=cKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM=", NULL },
+	  "{\"id\":820982911946154508,\"email\":\"jon@doe.ca\"}", "shpss_shopifyTestSecret0123456789", 0 },
+	/* Standard Webhooks' v1a: Ed25519, the OpenSSL-signed vector of test_signature.c */
+	{ "standard", { "HTTP_WEBHOOK_ID=msg_2Lh9fAcZ0qk3Ed25519vector", "HTTP_WEBHOOK_TIMESTAMP=1700000000",
+			"HTTP_WEBHOOK_SIGNATURE=v1a,0M7rSfohR3aZn2Bp1jHw/UE/oiIUsXlJy3Wn8H3UOQBmRKFBcdXYKXk"
+			"UovFzcStntR7IQt9xBJdfMZGzYWFnBg==", NULL },
+	  "{\"type\":\"invoice.paid\",\"data\":{\"id\":\"in_1\"}}",
+	  "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC86k=", 1700000000 },
 	{ "gitlab", { "HTTP_X_GITLAB_TOKEN=gitlab-secret-token-0123", NULL },
 	  "{}", "gitlab-secret-token-0123", 0 },
 };
@@ -246,6 +255,10 @@ static void test_dedupe_providers(void)
 	char *idem[] = { "HTTP_IDEMPOTENCY_KEY=idem", "HTTP_X_GITHUB_DELIVERY=gh", NULL };
 	char *shop[] = { "HTTP_X_SHOPIFY_WEBHOOK_ID=b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
 			 "HTTP_IDEMPOTENCY_KEY=idem", NULL };
+	char *shop_events[] = { "HTTP_SHOPIFY_WEBHOOK_ID= 8c0c9c3e-4a6d-4b52-9b3e-2f8f3c1d9a11 ",
+				"HTTP_SHOPIFY_EVENT_ID=ev-1", "HTTP_IDEMPOTENCY_KEY=idem", NULL };
+	char *shop_both[] = { "HTTP_SHOPIFY_WEBHOOK_ID=plain-id", "HTTP_X_SHOPIFY_WEBHOOK_ID=x-id", NULL };
+	char *shop_blank[] = { "HTTP_X_SHOPIFY_WEBHOOK_ID= ", "HTTP_SHOPIFY_WEBHOOK_ID=plain-id", NULL };
 	char *gl_both[] = { "HTTP_X_GITLAB_EVENT_UUID=13792a34-cac6-4fda-95a8-c58e00a3954e",
 			    "HTTP_IDEMPOTENCY_KEY=gl-idem-1", NULL };
 	char *gl_uuid[] = { "HTTP_X_GITLAB_EVENT_UUID=13792a34-cac6-4fda-95a8-c58e00a3954e", NULL };
@@ -272,6 +285,12 @@ static void test_dedupe_providers(void)
 
 	key_is("shopify", shop, "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", "x-shopify-webhook-id",
 	       "X-Shopify-Webhook-Id");
+	key_is("shopify", shop_events, "8c0c9c3e-4a6d-4b52-9b3e-2f8f3c1d9a11", "shopify-webhook-id",
+	       "the event webhooks' shopify-webhook-id, trimmed");
+	key_is("shopify", shop_both, "x-id", "x-shopify-webhook-id",
+	       "X-Shopify-Webhook-Id before shopify-webhook-id");
+	key_is("shopify", shop_blank, "plain-id", "shopify-webhook-id",
+	       "a blank X-Shopify-Webhook-Id counts as absent");
 	key_is("shopify", idem, "", NULL, "Idempotency-Key is not shopify's key");
 
 	key_is("gitlab", gl_both, "gl-idem-1", "idempotency-key", "Idempotency-Key before X-Gitlab-Event-UUID");
@@ -327,6 +346,8 @@ static void test_events(void)
 	char *none[] = { NULL };
 	char *gh[] = { "HTTP_X_GITHUB_EVENT=issues", NULL };
 	char *shop[] = { "HTTP_X_SHOPIFY_TOPIC= orders/create ", NULL };
+	char *shop_events[] = { "HTTP_SHOPIFY_TOPIC=products/update", NULL };
+	char *shop_both[] = { "HTTP_SHOPIFY_TOPIC=products/update", "HTTP_X_SHOPIFY_TOPIC=orders/paid", NULL };
 	char *gl[] = { "HTTP_X_GITLAB_EVENT=Merge Request Hook", NULL };
 	char *evtype[] = { "HTTP_X_EVENT_TYPE=custom.thing", NULL };
 	const char *envelope = "{\"event\":\"order.created\",\"eventPayload\":{\"id\":1},\"type\":\"t\"}";
@@ -358,6 +379,10 @@ static void test_events(void)
 
 	event_is("shopify", "{\"id\":1}", shop, "shopify.orders/create", "shopify.orders/create",
 		 "shopify.<X-Shopify-Topic>, trimmed");
+	event_is("shopify", "{\"id\":1}", shop_events, "shopify.products/update", "shopify.products/update",
+		 "shopify.<shopify-topic> (event webhooks, no X-)");
+	event_is("shopify", "{\"id\":1}", shop_both, "shopify.orders/paid", "shopify.orders/paid",
+		 "X-Shopify-Topic before shopify-topic");
 	event_is("shopify", "{\"type\":\"t\"}", none, NULL, "t", "no topic: SPEC 3.3");
 	event_is("gitlab", "{\"object_kind\":\"merge_request\"}", gl, "gitlab.Merge Request Hook",
 		 "gitlab.Merge Request Hook", "gitlab.<X-Gitlab-Event>");
@@ -414,6 +439,41 @@ static void test_url_verification(void)
 	ok(!provider_url_verification(NULL, NULL, NULL), "provider_url_verification(NULL, ...)");
 }
 
+/* provider_secret_valid for provider and secret: want, and a message naming the problem when refused. */
+static void secret_is(const char *provider, const char *secret, bool want, const char *name)
+{
+	const char *msg = "unset";
+	bool got = provider_secret_valid(provider_find(provider), secret, &msg);
+
+	ok(got == want, "%s: secret: %s", provider, name);
+	if (want)
+		is_str(msg, "unset", "%s: no message when valid: %s", provider, name);
+	else
+		ok(msg && strstr(msg, "32-byte") && strstr(msg, "whpk_") && (!secret || !strstr(msg, secret)),
+		   "%s: the message names the rule, not the secret: %s", provider, name);
+}
+
+static void test_secret_valid(void)
+{
+	const char *msg = NULL;
+
+	secret_is("standard", "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC86k=", true, "a 32-byte key");
+	secret_is("standard", "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC86k", true, "unpadded");
+	secret_is("standard", "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC8", false, "a 31-byte key");
+	secret_is("standard", "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC86kAAAA", false, "a 35-byte key");
+	secret_is("standard", "whpk_Kafi2v7Zr0FycFv4BVoWZLC*372bdSFmXnFIl5pC86k=", false, "not base64");
+	secret_is("standard", "whpk_0123456789abcdef", false, "too short for a key");
+	secret_is("standard", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", true, "a whsec_ secret");
+	secret_is("standard", "my raw standard secret!", true, "a raw secret");
+	secret_is("standard", "", true, "empty clears");
+	secret_is("standard", NULL, true, "NULL clears");
+	for (const char *const *n = provider_names(); *n; n++)
+		if (strcmp(*n, "standard") != 0)
+			secret_is(*n, "whpk_0123456789abcdef", true, "whpk_ means nothing here: an HMAC secret as given");
+	ok(!provider_secret_valid(NULL, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &msg) && msg &&
+	   strcmp(msg, "unknown provider") == 0, "no provider: not valid, \"unknown provider\"");
+}
+
 int main(void)
 {
 	test_table();
@@ -424,5 +484,6 @@ int main(void)
 	test_long_body_keys();
 	test_events();
 	test_url_verification();
+	test_secret_valid();
 	return done_testing();
 }
