@@ -36,7 +36,7 @@ enum ctl_rc ctl_apikey_create(struct ctl *c, int argc, char **argv)
 	if (!ctl_connect(c) || !ctl_workspace_id(workspace, workspace_id))
 		return CTL_FAIL;
 	/* the only time the key is shown */
-	return ctl_answer(apikey_create(workspace_id, name, scope, &out), out,
+	return ctl_answer(apikey_create(workspace_id, name, scope, &out), &out,
 			  "cannot create API key", "workspace", workspace);
 }
 
@@ -56,7 +56,7 @@ enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (!ctl_connect(c) || !ctl_workspace_id(workspace, workspace_id))
 		return CTL_FAIL;
-	return ctl_answer(apikey_list(workspace_id, &out), out, "cannot list API keys",
+	return ctl_answer(apikey_list(workspace_id, &out), &out, "cannot list API keys",
 			  "workspace", workspace);
 }
 
@@ -68,5 +68,5 @@ enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv)
 
 	if (rc != CTL_OK)
 		return rc;
-	return ctl_answer(apikey_revoke(id, &out), out, "cannot revoke API key", "API key", id);
+	return ctl_answer(apikey_revoke(id, &out), &out, "cannot revoke API key", "API key", id);
 }

@@ -49,7 +49,7 @@ enum ctl_rc ctl_autopilot_create(struct ctl *c, int argc, char **argv)
 		ctl_error("runtime '%s' not found in workspace '%s'", f.runtime_id, workspace);
 		return CTL_FAIL;
 	}
-	return ctl_answer(src, out, "cannot create autopilot", "workspace", workspace);
+	return ctl_answer(src, &out, "cannot create autopilot", "workspace", workspace);
 }
 
 enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv)
@@ -68,7 +68,7 @@ enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (!ctl_connect(c) || !ctl_workspace_id(workspace, workspace_id))
 		return CTL_FAIL;
-	return ctl_answer(autopilot_list(workspace_id, &out), out, "cannot list autopilots",
+	return ctl_answer(autopilot_list(workspace_id, &out), &out, "cannot list autopilots",
 			  "workspace", workspace);
 }
 
@@ -86,7 +86,7 @@ enum ctl_rc ctl_autopilot_show(struct ctl *c, int argc, char **argv)
 	src = autopilot_owner(id, workspace_id);
 	if (src == STORE_OK)
 		src = autopilot_show(workspace_id, id, &out);
-	return ctl_answer(src, out, "cannot read autopilot", "autopilot", id);
+	return ctl_answer(src, &out, "cannot read autopilot", "autopilot", id);
 }
 
 enum ctl_rc ctl_autopilot_set_status(struct ctl *c, int argc, char **argv)
@@ -111,5 +111,5 @@ enum ctl_rc ctl_autopilot_set_status(struct ctl *c, int argc, char **argv)
 	src = autopilot_owner(id, workspace_id);
 	if (src == STORE_OK)
 		src = autopilot_update(workspace_id, id, &f, &out, &missing);
-	return ctl_answer(src, out, "cannot set the status", "autopilot", id);
+	return ctl_answer(src, &out, "cannot set the status", "autopilot", id);
 }

@@ -118,11 +118,12 @@ typedef struct json_object *(*ctl_row_json_fn)(struct ctl *c, const PGresult *re
 struct json_object *ctl_row_json(struct ctl *c, const PGresult *res, int row);
 
 /*
- * The answer of a resource module's call: print out (ownership moves here)
- * when rc is STORE_OK; else say "<thing> '<id>' not found" (STORE_NOT_FOUND)
- * or "<what>: <why>" (the store's last error).
+ * The answer of a resource module's call: print *out (ownership moves
+ * here; *out is NULLed) when rc is STORE_OK; else say "<thing> '<id>' not
+ * found" (STORE_NOT_FOUND) or "<what>: <why>" (the store's last error).
+ * Takes out's address, so that a call may be its first argument.
  */
-enum ctl_rc ctl_answer(enum store_rc rc, struct json_object *out, const char *what,
+enum ctl_rc ctl_answer(enum store_rc rc, struct json_object **out, const char *what,
 		       const char *thing, const char *id);
 
 /*

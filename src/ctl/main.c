@@ -257,12 +257,15 @@ struct json_object *ctl_row_json(struct ctl *c, const PGresult *res, int row)
 	return model_row_json(res, row);
 }
 
-enum ctl_rc ctl_answer(enum store_rc rc, struct json_object *out, const char *what,
+enum ctl_rc ctl_answer(enum store_rc rc, struct json_object **out, const char *what,
 		       const char *thing, const char *id)
 {
+	struct json_object *o = *out;
+
+	*out = NULL;
 	if (rc == STORE_OK)
-		return ctl_print(out) ? CTL_OK : CTL_FAIL;
-	json_object_put(out);
+		return ctl_print(o) ? CTL_OK : CTL_FAIL;
+	json_object_put(o);
 	if (rc == STORE_NOT_FOUND)
 		ctl_error("%s '%s' not found", thing, id);
 	else

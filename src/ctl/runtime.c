@@ -26,7 +26,7 @@ enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv)
 	if (!ctl_connect(c) || !ctl_workspace_id(workspace, workspace_id))
 		return CTL_FAIL;
 	return ctl_answer(runtime_create(workspace_id, name, c->settings.runtime_offline_after, &out),
-			  out, "cannot create runtime", "workspace", workspace);
+			  &out, "cannot create runtime", "workspace", workspace);
 }
 
 enum ctl_rc ctl_runtime_list(struct ctl *c, int argc, char **argv)
@@ -45,7 +45,7 @@ enum ctl_rc ctl_runtime_list(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (!ctl_connect(c) || !ctl_workspace_id(workspace, workspace_id))
 		return CTL_FAIL;
-	return ctl_answer(runtime_list(workspace_id, c->settings.runtime_offline_after, &out), out,
+	return ctl_answer(runtime_list(workspace_id, c->settings.runtime_offline_after, &out), &out,
 			  "cannot list runtimes", "workspace", workspace);
 }
 
@@ -63,5 +63,5 @@ enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv)
 	src = runtime_owner(id, workspace_id);
 	if (src == STORE_OK)
 		src = runtime_heartbeat(workspace_id, id, c->settings.runtime_offline_after, &out);
-	return ctl_answer(src, out, "cannot record the heartbeat", "runtime", id);
+	return ctl_answer(src, &out, "cannot record the heartbeat", "runtime", id);
 }

@@ -54,7 +54,7 @@ static HG_MUSTCHECK bool owner(const char *id, char ws[STORE_ID_LEN], char ap[ST
 }
 
 /* The answer of a call on trigger id; a trigger gone meanwhile is "not found". */
-static enum ctl_rc answer(enum store_rc rc, struct json_object *out, const char *what,
+static enum ctl_rc answer(enum store_rc rc, struct json_object **out, const char *what,
 			  const char *id)
 {
 	return ctl_answer(rc, out, what, "trigger", id);
@@ -94,7 +94,7 @@ enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
 	if (src == STORE_OK)
 		src = trigger_create(workspace_id, autopilot, &f, &c->settings, &out);
 	/* the token is printed: the only time it is shown */
-	return ctl_answer(src, out, "cannot create trigger", "autopilot", autopilot);
+	return ctl_answer(src, &out, "cannot create trigger", "autopilot", autopilot);
 }
 
 enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv)
@@ -117,7 +117,7 @@ enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv)
 	src = autopilot_owner(autopilot, workspace_id);
 	if (src == STORE_OK)
 		src = trigger_list(workspace_id, autopilot, &out);
-	return ctl_answer(src, out, "cannot list triggers", "autopilot", autopilot);
+	return ctl_answer(src, &out, "cannot list triggers", "autopilot", autopilot);
 }
 
 enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv)
@@ -131,7 +131,7 @@ enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (!owner(id, ws, ap))
 		return CTL_FAIL;
-	return answer(trigger_show(ws, ap, id, &out, &missing), out, "cannot read trigger", id);
+	return answer(trigger_show(ws, ap, id, &out, &missing), &out, "cannot read trigger", id);
 }
 
 enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv)
@@ -146,7 +146,7 @@ enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv)
 	if (!owner(id, ws, ap))
 		return CTL_FAIL;
 	/* the new token is printed: the only time it is shown */
-	return answer(trigger_rotate(ws, ap, id, &c->settings, &out, &missing), out,
+	return answer(trigger_rotate(ws, ap, id, &c->settings, &out, &missing), &out,
 		      "cannot rotate the webhook token", id);
 }
 
@@ -247,7 +247,7 @@ enum ctl_rc ctl_trigger_set_secret(struct ctl *c, int argc, char **argv)
 	}
 	rc = CTL_FAIL;
 	if (secret_read(secret, sizeof(secret)) && ctl_connect(c) && owner(id, ws, ap))
-		rc = answer(trigger_set_secret(ws, ap, id, secret, keep_s, &out, &missing), out,
+		rc = answer(trigger_set_secret(ws, ap, id, secret, keep_s, &out, &missing), &out,
 			    "cannot set the signing secret", id);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	return rc;

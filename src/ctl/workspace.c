@@ -51,7 +51,7 @@ enum ctl_rc ctl_workspace_create(struct ctl *c, int argc, char **argv)
 		ctl_error("workspace '%s' already exists", slug);
 		return CTL_FAIL;
 	}
-	return ctl_answer(src, out, "cannot create workspace", "workspace", slug);
+	return ctl_answer(src, &out, "cannot create workspace", "workspace", slug);
 }
 
 enum ctl_rc ctl_workspace_list(struct ctl *c, int argc, char **argv)
@@ -65,5 +65,5 @@ enum ctl_rc ctl_workspace_list(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (!ctl_connect(c))
 		return CTL_FAIL;
-	return ctl_answer(workspace_list(&out), out, "cannot list workspaces", "workspace", "");
+	return ctl_answer(workspace_list(&out), &out, "cannot list workspaces", "workspace", "");
 }

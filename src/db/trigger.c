@@ -258,17 +258,12 @@ enum store_rc trigger_list(const char *workspace_id, const char *autopilot_id,
 			   struct json_object **out)
 {
 	const char *values[2] = { workspace_id, autopilot_id };
-	const char *missing;
 	PGresult *res = NULL;
 	enum store_rc rc = store_exec(&st_list, values, &res);
 
 	*out = NULL;
-	if (rc == STORE_OK && PQntuples(res) == 0) {
-		/* no trigger, or no such autopilot */
-		rc = not_found(workspace_id, autopilot_id, &missing);
-		if (rc == STORE_NOT_FOUND)
-			rc = STORE_OK;
-	}
+	if (rc == STORE_OK && PQntuples(res) == 0)
+		rc = autopilot_exists(workspace_id, autopilot_id);	/* no trigger, or no autopilot */
 	if (rc == STORE_OK && !(*out = model_rows_json(res, trigger_json)))
 		rc = STORE_ERROR;
 	PQclear(res);
