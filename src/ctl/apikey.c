@@ -42,20 +42,13 @@ enum ctl_rc ctl_apikey_create(struct ctl *c, int argc, char **argv)
 
 enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv)
 {
-	const char *workspace = NULL;
-	const struct ctl_arg args[] = {
-		{ "workspace", CTL_REQUIRED, &workspace, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
+	const char *workspace;
+	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, "workspace", &workspace, workspace_id);
 
-	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;
-	if (!ctl_connect(c) || !ctl_workspace_id(workspace, workspace_id))
-		return CTL_FAIL;
 	return ctl_answer(apikey_list(workspace_id, &out), &out, "cannot list API keys",
 			  "workspace", workspace);
 }

@@ -54,20 +54,13 @@ enum ctl_rc ctl_autopilot_create(struct ctl *c, int argc, char **argv)
 
 enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv)
 {
-	const char *workspace = NULL;
-	const struct ctl_arg args[] = {
-		{ "workspace", CTL_REQUIRED, &workspace, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
+	const char *workspace;
+	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, "workspace", &workspace, workspace_id);
 
-	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;
-	if (!ctl_connect(c) || !ctl_workspace_id(workspace, workspace_id))
-		return CTL_FAIL;
 	return ctl_answer(autopilot_list(workspace_id, &out), &out, "cannot list autopilots",
 			  "workspace", workspace);
 }
@@ -76,17 +69,16 @@ enum ctl_rc ctl_autopilot_show(struct ctl *c, int argc, char **argv)
 {
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum store_rc src;
 	const char *id;
 	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "AUTOPILOT_ID", "autopilot", &id);
 
 	if (rc != CTL_OK)
 		return rc;
 	/* the operator names the autopilot alone: the scope is its own workspace */
-	src = autopilot_owner(id, workspace_id);
-	if (src == STORE_OK)
-		src = autopilot_show(workspace_id, id, &out);
-	return ctl_answer(src, &out, "cannot read autopilot", "autopilot", id);
+	if (!ctl_found(autopilot_owner(id, workspace_id), "autopilot", id, "cannot read the autopilot"))
+		return CTL_FAIL;
+	return ctl_answer(autopilot_show(workspace_id, id, &out), &out, "cannot read the autopilot",
+			  "autopilot", id);
 }
 
 enum ctl_rc ctl_autopilot_set_status(struct ctl *c, int argc, char **argv)
@@ -100,16 +92,14 @@ enum ctl_rc ctl_autopilot_set_status(struct ctl *c, int argc, char **argv)
 	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum store_rc src;
 	enum ctl_rc rc;
 
 	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;
-	if (!ctl_id_valid("autopilot", id) || !status_valid(f.status) || !ctl_connect(c))
+	if (!ctl_id_valid("autopilot", id) || !status_valid(f.status) || !ctl_connect(c) ||
+	    !ctl_found(autopilot_owner(id, workspace_id), "autopilot", id, "cannot read the autopilot"))
 		return CTL_FAIL;
-	src = autopilot_owner(id, workspace_id);
-	if (src == STORE_OK)
-		src = autopilot_update(workspace_id, id, &f, &out, &missing);
-	return ctl_answer(src, &out, "cannot set the status", "autopilot", id);
+	return ctl_answer(autopilot_update(workspace_id, id, &f, &out, &missing), &out,
+			  "cannot set the status", "autopilot", id);
 }

@@ -134,7 +134,22 @@ enum ctl_rc ctl_answer(enum store_rc rc, struct json_object **out, const char *w
 enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
 		       const char *thing, const char **id);
 
-/* The id of the workspace called slug into id; false after saying why (workspace.c). */
+/*
+ * Whether a module's lookup found <thing> '<id>' (rc STORE_OK); else false
+ * after saying "not found" or "<what>: <why>".
+ */
+bool ctl_found(enum store_rc rc, const char *thing, const char *id, const char *what)
+	HG_MUSTCHECK;
+
+/*
+ * A list command whose one option is --<owner> VALUE (owner "workspace": a
+ * slug; "autopilot": an id): parse it into *value, connect, and find the
+ * workspace that scopes the list into workspace_id. CTL_OK, or what to return.
+ */
+enum ctl_rc ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner,
+			  const char **value, char workspace_id[STORE_ID_LEN]);
+
+/* The id of the workspace called slug into id; false after saying why. */
 bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN]) HG_MUSTCHECK;
 
 /*

@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include "ctl/ctl.h"
+#include "db/autopilot.h"
 #include "db/model.h"
 #include "db/store.h"
+#include "db/workspace.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -257,6 +259,15 @@ struct json_object *ctl_row_json(struct ctl *c, const PGresult *res, int row)
 	return model_row_json(res, row);
 }
 
+/* Say why a module's call failed: "<thing> '<id>' not found", or "<what>: <why>". */
+static void say_failed(enum store_rc rc, const char *thing, const char *id, const char *what)
+{
+	if (rc == STORE_NOT_FOUND)
+		ctl_error("%s '%s' not found", thing, id);
+	else
+		ctl_error("%s: %s", what, store_last_error());
+}
+
 enum ctl_rc ctl_answer(enum store_rc rc, struct json_object **out, const char *what,
 		       const char *thing, const char *id)
 {
@@ -266,11 +277,43 @@ enum ctl_rc ctl_answer(enum store_rc rc, struct json_object **out, const char *w
 	if (rc == STORE_OK)
 		return ctl_print(o) ? CTL_OK : CTL_FAIL;
 	json_object_put(o);
-	if (rc == STORE_NOT_FOUND)
-		ctl_error("%s '%s' not found", thing, id);
-	else
-		ctl_error("%s: %s", what, store_last_error());
+	say_failed(rc, thing, id, what);
 	return CTL_FAIL;
+}
+
+bool ctl_found(enum store_rc rc, const char *thing, const char *id, const char *what)
+{
+	if (rc == STORE_OK)
+		return true;
+	say_failed(rc, thing, id, what);
+	return false;
+}
+
+bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN])
+{
+	return ctl_found(workspace_find(slug, id), "workspace", slug, "cannot look up the workspace");
+}
+
+enum ctl_rc ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner,
+			  const char **value, char workspace_id[STORE_ID_LEN])
+{
+	const struct ctl_arg args[] = {
+		{ owner, CTL_REQUIRED, value, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+	bool by_slug = strcmp(owner, "workspace") == 0;
+	enum ctl_rc rc;
+
+	*value = NULL;
+	rc = ctl_parse_args(argc, argv, args);
+	if (rc != CTL_OK)
+		return rc;
+	if ((!by_slug && !ctl_id_valid(owner, *value)) || !ctl_connect(c))
+		return CTL_FAIL;
+	if (by_slug)
+		return ctl_workspace_id(*value, workspace_id) ? CTL_OK : CTL_FAIL;
+	return ctl_found(autopilot_owner(*value, workspace_id), owner, *value,
+			 "cannot look up the autopilot") ? CTL_OK : CTL_FAIL;
 }
 
 enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,

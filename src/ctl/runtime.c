@@ -31,20 +31,13 @@ enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv)
 
 enum ctl_rc ctl_runtime_list(struct ctl *c, int argc, char **argv)
 {
-	const char *workspace = NULL;
-	const struct ctl_arg args[] = {
-		{ "workspace", CTL_REQUIRED, &workspace, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
+	const char *workspace;
+	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, "workspace", &workspace, workspace_id);
 
-	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;
-	if (!ctl_connect(c) || !ctl_workspace_id(workspace, workspace_id))
-		return CTL_FAIL;
 	return ctl_answer(runtime_list(workspace_id, c->settings.runtime_offline_after, &out), &out,
 			  "cannot list runtimes", "workspace", workspace);
 }
@@ -53,15 +46,14 @@ enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv)
 {
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum store_rc src;
 	const char *id;
 	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "RUNTIME_ID", "runtime", &id);
 
 	if (rc != CTL_OK)
 		return rc;
 	/* the operator names the runtime alone: the scope is the runtime's own workspace */
-	src = runtime_owner(id, workspace_id);
-	if (src == STORE_OK)
-		src = runtime_heartbeat(workspace_id, id, c->settings.runtime_offline_after, &out);
-	return ctl_answer(src, &out, "cannot record the heartbeat", "runtime", id);
+	if (!ctl_found(runtime_owner(id, workspace_id), "runtime", id, "cannot read the runtime"))
+		return CTL_FAIL;
+	return ctl_answer(runtime_heartbeat(workspace_id, id, c->settings.runtime_offline_after, &out),
+			  &out, "cannot record the heartbeat", "runtime", id);
 }

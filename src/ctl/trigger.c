@@ -37,27 +37,19 @@ static void unknown_provider(const char *name)
 }
 
 /*
- * The workspace and autopilot of trigger id into ws and ap: the scope the
- * module's functions take (the operator has no key). False after saying why.
+ * A command whose one argument is a TRIGGER_ID: parse it into *id, connect,
+ * and find the workspace and autopilot that scope it (the operator has no
+ * key) into ws and ap. CTL_OK, or what to return.
  */
-static HG_MUSTCHECK bool owner(const char *id, char ws[STORE_ID_LEN], char ap[STORE_ID_LEN])
+static enum ctl_rc trigger_arg(struct ctl *c, int argc, char **argv, const char **id,
+			       char ws[STORE_ID_LEN], char ap[STORE_ID_LEN])
 {
-	enum store_rc rc = trigger_owner(id, ws, ap);
+	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "TRIGGER_ID", "trigger", id);
 
-	if (rc == STORE_OK)
-		return true;
-	if (rc == STORE_NOT_FOUND)
-		ctl_error("trigger '%s' not found", id);
-	else
-		ctl_error("cannot read trigger '%s': %s", id, store_last_error());
-	return false;
-}
-
-/* The answer of a call on trigger id; a trigger gone meanwhile is "not found". */
-static enum ctl_rc answer(enum store_rc rc, struct json_object **out, const char *what,
-			  const char *id)
-{
-	return ctl_answer(rc, out, what, "trigger", id);
+	if (rc == CTL_OK && !ctl_found(trigger_owner(*id, ws, ap), "trigger", *id,
+				       "cannot read the trigger"))
+		rc = CTL_FAIL;
+	return rc;
 }
 
 enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
@@ -74,7 +66,6 @@ enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
 	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum store_rc src;
 	enum ctl_rc rc;
 
 	rc = ctl_parse_args(argc, argv, args);
@@ -88,36 +79,25 @@ enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
 	}
 	f.enabled_set = true;
 	f.enabled = !disabled;
-	if (!ctl_connect(c))
+	if (!ctl_connect(c) || !ctl_found(autopilot_owner(autopilot, workspace_id), "autopilot",
+					  autopilot, "cannot read the autopilot"))
 		return CTL_FAIL;
-	src = autopilot_owner(autopilot, workspace_id);
-	if (src == STORE_OK)
-		src = trigger_create(workspace_id, autopilot, &f, &c->settings, &out);
 	/* the token is printed: the only time it is shown */
-	return ctl_answer(src, &out, "cannot create trigger", "autopilot", autopilot);
+	return ctl_answer(trigger_create(workspace_id, autopilot, &f, &c->settings, &out), &out,
+			  "cannot create trigger", "autopilot", autopilot);
 }
 
 enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv)
 {
-	const char *autopilot = NULL;
-	const struct ctl_arg args[] = {
-		{ "autopilot", CTL_REQUIRED, &autopilot, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum store_rc src;
-	enum ctl_rc rc;
+	const char *autopilot;
+	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, "autopilot", &autopilot, workspace_id);
 
-	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;
-	if (!ctl_id_valid("autopilot", autopilot) || !ctl_connect(c))
-		return CTL_FAIL;
-	src = autopilot_owner(autopilot, workspace_id);
-	if (src == STORE_OK)
-		src = trigger_list(workspace_id, autopilot, &out);
-	return ctl_answer(src, &out, "cannot list triggers", "autopilot", autopilot);
+	return ctl_answer(trigger_list(workspace_id, autopilot, &out), &out, "cannot list triggers",
+			  "autopilot", autopilot);
 }
 
 enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv)
@@ -125,13 +105,12 @@ enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv)
 	char ws[STORE_ID_LEN], ap[STORE_ID_LEN];
 	struct json_object *out = NULL;
 	const char *id, *missing;
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "TRIGGER_ID", "trigger", &id);
+	enum ctl_rc rc = trigger_arg(c, argc, argv, &id, ws, ap);
 
 	if (rc != CTL_OK)
 		return rc;
-	if (!owner(id, ws, ap))
-		return CTL_FAIL;
-	return answer(trigger_show(ws, ap, id, &out, &missing), &out, "cannot read trigger", id);
+	return ctl_answer(trigger_show(ws, ap, id, &out, &missing), &out, "cannot read the trigger",
+			  "trigger", id);
 }
 
 enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv)
@@ -139,15 +118,13 @@ enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv)
 	char ws[STORE_ID_LEN], ap[STORE_ID_LEN];
 	struct json_object *out = NULL;
 	const char *id, *missing;
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "TRIGGER_ID", "trigger", &id);
+	enum ctl_rc rc = trigger_arg(c, argc, argv, &id, ws, ap);
 
 	if (rc != CTL_OK)
 		return rc;
-	if (!owner(id, ws, ap))
-		return CTL_FAIL;
 	/* the new token is printed: the only time it is shown */
-	return answer(trigger_rotate(ws, ap, id, &c->settings, &out, &missing), &out,
-		      "cannot rotate the webhook token", id);
+	return ctl_answer(trigger_rotate(ws, ap, id, &c->settings, &out, &missing), &out,
+			  "cannot rotate the webhook token", "trigger", id);
 }
 
 /*
@@ -246,9 +223,10 @@ enum ctl_rc ctl_trigger_set_secret(struct ctl *c, int argc, char **argv)
 		return CTL_FAIL;
 	}
 	rc = CTL_FAIL;
-	if (secret_read(secret, sizeof(secret)) && ctl_connect(c) && owner(id, ws, ap))
-		rc = answer(trigger_set_secret(ws, ap, id, secret, keep_s, &out, &missing), &out,
-			    "cannot set the signing secret", id);
+	if (secret_read(secret, sizeof(secret)) && ctl_connect(c) &&
+	    ctl_found(trigger_owner(id, ws, ap), "trigger", id, "cannot read the trigger"))
+		rc = ctl_answer(trigger_set_secret(ws, ap, id, secret, keep_s, &out, &missing), &out,
+				"cannot set the signing secret", "trigger", id);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	return rc;
 }

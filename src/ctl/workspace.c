@@ -1,23 +1,8 @@
-/* ctl: hookgatectl workspace create|list, through db/workspace; the slug lookup the other commands share. */
+/* ctl: hookgatectl workspace create|list, through db/workspace. */
 #include "config.h"
-
-#include <string.h>
 
 #include "ctl/ctl.h"
 #include "db/workspace.h"
-
-bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN])
-{
-	enum store_rc rc = workspace_find(slug, id);
-
-	if (rc == STORE_OK)
-		return true;
-	if (rc == STORE_NOT_FOUND)
-		ctl_error("workspace '%s' not found", slug);
-	else
-		ctl_error("cannot look up workspace '%s': %s", slug, store_last_error());
-	return false;
-}
 
 enum ctl_rc ctl_workspace_create(struct ctl *c, int argc, char **argv)
 {

@@ -100,27 +100,13 @@ out:
 enum store_rc apikey_list(const char *workspace_id, struct json_object **out)
 {
 	const char *values[1] = { workspace_id };
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_list, values, &res);
 
-	*out = NULL;
-	if (rc == STORE_OK && !(*out = model_rows_json(res, model_row_json)))
-		rc = STORE_ERROR;
-	PQclear(res);
-	return rc;
+	return model_exec_list(&st_list, values, model_row_json, out);
 }
 
 enum store_rc apikey_revoke(const char *id, struct json_object **out)
 {
 	const char *values[1] = { id };
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_revoke, values, &res);
 
-	*out = NULL;
-	if (rc == STORE_OK && PQntuples(res) != 1)
-		rc = STORE_NOT_FOUND;
-	if (rc == STORE_OK && !(*out = model_row_json(res, 0)))
-		rc = STORE_ERROR;
-	PQclear(res);
-	return rc;
+	return model_exec_one(&st_revoke, values, model_row_json, out);
 }

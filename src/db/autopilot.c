@@ -79,18 +79,6 @@ struct json_object *autopilot_json(const PGresult *res, int row)
 	return model_row_json(res, row);
 }
 
-/* The autopilot of the one row of a result as *out; STORE_NOT_FOUND when none. Clears res. */
-static enum store_rc one(enum store_rc rc, PGresult *res, struct json_object **out)
-{
-	*out = NULL;
-	if (rc == STORE_OK && PQntuples(res) != 1)
-		rc = STORE_NOT_FOUND;
-	if (rc == STORE_OK && !(*out = autopilot_json(res, 0)))
-		rc = STORE_ERROR;
-	PQclear(res);
-	return rc;
-}
-
 enum store_rc autopilot_page(const char *workspace_id, const struct model_page *page,
 			     PGresult **res)
 {
@@ -101,36 +89,35 @@ enum store_rc autopilot_page(const char *workspace_id, const struct model_page *
 
 enum store_rc autopilot_list(const char *workspace_id, struct json_object **out)
 {
-	const struct model_page all = { NULL, NULL, NULL };
-	PGresult *res = NULL;
-	enum store_rc rc = autopilot_page(workspace_id, &all, &res);
+	const char *values[2] = { workspace_id, NULL };	/* no limit */
 
-	*out = NULL;
-	if (rc == STORE_OK && !(*out = model_rows_json(res, autopilot_json)))
-		rc = STORE_ERROR;
-	PQclear(res);
-	return rc;
+	return model_exec_list(&st_page, values, autopilot_json, out);
 }
 
 enum store_rc autopilot_show(const char *workspace_id, const char *id, struct json_object **out)
 {
 	const char *values[2] = { workspace_id, id };
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_show, values, &res);
 
-	return one(rc, res, out);
+	return model_exec_one(&st_show, values, autopilot_json, out);
 }
 
-enum store_rc autopilot_exists(const char *workspace_id, const char *id)
+/* Run st on autopilot $2 of workspace $1: STORE_OK when it returned a row, else STORE_NOT_FOUND. */
+static enum store_rc autopilot_found(struct statement *st, const char *workspace_id,
+				     const char *id)
 {
 	const char *values[2] = { workspace_id, id };
 	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_exists, values, &res);
+	enum store_rc rc = store_exec(st, values, &res);
 
 	if (rc == STORE_OK && PQntuples(res) != 1)
 		rc = STORE_NOT_FOUND;
 	PQclear(res);
 	return rc;
+}
+
+enum store_rc autopilot_exists(const char *workspace_id, const char *id)
+{
+	return autopilot_found(&st_exists, workspace_id, id);
 }
 
 /* A runtime deleted between the check and the write fails the foreign key: not found too. */
@@ -145,10 +132,8 @@ enum store_rc autopilot_create(const char *workspace_id, const struct autopilot_
 			       struct json_object **out)
 {
 	const char *values[5] = { workspace_id, f->title, f->description, f->status, f->runtime_id };
-	PGresult *res = NULL;
-	enum store_rc rc = runtime_gone(store_exec(&st_create, values, &res));
 
-	return one(rc, res, out);
+	return runtime_gone(model_exec_one(&st_create, values, autopilot_json, out));
 }
 
 enum store_rc autopilot_update(const char *workspace_id, const char *id,
@@ -159,10 +144,8 @@ enum store_rc autopilot_update(const char *workspace_id, const char *id,
 		workspace_id, id, f->title, f->description, f->status,
 		f->runtime_set ? "true" : "false", f->runtime_set ? f->runtime_id : NULL,
 	};
-	PGresult *res = NULL;
-	enum store_rc rc = runtime_gone(store_exec(&st_update, values, &res));
+	enum store_rc rc = runtime_gone(model_exec_one(&st_update, values, autopilot_json, out));
 
-	rc = one(rc, res, out);
 	*missing = NULL;
 	if (rc == STORE_NOT_FOUND) {
 		/* which one: only an answer that changes nothing pays for this */
@@ -176,14 +159,7 @@ enum store_rc autopilot_update(const char *workspace_id, const char *id,
 
 enum store_rc autopilot_delete(const char *workspace_id, const char *id)
 {
-	const char *values[2] = { workspace_id, id };
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_delete, values, &res);
-
-	if (rc == STORE_OK && PQntuples(res) != 1)
-		rc = STORE_NOT_FOUND;
-	PQclear(res);
-	return rc;
+	return autopilot_found(&st_delete, workspace_id, id);
 }
 
 enum store_rc autopilot_owner(const char *id, char workspace_id[STORE_ID_LEN])

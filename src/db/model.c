@@ -117,6 +117,34 @@ struct json_object *model_rows_json(const PGresult *res, model_row_fn to_json)
 	return arr;
 }
 
+enum store_rc model_exec_one(struct statement *st, const char *const *values,
+			     model_row_fn to_json, struct json_object **out)
+{
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(st, values, &res);
+
+	*out = NULL;
+	if (rc == STORE_OK && PQntuples(res) != 1)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK && !(*out = to_json(res, 0)))
+		rc = STORE_ERROR;
+	PQclear(res);
+	return rc;
+}
+
+enum store_rc model_exec_list(struct statement *st, const char *const *values,
+			      model_row_fn to_json, struct json_object **out)
+{
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(st, values, &res);
+
+	*out = NULL;
+	if (rc == STORE_OK && !(*out = model_rows_json(res, to_json)))
+		rc = STORE_ERROR;
+	PQclear(res);
+	return rc;
+}
+
 struct json_object *model_row_json(const PGresult *res, int row)
 {
 	struct json_object *o = NULL;

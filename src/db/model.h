@@ -6,6 +6,8 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
+#include "db/store.h"
+
 
 /* A timestamp column of alias a as ISO 8601 text (2026-11-30T01:02:03.456789+00:00), named as the column. */
 #define MODEL_TS(a, col) "to_json(" a "." col ")#>>'{}' AS " col
@@ -67,6 +69,18 @@ extern const char *const model_delivery_statuses[];
  * Returns a new array; NULL when out of memory.
  */
 struct json_object *model_rows_json(const PGresult *res, model_row_fn to_json);
+
+/*
+ * Run st and give its one row as to_json makes it in *out (the caller's);
+ * STORE_NOT_FOUND when it returned no row. Other failures as store_exec's
+ * (store_failed_with tells them apart).
+ */
+enum store_rc model_exec_one(struct statement *st, const char *const *values,
+			     model_row_fn to_json, struct json_object **out) HG_MUSTCHECK;
+
+/* Run st and give an array of every row as to_json makes it in *out (the caller's). */
+enum store_rc model_exec_list(struct statement *st, const char *const *values,
+			      model_row_fn to_json, struct json_object **out) HG_MUSTCHECK;
 
 /*
  * The delivery detail of SPEC 4.4 from row of res (selected with

@@ -39,67 +39,49 @@ struct json_object *runtime_json(const PGresult *res, int row)
 	return model_row_json(res, row);
 }
 
-/* Run st, whose $1 is a workspace, $2 the offline setting, $3 the third value, more after. */
-static enum store_rc run(struct statement *st, const char *workspace_id, long offline_after_s,
-			 const char *third, const char *fourth, const char *fifth, PGresult **res)
+/* runtime_offline_after as the text of $2: offline holds 24 bytes. */
+static const char *offline_text(long offline_after_s, char *offline)
 {
-	char offline[24];
-	const char *values[5] = { workspace_id, offline, third, fourth, fifth };
-
-	snprintf(offline, sizeof(offline), "%ld", offline_after_s);
-	return store_exec(st, values, res);
-}
-
-/* The runtime of the one row of a statement as *out; STORE_NOT_FOUND when none. */
-static enum store_rc one(enum store_rc rc, PGresult *res, struct json_object **out)
-{
-	*out = NULL;
-	if (rc == STORE_OK && PQntuples(res) != 1)
-		rc = STORE_NOT_FOUND;
-	if (rc == STORE_OK && !(*out = runtime_json(res, 0)))
-		rc = STORE_ERROR;
-	PQclear(res);
-	return rc;
+	snprintf(offline, 24, "%ld", offline_after_s);
+	return offline;
 }
 
 enum store_rc runtime_page(const char *workspace_id, long offline_after_s,
 			   const struct model_page *page, PGresult **res)
 {
-	if (page->before_ts)
-		return run(&st_page_before, workspace_id, offline_after_s, page->limit,
-			   page->before_ts, page->before_id, res);
-	return run(&st_page, workspace_id, offline_after_s, page->limit, NULL, NULL, res);
+	char offline[24];
+	const char *values[5] = {
+		workspace_id, offline_text(offline_after_s, offline), page->limit,
+		page->before_ts, page->before_id,
+	};
+
+	return store_exec(page->before_ts ? &st_page_before : &st_page, values, res);
 }
 
 enum store_rc runtime_list(const char *workspace_id, long offline_after_s, struct json_object **out)
 {
-	const struct model_page all = { NULL, NULL, NULL };
-	PGresult *res = NULL;
-	enum store_rc rc = runtime_page(workspace_id, offline_after_s, &all, &res);
+	char offline[24];
+	const char *values[3] = { workspace_id, offline_text(offline_after_s, offline), NULL };
 
-	*out = NULL;
-	if (rc == STORE_OK && !(*out = model_rows_json(res, runtime_json)))
-		rc = STORE_ERROR;
-	PQclear(res);
-	return rc;
+	return model_exec_list(&st_page, values, runtime_json, out);	/* no limit */
 }
 
 enum store_rc runtime_create(const char *workspace_id, const char *name, long offline_after_s,
 			     struct json_object **out)
 {
-	PGresult *res = NULL;
-	enum store_rc rc = run(&st_create, workspace_id, offline_after_s, name, NULL, NULL, &res);
+	char offline[24];
+	const char *values[3] = { workspace_id, offline_text(offline_after_s, offline), name };
 
-	return one(rc, res, out);
+	return model_exec_one(&st_create, values, runtime_json, out);
 }
 
 enum store_rc runtime_heartbeat(const char *workspace_id, const char *id, long offline_after_s,
 				struct json_object **out)
 {
-	PGresult *res = NULL;
-	enum store_rc rc = run(&st_heartbeat, workspace_id, offline_after_s, id, NULL, NULL, &res);
+	char offline[24];
+	const char *values[3] = { workspace_id, offline_text(offline_after_s, offline), id };
 
-	return one(rc, res, out);
+	return model_exec_one(&st_heartbeat, values, runtime_json, out);
 }
 
 enum store_rc runtime_owner(const char *id, char workspace_id[STORE_ID_LEN])

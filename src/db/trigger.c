@@ -234,22 +234,21 @@ static enum store_rc not_found(const char *workspace_id, const char *autopilot_i
 }
 
 /*
- * After a scoped statement on one trigger (rc and res as store_exec gave
- * them): the trigger of its one row as *out (when out is not NULL), else
- * STORE_NOT_FOUND with *missing. Clears res.
+ * Run st, a statement on one trigger scoped by $1 and $2: its row as *out
+ * (when out is not NULL), else STORE_NOT_FOUND with *missing.
  */
-static enum store_rc one(enum store_rc rc, PGresult *res, const char *workspace_id,
+static enum store_rc one(struct statement *st, const char *const *values, const char *workspace_id,
 			 const char *autopilot_id, struct json_object **out, const char **missing)
 {
-	bool found = rc == STORE_OK && PQntuples(res) == 1;
+	struct json_object *o = NULL;
+	enum store_rc rc = model_exec_one(st, values, trigger_json, &o);
 
 	*missing = NULL;
 	if (out)
-		*out = NULL;
-	if (found && out && !(*out = trigger_json(res, 0)))
-		rc = STORE_ERROR;
-	PQclear(res);
-	if (rc == STORE_OK && !found)
+		*out = o;
+	else
+		json_object_put(o);
+	if (rc == STORE_NOT_FOUND)
 		return not_found(workspace_id, autopilot_id, missing);
 	return rc;
 }
@@ -258,15 +257,15 @@ enum store_rc trigger_list(const char *workspace_id, const char *autopilot_id,
 			   struct json_object **out)
 {
 	const char *values[2] = { workspace_id, autopilot_id };
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_list, values, &res);
+	enum store_rc rc = model_exec_list(&st_list, values, trigger_json, out);
 
-	*out = NULL;
-	if (rc == STORE_OK && PQntuples(res) == 0)
-		rc = autopilot_exists(workspace_id, autopilot_id);	/* no trigger, or no autopilot */
-	if (rc == STORE_OK && !(*out = model_rows_json(res, trigger_json)))
-		rc = STORE_ERROR;
-	PQclear(res);
+	/* no trigger, or no such autopilot */
+	if (rc == STORE_OK && json_object_array_length(*out) == 0)
+		rc = autopilot_exists(workspace_id, autopilot_id);
+	if (rc != STORE_OK) {
+		json_object_put(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
@@ -274,10 +273,8 @@ enum store_rc trigger_show(const char *workspace_id, const char *autopilot_id, c
 			   struct json_object **out, const char **missing)
 {
 	const char *values[3] = { workspace_id, autopilot_id, id };
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_show, values, &res);
 
-	return one(rc, res, workspace_id, autopilot_id, out, missing);
+	return one(&st_show, values, workspace_id, autopilot_id, out, missing);
 }
 
 enum store_rc trigger_create(const char *workspace_id, const char *autopilot_id,
@@ -302,20 +299,16 @@ enum store_rc trigger_update(const char *workspace_id, const char *autopilot_id,
 		f->enabled_set ? (f->enabled ? "true" : "false") : NULL, f->label,
 		f->filters_set ? "true" : "false", f->event_filters,
 	};
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_update, values, &res);
 
-	return one(rc, res, workspace_id, autopilot_id, out, missing);
+	return one(&st_update, values, workspace_id, autopilot_id, out, missing);
 }
 
 enum store_rc trigger_delete(const char *workspace_id, const char *autopilot_id, const char *id,
 			     const char **missing)
 {
 	const char *values[3] = { workspace_id, autopilot_id, id };
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_delete, values, &res);
 
-	return one(rc, res, workspace_id, autopilot_id, NULL, missing);
+	return one(&st_delete, values, workspace_id, autopilot_id, NULL, missing);
 }
 
 enum store_rc trigger_rotate(const char *workspace_id, const char *autopilot_id, const char *id,
@@ -341,16 +334,13 @@ enum store_rc trigger_set_secret(const char *workspace_id, const char *autopilot
 		secret && secret[0] ? secret : NULL,	/* empty or absent clears */
 		seconds,
 	};
-	PGresult *res = NULL;
-	enum store_rc rc;
 
 	*out = NULL;
 	*missing = NULL;
 	if ((secret && !secret_acceptable(secret)) || keep_s < 0 || keep_s > TRIGGER_KEEP_PREVIOUS_MAX_S)
 		return STORE_ERROR;	/* the caller skipped the checks */
 	snprintf(seconds, sizeof(seconds), "%ld", keep_s);
-	rc = store_exec(&st_set_secret, values, &res);
-	return one(rc, res, workspace_id, autopilot_id, out, missing);
+	return one(&st_set_secret, values, workspace_id, autopilot_id, out, missing);
 }
 
 enum store_rc trigger_owner(const char *id, char workspace_id[STORE_ID_LEN],

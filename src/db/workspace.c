@@ -1,7 +1,6 @@
 /* workspace: the workspace resource: its columns, statements and JSON ({"id","slug","name","created_at"}). */
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "db/model.h"
@@ -35,14 +34,8 @@ bool workspace_slug_valid(const char *s)
 enum store_rc workspace_create(const char *slug, const char *name, struct json_object **out)
 {
 	const char *values[2] = { slug, name };
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_create, values, &res);
 
-	*out = NULL;
-	if (rc == STORE_OK && !(*out = model_row_json(res, 0)))
-		rc = STORE_ERROR;
-	PQclear(res);
-	return rc;
+	return model_exec_one(&st_create, values, model_row_json, out);
 }
 
 enum store_rc workspace_find(const char *slug, char id[STORE_ID_LEN])
@@ -52,12 +45,5 @@ enum store_rc workspace_find(const char *slug, char id[STORE_ID_LEN])
 
 enum store_rc workspace_list(struct json_object **out)
 {
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_list, NULL, &res);
-
-	*out = NULL;
-	if (rc == STORE_OK && !(*out = model_rows_json(res, model_row_json)))
-		rc = STORE_ERROR;
-	PQclear(res);
-	return rc;
+	return model_exec_list(&st_list, NULL, model_row_json, out);
 }
