@@ -8,8 +8,7 @@
 
 #include "db/conn.h"
 #include "db/migrations.h"
-
-#define SQLSTATE_UNDEFINED_TABLE "42P01"
+#include "db/store.h"
 
 /*
  * Whether libpq's expand_dbname treats url as a connection string (it holds

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "db/ingest.h"
+#include "db/trigger.h"
 #include "lib/log.h"
 
 static struct statement st_lookup = { "hg_lookup_token",
@@ -15,7 +16,7 @@ static struct statement st_lookup = { "hg_lookup_token",
 	"            THEN t.previous_signing_secret END,"
 	"       t.event_filters::text"
 	"  FROM autopilot_trigger t JOIN autopilot a ON a.id = t.autopilot_id"
-	" WHERE t.webhook_token = $1 AND t.kind = 'webhook'", 1, 0, true };
+	" WHERE t.webhook_token_hash = $1 AND t.kind = 'webhook'", 1, 0, true };
 
 static struct statement st_ingest = { "hg_ingest",
 	"SELECT http_status, response_body, delivery_id, outcome"
@@ -35,11 +36,14 @@ static void copy_field(char *dst, size_t size, const PGresult *res, int col)
 
 enum store_rc ingest_lookup_token(const char *token, struct trigger_info *out)
 {
-	const char *values[1] = { token };
+	char hash[65];
+	const char *values[1] = { hash };
 	PGresult *res;
 	enum store_rc rc;
 
 	memset(out, 0, sizeof(*out));
+	/* only the token's SHA-256 is stored (SPEC 2) */
+	trigger_token_hash(token, hash);
 	rc = store_exec(&st_lookup, values, &res);
 	if (rc != STORE_OK)
 		return rc;

@@ -11,6 +11,16 @@
 
 #include "lib/settings.h"
 
+/* The SQLSTATEs (PostgreSQL's errcodes) that hookgate tells apart, named once. */
+#define SQLSTATE_UNIQUE_VIOLATION	"23505"
+#define SQLSTATE_FOREIGN_KEY_VIOLATION	"23503"
+#define SQLSTATE_CHECK_VIOLATION	"23514"
+#define SQLSTATE_UNDEFINED_TABLE	"42P01"
+#define SQLSTATE_UNDEFINED_FUNCTION	"42883"
+
+/* A UUID as text, with its NUL. */
+#define STORE_ID_LEN 37
+
 enum store_rc {
 	STORE_OK,
 	STORE_NOT_FOUND,
@@ -41,6 +51,14 @@ enum store_rc store_exec(struct statement *st, const char *const *values, PGresu
 	HG_MUSTCHECK;
 
 /*
+ * Run st with the one value $1 and copy columns 0 and (when b is not NULL)
+ * 1 of its one row into a and b (STORE_ID_LEN bytes each): the id of a
+ * slug, the owners of a row. STORE_NOT_FOUND when there is no row.
+ */
+enum store_rc store_find_ids(struct statement *st, const char *value, char *a, char *b)
+	HG_MUSTCHECK;
+
+/*
  * store_exec with lengths and formats per parameter (binary bytea, say).
  * Never retried on a new connection: a dropped one may have committed.
  */
@@ -62,6 +80,9 @@ const char *store_last_error(void);
 
 /* The SQLSTATE of the last failed statement ("" when none), e.g. "23505". */
 const char *store_last_sqlstate(void);
+
+/* Whether the last statement failed with SQLSTATE state (one of the SQLSTATE_ names). */
+bool store_failed_with(const char *state);
 
 /*
  * Remember the settings and the application_name (neither copied); the

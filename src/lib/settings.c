@@ -223,9 +223,21 @@ static bool load_env(struct hg_settings *s, char *err, size_t errlen)
 	return true;
 }
 
+const char *settings_file(const char *path, bool *named)
+{
+	*named = true;
+	if (!path || !*path)
+		path = getenv("HOOKGATE_CONFIG");
+	if (!path || !*path) {
+		path = HG_DEFAULT_CONFIG;
+		*named = false;
+	}
+	return path;
+}
+
 bool settings_load(struct hg_settings *s, const char *path, char *err, size_t errlen)
 {
-	bool must_exist = true;
+	bool must_exist;
 	FILE *f;
 
 	memset(s, 0, sizeof(*s));
@@ -236,12 +248,7 @@ bool settings_load(struct hg_settings *s, const char *path, char *err, size_t er
 			goto fail;
 		}
 	}
-	if (!path || !*path)
-		path = getenv("HOOKGATE_CONFIG");
-	if (!path || !*path) {
-		path = HG_DEFAULT_CONFIG;
-		must_exist = false;
-	}
+	path = settings_file(path, &must_exist);
 	f = fopen(path, "r");
 	if (f) {
 		bool ok = load_file(s, f, path, err, errlen);

@@ -43,6 +43,12 @@ bool settings_load(struct hg_settings *s, const char *path,
 		   char *err, size_t errlen) HG_MUSTCHECK;
 void settings_free(struct hg_settings *s);
 
+/*
+ * The file settings_load reads for path: path, else $HOOKGATE_CONFIG, else
+ * HG_DEFAULT_CONFIG. *named says whether it was named (then it must exist).
+ */
+const char *settings_file(const char *path, bool *named);
+
 /* The path that settings_load read, or NULL when no file was read. */
 const char *settings_path(void);
 
