@@ -85,6 +85,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def terminate(proc):
+    """SIGTERM a child started by the harness, SIGKILL if it is still there after 10 s."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
 def wait_for(pred, timeout, what, interval=0.05):
     deadline = time.monotonic() + timeout
     while True:
@@ -259,13 +270,7 @@ class Pgbouncer:
         return self
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        terminate(self.proc)
 
 
 # ---------------------------------------------------------------- configuration and CLI
@@ -486,13 +491,7 @@ class Lighttpd:
         return "http://127.0.0.1:%d%s%s" % (self.port, self.prefix, path)
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        terminate(self.proc)
 
 
 # ---------------------------------------------------------------- one stack

@@ -15,7 +15,6 @@ import types
 import uuid
 
 import psycopg
-import pytest
 import requests
 from psycopg.rows import dict_row
 
@@ -209,15 +208,21 @@ def _assert_recovered(s):
         RECOVERY_S, late_bad[:5])
 
 
-def test_synchronous_standby_loses_no_answered_delivery(base_dir, capsys):
-    """SPEC 8.9: every 2xx before, during and after the failover is on the new primary."""
-    pair = _pair(base_dir, "failover-sync", synchronous=True)
+def _run(base_dir, capsys, synchronous):
+    what = "synchronous" if synchronous else "asynchronous"
+    pair = _pair(base_dir, "failover-" + what[:5], synchronous=synchronous)
     try:
         s = _failover(pair)
     finally:
         _close(pair)
-    _report(capsys, "synchronous", s)
+    _report(capsys, what, s)
     _assert_recovered(s)
+    return s
+
+
+def test_synchronous_standby_loses_no_answered_delivery(base_dir, capsys):
+    """SPEC 8.9: every 2xx before, during and after the failover is on the new primary."""
+    s = _run(base_dir, capsys, synchronous=True)
     assert s.before > 0
     assert not s.missing, "%d answered deliveries lost: %r" % (len(s.missing), s.missing[:5])
     assert not s.runless, "answered deliveries without their run: %r" % s.runless[:5]
@@ -225,13 +230,7 @@ def test_synchronous_standby_loses_no_answered_delivery(base_dir, capsys):
 
 def test_asynchronous_standby_reports_what_it_lost(base_dir, capsys):
     """The same with an asynchronous standby: lost answered deliveries are counted, not asserted."""
-    pair = _pair(base_dir, "failover-async", synchronous=False)
-    try:
-        s = _failover(pair)
-    finally:
-        _close(pair)
-    _report(capsys, "asynchronous", s)
-    _assert_recovered(s)
+    _run(base_dir, capsys, synchronous=False)
 
 
 def test_read_only_primary_is_left_for_the_promoted_standby(base_dir):

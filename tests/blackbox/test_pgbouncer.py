@@ -238,7 +238,7 @@ def test_unmigrated_database_is_503_not_500(bouncer, base_dir):
               cluster=bouncer.cluster, database_url=url, db_prepared_statements="off")
     try:
         front = Front("unmigrated", s.fastcgi)
-        assert front.get("/readyz").status_code == 503
+        assert assert_json_response(front.get("/readyz"), 503) == {"status": "migrations pending"}
         resp = front.post(harness.WEBHOOK_PREFIX + "awt_" + "C" * 43, data=b"{}",
                           headers={"Content-Type": "application/json"})
         assert_json_response(resp, 503)

@@ -273,7 +273,8 @@ static void test_env(void)
 static void test_keys(void)
 {
 	static const char *const expected[] = {
-		"database_url", "db_prepared_statements", "public_url", "base_path", "max_body_bytes", "ip_ceiling",
+		"db_prepared_statements",	/* SPEC 13 */
+		"database_url", "public_url", "base_path", "max_body_bytes", "ip_ceiling",
 		"ip_bad_credentials", "token_rate", "trusted_proxies", "metrics_allow",
 		"runtime_offline_after", "signature_tolerance_s", "statement_timeout_ms",
 		"shm_name", "log_level",
