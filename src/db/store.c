@@ -1,7 +1,7 @@
 /*
  * store: one PostgreSQL connection per process, opened on first use after
  * fork, kept open, re-opened after failure; each named statement prepared
- * once per connection.
+ * once per connection (or sent unnamed: db_prepared_statements = off).
  */
 #include "config.h"
 
@@ -13,6 +13,8 @@
 #include "db/conn.h"
 #include "lib/log.h"
 #include "db/store.h"
+
+#define SQLSTATE_READ_ONLY "25006"	/* read_only_sql_transaction: a standby, a fenced primary */
 
 static const struct hg_settings *settings;
 static PGconn *conn;
@@ -110,6 +112,16 @@ static PGconn *connection(void)
 	return conn;
 }
 
+/* Whether state says a table or function is missing: the schema is not migrated (503). */
+static bool schema_not_migrated(const char *state)
+{
+	schema_missing = state && (strcmp(state, SQLSTATE_UNDEFINED_TABLE) == 0 ||
+				   strcmp(state, SQLSTATE_UNDEFINED_FUNCTION) == 0);
+	if (schema_missing)
+		log_error("the schema is not migrated: run hookgatectl migrate");
+	return schema_missing;
+}
+
 static bool prepare(struct statement *st)
 {
 	PGresult *res;
@@ -125,12 +137,8 @@ static bool prepare(struct statement *st)
 		st->prepared_on = generation;
 		schema_missing = false;
 	} else {
-		schema_missing = state &&
-			(strcmp(state, SQLSTATE_UNDEFINED_TABLE) == 0 ||
-			 strcmp(state, SQLSTATE_UNDEFINED_FUNCTION) == 0);
 		log_result(true, st->name, res);
-		if (schema_missing)
-			log_error("the schema is not migrated: run hookgatectl migrate");
+		schema_not_migrated(state);
 	}
 	PQclear(res);
 	return ok;
@@ -156,9 +164,14 @@ static bool unreachable(const PGresult *res)
 }
 
 /*
- * Run a statement. When retry_safe and the connection turned out to be
- * dead (the server restarted since the last request), reconnect and run it
- * once more.
+ * Run a statement: named (prepared once per connection), or unnamed with
+ * db_prepared_statements = off, which a pgbouncer in transaction mode needs
+ * and which costs the same round trip. When retry_safe and the connection
+ * turned out to be dead (the server restarted since the last request),
+ * reconnect and run it once more. A dead connection, or one on a server
+ * that has become read-only (a standby, an old primary fenced after a
+ * failover), is dropped: the next connection finds the primary again
+ * (target_session_attrs=read-write in a multi-host database_url).
  */
 static enum store_rc run(struct statement *st, const char *const *values, const int *lengths,
 			 const int *formats, bool retry_safe, PGresult **res)
@@ -167,11 +180,18 @@ static enum store_rc run(struct statement *st, const char *const *values, const 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		ExecStatusType status;
 		const char *state;
+		bool dropped;
 
 		*res = NULL;
 		if (!connection())
 			return STORE_UNAVAILABLE;
-		if (!prepare(st)) {
+		if (!settings->db_prepared_statements) {
+			*res = PQexecParams(conn, st->sql, st->nparams, NULL, values, lengths,
+					    formats, 0);
+		} else if (prepare(st)) {
+			*res = PQexecPrepared(conn, st->name, st->nparams, values, lengths,
+					      formats, 0);
+		} else {
 			if (PQstatus(conn) == CONNECTION_OK)
 				return schema_missing ? STORE_UNAVAILABLE : STORE_ERROR;
 			store_close();
@@ -179,10 +199,11 @@ static enum store_rc run(struct statement *st, const char *const *values, const 
 				return STORE_UNAVAILABLE;
 			continue;
 		}
-		*res = PQexecPrepared(conn, st->name, st->nparams, values, lengths, formats, 0);
 		status = PQresultStatus(*res);
-		if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+		if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+			schema_missing = false;
 			return STORE_OK;
+		}
 		state = PQresultErrorField(*res, PG_DIAG_SQLSTATE);
 		snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state ? state : "");
 		if (!unreachable(*res)) {
@@ -190,15 +211,19 @@ static enum store_rc run(struct statement *st, const char *const *values, const 
 			log_result(true, st->name, *res);
 			PQclear(*res);
 			*res = NULL;
-			return STORE_ERROR;
+			/* unnamed, a missing table shows here rather than when preparing */
+			return schema_not_migrated(last_sqlstate) ? STORE_UNAVAILABLE : STORE_ERROR;
 		}
 		db_error_seen();
 		log_result(false, st->name, *res);
 		PQclear(*res);
 		*res = NULL;
-		if (PQstatus(conn) == CONNECTION_OK || !retry_safe)
+		dropped = PQstatus(conn) != CONNECTION_OK ||
+			  strcmp(last_sqlstate, SQLSTATE_READ_ONLY) == 0;
+		if (dropped)
+			store_close();
+		if (!dropped || !retry_safe)
 			break;
-		store_close();
 	}
 	return STORE_UNAVAILABLE;
 }

@@ -11,7 +11,7 @@
 #include "lib/settings.h"
 #include "lib/cidr.h"
 
-enum kind { K_STRING, K_COUNT, K_PATH_PREFIX, K_CIDRS, K_LEVEL };
+enum kind { K_STRING, K_COUNT, K_BOOL, K_PATH_PREFIX, K_CIDRS, K_LEVEL };
 
 struct key {
 	const char *name;
@@ -25,6 +25,7 @@ struct key {
 
 static const struct key keys[] = {
 	{ "database_url",		K_STRING,	STR(database_url),		"",	0 },
+	{ "db_prepared_statements",	K_BOOL,		STR(db_prepared_statements),	"on",	0 },
 	{ "public_url",			K_STRING,	STR(public_url),		"",	0 },
 	{ "base_path",			K_PATH_PREFIX,	STR(base_path),			"",	0 },
 	{ "max_body_bytes",		K_COUNT,	STR(max_body_bytes),		"262144",	64L << 20 },
@@ -109,6 +110,11 @@ static const char *set_value(struct hg_settings *s, const struct key *k, const c
 		*(long *)field = v;
 		return NULL;
 	}
+	case K_BOOL:
+		if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+			return "expected on or off";
+		*(bool *)field = strcmp(value, "on") == 0;
+		return NULL;
 	case K_PATH_PREFIX:
 		if (value[0] != '\0' && value[0] != '/')
 			return "expected a path starting with /";
@@ -271,7 +277,7 @@ fail:
 void settings_free(struct hg_settings *s)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (keys[i].kind != K_COUNT) {
+		if (keys[i].kind != K_COUNT && keys[i].kind != K_BOOL) {
 			char **field = (char **)((char *)s + keys[i].offset);
 			free(*field);
 			*field = NULL;

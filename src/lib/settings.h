@@ -11,6 +11,7 @@
 
 struct hg_settings {
 	char *database_url;		/* libpq conninfo; "" means libpq defaults */
+	bool db_prepared_statements;	/* false: every statement unnamed (pgbouncer transaction mode) */
 	char *public_url;		/* "" when unset */
 	char *base_path;		/* "" or "/prefix" without trailing slash */
 	long max_body_bytes;

@@ -69,6 +69,7 @@ static void test_defaults(void)
 		"an empty file loads: %s", err))
 		return;
 	is_str(s.database_url, "", "default database_url");
+	ok(s.db_prepared_statements, "default db_prepared_statements: on");
 	is_str(s.public_url, "", "default public_url");
 	is_str(s.base_path, "", "default base_path");
 	is_int(s.max_body_bytes, 262144, "default max_body_bytes");
@@ -95,6 +96,7 @@ static void test_file(void)
 		"\n"
 		"   # an indented comment\n"
 		"database_url = host=/tmp dbname=hg user=hg\n"
+		"db_prepared_statements = off\n"
 		"public_url=https://hooks.example.com\n"
 		"base_path = /hookgate/\n"
 		"\tmax_body_bytes\t=\t1048576\t\n"
@@ -115,6 +117,7 @@ static void test_file(void)
 	if (!ok(written && settings_load(&s, path, err, sizeof(err)), "a full file loads: %s", err))
 		return;
 	is_str(s.database_url, "host=/tmp dbname=hg user=hg", "database_url keeps its inner = and blanks");
+	ok(!s.db_prepared_statements, "db_prepared_statements = off");
 	is_str(s.public_url, "https://hooks.example.com", "public_url without blanks around =");
 	is_str(s.base_path, "/hookgate", "base_path loses its trailing slash");
 	is_int(s.max_body_bytes, 1048576, "tabs around key and value");
@@ -178,13 +181,16 @@ static void test_errors(void)
 		   (const char *const[]){ "metrics_allow", ":1:", NULL }, "bad metrics_allow");
 	load_fails("base.conf", "base_path = hookgate\n",
 		   (const char *const[]){ "base_path", ":1:", NULL }, "base_path without a leading /");
+	load_fails("bool.conf", "db_prepared_statements = yes\n",
+		   (const char *const[]){ "db_prepared_statements", ":1:", "on or off", NULL },
+		   "db_prepared_statements other than on or off");
 	load_fails("noeq.conf", "token_rate 5\n",
 		   (const char *const[]){ ":1:", NULL }, "a line without =");
 }
 
 static void test_env(void)
 {
-	char path[PATH_LEN], other[PATH_LEN], missing[PATH_LEN];
+	char path[PATH_LEN], other[PATH_LEN], missing[PATH_LEN], boolenv[PATH_LEN];
 	struct hg_settings s;
 	char err[512] = "";
 
@@ -209,6 +215,16 @@ static void test_env(void)
 	}
 	unsetenv("HOOKGATE_DATABASE_URL");
 	unsetenv("HOOKGATE_BASE_PATH");
+
+	if (ok(write_file("bool-env.conf", "db_prepared_statements = off\n", boolenv),
+	       "write bool-env.conf")) {
+		setenv("HOOKGATE_DB_PREPARED_STATEMENTS", "on", 1);
+		if (ok(settings_load(&s, boolenv, err, sizeof(err)), "load with a boolean override: %s", err)) {
+			ok(s.db_prepared_statements, "HOOKGATE_DB_PREPARED_STATEMENTS=on wins over off in the file");
+			settings_free(&s);
+		}
+		unsetenv("HOOKGATE_DB_PREPARED_STATEMENTS");
+	}
 
 	setenv("HOOKGATE_TOKEN_RATE", "fast", 1);
 	ok(!settings_load(&s, path, err, sizeof(err)) && contains(err, "HOOKGATE_TOKEN_RATE"),
@@ -257,6 +273,7 @@ static void test_env(void)
 static void test_keys(void)
 {
 	static const char *const expected[] = {
+		"db_prepared_statements",	/* SPEC 13 */
 		"database_url", "public_url", "base_path", "max_body_bytes", "ip_ceiling",
 		"ip_bad_credentials", "token_rate", "trusted_proxies", "metrics_allow",
 		"runtime_offline_after", "signature_tolerance_s", "statement_timeout_ms",
@@ -289,7 +306,8 @@ int main(void)
 	static const char *const files[] = {
 		"empty.conf", "full.conf", "crlf.conf", "unknown.conf", "badcount.conf",
 		"negative.conf", "trailing.conf", "huge.conf", "emptycount.conf", "level.conf",
-		"cidr.conf", "metrics.conf", "base.conf", "noeq.conf", "env.conf", "other.conf",
+		"cidr.conf", "metrics.conf", "base.conf", "bool.conf", "noeq.conf", "env.conf", "other.conf",
+		"bool-env.conf",
 	};
 	int status;
 
