@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -197,6 +198,25 @@ void sha256_hex(const void *data, size_t len, char out[65])
 	if (EVP_Digest(len ? data : empty, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
 		return;
 	hex_encode(md, mdlen, out);
+}
+
+bool uuid7_generate(char out[37])
+{
+	unsigned char b[16];
+	struct timespec ts;
+	uint64_t ms;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || RAND_bytes(b + 6, 10) != 1)
+		return false;
+	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));	/* version 7 */
+	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));	/* variant 10 */
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+		 b[12], b[13], b[14], b[15]);
+	return true;
 }
 
 bool uuid_valid(const char *s)

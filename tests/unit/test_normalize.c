@@ -141,7 +141,7 @@ static void test_parse(void)
  */
 static char *infer(const char *body, char **env, int *payload_kind)
 {
-	struct hg_hdrs h = { env };
+	struct hg_hdrs h = { .envp = env };
 	struct json_object *o = parse_ok(body), *p = (struct json_object *)1, *m;
 	char *e;
 
@@ -310,7 +310,7 @@ static void test_hdrs(void)
 		"HTTP_USER_AGENT=GitHub-Hookshot/abc",
 		NULL,
 	};
-	struct hg_hdrs h = { env }, none = { NULL };
+	struct hg_hdrs h = { .envp = env }, none = { .envp = NULL };
 	char out[8];
 	size_t len;
 	const char *v;
