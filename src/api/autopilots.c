@@ -17,7 +17,7 @@
 /* The autopilot JSON, by column name; created_at and id are the cursor columns. */
 #define AP_COLUMNS \
 	"a.id, a.workspace_id, a.title, a.description, a.status, a.runtime_id, " \
-	"to_json(a.last_run_at)#>>'{}' AS last_run_at, " \
+	MODEL_AUTOPILOT_LAST_RUN_AT ", " \
 	"to_json(a.created_at)#>>'{}' AS created_at, " \
 	"to_json(a.updated_at)#>>'{}' AS updated_at"
 #define AP_COL_ID		0

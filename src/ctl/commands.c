@@ -29,9 +29,10 @@
 /* key is filled in by the program: the plain key never travels to the server */
 #define APIKEY_COLUMNS "id, workspace_id, name, scope, NULL::text AS key, " TS("created_at")
 #define RUNTIME_COLUMNS "id, workspace_id, name, " TS("last_seen_at") ", " TS("created_at")
+/* alias a, as the API's (last_run_at is derived: db/model.h) */
 #define AUTOPILOT_COLUMNS \
 	"id, workspace_id, title, description, status, runtime_id, " \
-	TS("last_run_at") ", " TS("created_at") ", " TS("updated_at")
+	MODEL_AUTOPILOT_LAST_RUN_AT ", " TS("created_at") ", " TS("updated_at")
 
 /* The advisory lock that serialises migrators: "hookgate" in ASCII. */
 #define MIGRATE_LOCK_KEY "7525473348489278565"
@@ -99,11 +100,11 @@ static const char *const queries[Q_COUNT] = {
 		" RETURNING " RUNTIME_COLUMNS,
 
 	[Q_AUTOPILOT_INSERT] =
-		"INSERT INTO autopilot (workspace_id, title, description, status, runtime_id)"
+		"INSERT INTO autopilot AS a (workspace_id, title, description, status, runtime_id)"
 		" VALUES ($1::uuid, $2, $3, $4, $5::uuid)"
 		" RETURNING " AUTOPILOT_COLUMNS,
 	[Q_AUTOPILOT_SET_STATUS] =
-		"UPDATE autopilot SET status = $2, updated_at = now() WHERE id = $1::uuid"
+		"UPDATE autopilot AS a SET status = $2, updated_at = now() WHERE id = $1::uuid"
 		" RETURNING " AUTOPILOT_COLUMNS,
 
 	[Q_TRIGGER_INSERT] =

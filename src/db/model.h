@@ -17,8 +17,22 @@
 	"t.event_filters::text, t.webhook_token, " \
 	"(t.signing_secret IS NOT NULL), right(t.signing_secret, 4), " \
 	"(t.previous_signing_secret IS NOT NULL AND t.previous_secret_expires_at > now()), " \
-	"to_json(t.last_fired_at)#>>'{}', to_json(t.created_at)#>>'{}', " \
+	"to_json(" MODEL_TRIGGER_LAST_FIRED_AT ")#>>'{}', to_json(t.created_at)#>>'{}', " \
 	"to_json(t.updated_at)#>>'{}'"
+
+/*
+ * last_fired_at and last_run_at (SPEC 2) are derived at read time, never
+ * written by each delivery (every webhook to one trigger would queue on
+ * its row lock): when the trigger (alias t), the autopilot (alias a) last
+ * made a run. Each is one probe of an index (autopilot_run_trigger_idx,
+ * autopilot_run_list_idx).
+ */
+#define MODEL_TRIGGER_LAST_FIRED_AT \
+	"(SELECT lr.created_at FROM autopilot_run lr WHERE lr.trigger_id = t.id" \
+	" ORDER BY lr.created_at DESC LIMIT 1)"
+#define MODEL_AUTOPILOT_LAST_RUN_AT \
+	"to_json((SELECT lr.created_at FROM autopilot_run lr WHERE lr.autopilot_id = a.id" \
+	" ORDER BY lr.created_at DESC, lr.id DESC LIMIT 1))#>>'{}' AS last_run_at"
 
 /*
  * The slim delivery of a list (SPEC 4.4), alias d, named as the API's
