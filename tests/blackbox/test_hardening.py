@@ -146,7 +146,7 @@ def test_shared_memory_made_by_someone_else_is_refused(make_pool, fx, tmp_path):
     os.fchmod(fd, 0o666)
     os.close(fd)
     try:
-        pool, front = make_pool(workers=1, token_rate=1)
+        pool, front = make_pool(workers=1, token_ceiling=1)
         # point this pool at the foreign segment
         with open(pool.config, "a") as f:
             f.write("shm_name = %s\n" % name)
