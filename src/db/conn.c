@@ -177,9 +177,9 @@ PGconn *db_connect(const struct hg_settings *s, const char *application_name,
 		 * Keywords are applied in order and the last one wins: the
 		 * database_url may override application_name and the network
 		 * timeouts, never our options or the client encoding (all our
-		 * JSON is UTF-8). The timeouts make a database that stops
-		 * answering (a dead host, a dropped connection) a 503 within
-		 * seconds rather than a request hanging for minutes.
+		 * JSON is UTF-8). The keepalives find a connection that died
+		 * while idle; the caller's deadline bounds everything else (an
+		 * asynchronous connect ignores connect_timeout).
 		 */
 		const char *const keys[] = {
 			"application_name", "connect_timeout", "keepalives",

@@ -171,7 +171,7 @@ BAD_FILTERS = {
     "nul-in-name": [{"event": "pu\u0000sh"}],
     "nul-in-action": [{"event": "push", "actions": ["a\u0000"]}],
     "name-over-1024-bytes": [{"event": "n" * 1025}],
-    "action-over-1024-bytes": [{"event": "push", "actions": ["a" * 1025}],
+    "action-over-1024-bytes": [{"event": "push", "actions": ["a" * 1025]}],
     "multibyte-name-over-1024-bytes": [{"event": "\u00e9" * 513}],
     "101-filters": [{"event": "e%d" % i} for i in range(101)],
     "name-not-a-string": [{"event": 5}],
