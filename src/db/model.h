@@ -12,6 +12,20 @@
 /* A timestamp column of alias a as ISO 8601 text (2026-11-30T01:02:03.456789+00:00), named as the column. */
 #define MODEL_TS(a, col) "to_json(" a "." col ")#>>'{}' AS " col
 
+/*
+ * last_fired_at and last_run_at (SPEC 2) are derived at read time, never
+ * written by each delivery (every webhook to one trigger would queue on
+ * its row lock): when the trigger (alias t), the autopilot (alias a) last
+ * made a run. Each is one probe of an index (autopilot_run_trigger_idx,
+ * autopilot_run_list_idx).
+ */
+#define MODEL_TRIGGER_LAST_FIRED_AT \
+	"to_json((SELECT lr.created_at FROM autopilot_run lr WHERE lr.trigger_id = t.id" \
+	" ORDER BY lr.created_at DESC LIMIT 1))#>>'{}' AS last_fired_at"
+#define MODEL_AUTOPILOT_LAST_RUN_AT \
+	"to_json((SELECT lr.created_at FROM autopilot_run lr WHERE lr.autopilot_id = a.id" \
+	" ORDER BY lr.created_at DESC, lr.id DESC LIMIT 1))#>>'{}' AS last_run_at"
+
 /* Turns row of res into a new JSON object; NULL when out of memory. */
 typedef struct json_object *(*model_row_fn)(const PGresult *res, int row);
 

@@ -45,7 +45,9 @@ struct statement {
 /*
  * Run st with text parameters (NULL for SQL NULL). *res receives the result
  * to PQclear (NULL unless STORE_OK). Errors are logged; a dead connection
- * is re-opened on the next call.
+ * is re-opened on the next call. Every call, connecting included, ends
+ * within db_timeout_ms: past it the connection is dropped and the answer
+ * is STORE_UNAVAILABLE.
  */
 enum store_rc store_exec(struct statement *st, const char *const *values, PGresult **res)
 	HG_MUSTCHECK;
@@ -64,6 +66,18 @@ enum store_rc store_find_ids(struct statement *st, const char *value, char *a, c
  */
 enum store_rc store_exec_binary(struct statement *st, const char *const *values,
 				const int *lengths, const int *formats, PGresult **res) HG_MUSTCHECK;
+
+/*
+ * store_exec_binary of st, then after in a transaction of its own behind
+ * st's commit, pipelined in the same round trip: the ingress's NOTIFY,
+ * which must not hold PostgreSQL's notify lock while st's commit record is
+ * flushed. *res is st's result; after's outcome is only logged (a lost
+ * notification is allowed: listeners also poll). Never retried.
+ */
+enum store_rc store_exec_then(struct statement *st, const char *const *values,
+			      const int *lengths, const int *formats,
+			      struct statement *after, const char *const *after_values,
+			      PGresult **res) HG_MUSTCHECK;
 
 /*
  * The process's connection, opened when needed; NULL when the database

@@ -23,6 +23,9 @@ struct key {
 
 #define STR(f) offsetof(struct hg_settings, f)
 
+/* db_timeout_ms by default: the server's statement_timeout plus this, so the server's comes first. */
+#define DB_TIMEOUT_MARGIN_MS 2000
+
 static const struct key keys[] = {
 	{ "database_url",		K_STRING,	STR(database_url),		"",	0 },
 	{ "db_prepared_statements",	K_BOOL,		STR(db_prepared_statements),	"on",	0 },
@@ -32,11 +35,14 @@ static const struct key keys[] = {
 	{ "ip_ceiling",			K_COUNT,	STR(ip_ceiling),		"600",	0 },
 	{ "ip_bad_credentials",		K_COUNT,	STR(ip_bad_credentials),	"30",	0 },
 	{ "token_rate",			K_COUNT,	STR(token_rate),		"60",	0 },
+	{ "token_ceiling",		K_COUNT,	STR(token_ceiling),		"0",	0 },
 	{ "trusted_proxies",		K_CIDRS,	STR(trusted_proxies),		"",	0 },
 	{ "metrics_allow",		K_CIDRS,	STR(metrics_allow),		"127.0.0.0/8, ::1/128",	0 },
 	{ "runtime_offline_after",	K_COUNT,	STR(runtime_offline_after),	"90",	0 },
 	{ "signature_tolerance_s",	K_COUNT,	STR(signature_tolerance_s),	"300",	0 },
 	{ "statement_timeout_ms",	K_COUNT,	STR(statement_timeout_ms),	"5000",	0 },
+	/* no default of its own: statement_timeout_ms + 2000 unless set (settings_load) */
+	{ "db_timeout_ms",		K_COUNT,	STR(db_timeout_ms),		NULL,	0 },
 	{ "shm_name",			K_STRING,	STR(shm_name),			"/hookgate",	0 },
 	{ "log_level",			K_LEVEL,	STR(log_level),			"info",	0 },
 	/* hookgate-worker's own keys (SPEC 10); the responder reads and ignores them */
@@ -248,8 +254,9 @@ bool settings_load(struct hg_settings *s, const char *path, char *err, size_t er
 
 	memset(s, 0, sizeof(*s));
 	loaded_path[0] = '\0';
+	s->db_timeout_ms = -1;
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (set_value(s, &keys[i], keys[i].def)) {
+		if (keys[i].def && set_value(s, &keys[i], keys[i].def)) {
 			snprintf(err, errlen, "bad default for %s", keys[i].name);
 			goto fail;
 		}
@@ -268,6 +275,8 @@ bool settings_load(struct hg_settings *s, const char *path, char *err, size_t er
 	}
 	if (!load_env(s, err, errlen))
 		goto fail;
+	if (s->db_timeout_ms < 0)
+		s->db_timeout_ms = s->statement_timeout_ms + DB_TIMEOUT_MARGIN_MS;
 	return true;
 fail:
 	settings_free(s);

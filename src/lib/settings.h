@@ -17,12 +17,14 @@ struct hg_settings {
 	long max_body_bytes;
 	long ip_ceiling;
 	long ip_bad_credentials;
-	long token_rate;
+	long token_rate;		/* runs per minute per trigger before runs are deferred */
+	long token_ceiling;		/* requests per minute per trigger before 429; 0 off */
 	char *trusted_proxies;		/* CIDR list, comma or space separated */
 	char *metrics_allow;
 	long runtime_offline_after;	/* seconds */
 	long signature_tolerance_s;
 	long statement_timeout_ms;
+	long db_timeout_ms;		/* client-side deadline of every database call; 0 none */
 	char *shm_name;
 	char *log_level;		/* error, warn, info, debug */
 	char *worker_runtime;		/* hookgate-worker: runtime name or id; "" unset */

@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
 #include "webhook/normalize.h"
 #include "webhook/provider.h"
 
-enum pick { PICK_ABSENT, PICK_SET, PICK_TOO_LONG };
+enum pick { PICK_ABSENT, PICK_SET };
 
 static bool blank(char c)
 {
@@ -17,19 +18,28 @@ static bool blank(char c)
 }
 
 /*
- * Take v[0..len) (already trimmed) as the dedupe key, with its source.
- * A value that does not fit d->key is PICK_TOO_LONG: cutting it would make
- * different keys equal (and collapse distinct deliveries), so the delivery
- * gets no key at all rather than the next candidate's.
+ * Take v[0..len) (already trimmed) as the dedupe key, with its source
+ * (SPEC 3.5). A key of any length dedupes: one longer than
+ * DEDUPE_KEY_MAX bytes, or that is not UTF-8 text (a NUL included), is
+ * kept as "sha256:<hex of its bytes>", the same for every retry; cutting
+ * or dropping it would merge distinct deliveries or switch dedupe off.
  */
 static enum pick take_value(const char *v, size_t len, const char *source, struct dedupe *d)
 {
+	char hex[65];
+
+	_Static_assert(sizeof(d->key) > DEDUPE_KEY_MAX && sizeof(d->key) > sizeof("sha256:") + 64,
+		       "a key or its hash fits");
 	if (!v || len == 0)
 		return PICK_ABSENT;
-	if (len >= sizeof(d->key))
-		return PICK_TOO_LONG;
-	memcpy(d->key, v, len);
-	d->key[len] = '\0';
+	if (len > DEDUPE_KEY_MAX || memchr(v, '\0', len) ||
+	    !utf8_valid((const unsigned char *)v, len)) {
+		sha256_hex(v, len, hex);
+		snprintf(d->key, sizeof(d->key), "sha256:%s", hex);
+	} else {
+		memcpy(d->key, v, len);
+		d->key[len] = '\0';
+	}
 	d->source = source;
 	return PICK_SET;
 }
@@ -66,9 +76,6 @@ static enum pick take_member(struct json_object *body, const char *member, const
 	}
 	while (len > 0 && blank(s[len - 1]))
 		len--;
-	/* A NUL inside the value would cut the key short; no key then. */
-	if (memchr(s, '\0', len))
-		return PICK_TOO_LONG;
 	return take_value(s, len, source, d);
 }
 

@@ -10,8 +10,11 @@
 #include "webhook/hdrs.h"
 #include "webhook/signature.h"
 
+/* A longer dedupe key, or one that is not UTF-8, is stored as its SHA-256 (SPEC 3.5). */
+#define DEDUPE_KEY_MAX 255
+
 struct dedupe {
-	char key[512];			/* trimmed value; "" when none */
+	char key[DEDUPE_KEY_MAX + 1];	/* trimmed value, or "sha256:<hex>"; "" when none */
 	const char *source;		/* lower-case header name, or "body.<member>" (static), or NULL */
 };
 

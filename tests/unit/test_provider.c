@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "webhook/normalize.h"
+#include "lib/util.h"
 #include "webhook/provider.h"
 #include "tap.h"
 
@@ -13,7 +14,7 @@
 static void dedupe_body(const char *provider, char **env, const char *body, struct dedupe *d)
 {
 	const struct provider *p = provider_find(provider);
-	struct hg_hdrs h = { env };
+	struct hg_hdrs h = { .envp = env };
 	struct json_object *o = NULL;
 
 	memset(d->key, 'J', sizeof(d->key));
@@ -144,7 +145,7 @@ static void test_verify(void)
 	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
 		const struct vector *v = &vectors[i];
 		const struct provider *p = provider_find(v->provider);
-		struct hg_hdrs h = { (char **)v->env }, none = { no_env };
+		struct hg_hdrs h = { .envp = (char **)v->env }, none = { .envp = no_env };
 		struct sig_input in = {
 			.hdrs = &h,
 			.body = (const unsigned char *)v->body,
@@ -208,8 +209,18 @@ static void test_dedupe(void)
 	key_is("generic", none, "", NULL, "no key headers: no key");
 }
 
-/* Longest key struct dedupe holds. */
-#define KEY_CAP (sizeof(((struct dedupe *)0)->key) - 1)
+/* Longest key stored as it came (SPEC 3.5); a longer one is stored as its SHA-256. */
+#define KEY_CAP ((size_t)DEDUPE_KEY_MAX)
+
+/* Whether key is "sha256:" + the hex SHA-256 of bytes[0..len). */
+static bool is_hash_of(const char *key, const char *bytes, size_t len)
+{
+	char hex[65], want[80];
+
+	sha256_hex(bytes, len, hex);
+	snprintf(want, sizeof(want), "sha256:%s", hex);
+	return strcmp(key, want) == 0;
+}
 
 /* "NAME=" followed by n copies of c, into out (n + 64 bytes). */
 static char *env_entry(char *out, const char *name, char c, size_t n)
@@ -239,12 +250,25 @@ static void test_long_keys(void)
 	ok(strlen(d.key) == KEY_CAP && d.key[0] == 'k' && d.source &&
 	   strcmp(d.source, "idempotency-key") == 0, "a key of %zu bytes fits", KEY_CAP);
 	dedupe("generic", env_long, &d);
-	ok(d.key[0] == '\0' && d.source == NULL,
-	   "a key of %zu bytes is not cut: no key, not the next header's", KEY_CAP + 1);
+	ok(is_hash_of(d.key, too_long + strlen("HTTP_IDEMPOTENCY_KEY="), KEY_CAP + 1) && d.source &&
+	   strcmp(d.source, "idempotency-key") == 0,
+	   "a key of %zu bytes is not cut: its SHA-256, not the next header's", KEY_CAP + 1);
 	dedupe("github", env_long, &d);
 	is_str(d.key, "gh-9", "github: an overlong Idempotency-Key does not matter after a delivery id");
 	dedupe("github", env_gh_long, &d);
-	ok(d.key[0] == '\0' && d.source == NULL, "github: an overlong delivery id gives no key");
+	ok(is_hash_of(d.key, gh_long + strlen("HTTP_X_GITHUB_DELIVERY="), KEY_CAP + 1) && d.source &&
+	   strcmp(d.source, "x-github-delivery") == 0, "github: an overlong delivery id is hashed");
+}
+
+/* A key that is not UTF-8 is stored as the SHA-256 of its bytes, the same every time. */
+static void test_non_utf8_keys(void)
+{
+	char *env[] = { "HTTP_IDEMPOTENCY_KEY=d\xff" "1", NULL };
+	struct dedupe d;
+
+	dedupe("generic", env, &d);
+	ok(is_hash_of(d.key, "d\xff" "1", 3) && strcmp(d.source, "idempotency-key") == 0,
+	   "a key that is not UTF-8: sha256:<hex of its bytes>");
 }
 
 static void test_dedupe_providers(void)
@@ -312,7 +336,9 @@ static void test_long_body_keys(void)
 	ok(strlen(d.key) == KEY_CAP && d.source && strcmp(d.source, "body.id") == 0,
 	   "stripe: a body key of %zu bytes fits", KEY_CAP);
 	dedupe_body("stripe", none, too_long, &d);
-	ok(d.key[0] == '\0' && d.source == NULL, "stripe: a body key of %zu bytes is not cut", KEY_CAP + 1);
+	ok(strncmp(d.key, "sha256:", 7) == 0 && strlen(d.key) == 71 && d.source &&
+	   strcmp(d.source, "body.id") == 0, "stripe: a body key of %zu bytes is hashed", KEY_CAP + 1);
+
 	dedupe_body("stripe", none, "{\"id\":\"evt\\u0001x\"}", &d);
 	is_str(d.key, "evt\001x", "stripe: a control character is kept");
 }
@@ -322,7 +348,7 @@ static void event_is(const char *provider, const char *body, char **env, const c
 		     const char *name)
 {
 	const struct provider *p = provider_find(provider);
-	struct hg_hdrs h = { env };
+	struct hg_hdrs h = { .envp = env };
 	struct json_object *o = NULL, *payload = (struct json_object *)1;
 	char *e = NULL, *f = NULL;
 
@@ -390,7 +416,7 @@ static void test_events(void)
 
 	{
 		struct json_object *p = (struct json_object *)1;
-		struct hg_hdrs h = { none };
+		struct hg_hdrs h = { .envp = none };
 		char *e = provider_event(NULL, NULL, &h, &p);
 
 		is_str(e, "webhook.received", "provider_event with no provider and no body");
@@ -480,6 +506,7 @@ int main(void)
 	test_verify();
 	test_dedupe();
 	test_long_keys();
+	test_non_utf8_keys();
 	test_dedupe_providers();
 	test_long_body_keys();
 	test_events();

@@ -81,6 +81,8 @@ static void test_defaults(void)
 	is_int(s.runtime_offline_after, 90, "default runtime_offline_after");
 	is_int(s.signature_tolerance_s, 300, "default signature_tolerance_s");
 	is_int(s.statement_timeout_ms, 5000, "default statement_timeout_ms");
+	is_int(s.token_ceiling, 0, "default token_ceiling: off");
+	is_int(s.db_timeout_ms, 7000, "default db_timeout_ms: statement_timeout_ms + 2000");
 	is_str(s.shm_name, "/hookgate", "default shm_name");
 	is_str(s.log_level, "info", "default log_level");
 	is_str(settings_path(), empty, "settings_path names the file read");
@@ -270,14 +272,35 @@ static void test_env(void)
 	}
 }
 
+/* db_timeout_ms follows statement_timeout_ms unless set; set, it is what it says. */
+static void test_db_timeout(void)
+{
+	char path[PATH_LEN];
+	struct hg_settings s;
+	char err[512] = "";
+
+	if (ok(write_file("st.conf", "statement_timeout_ms = 100\n", path) &&
+	       settings_load(&s, path, err, sizeof(err)), "statement_timeout_ms alone: %s", err)) {
+		is_int(s.db_timeout_ms, 2100, "db_timeout_ms derived from statement_timeout_ms");
+		settings_free(&s);
+	}
+	if (ok(write_file("db.conf", "statement_timeout_ms = 100\ndb_timeout_ms = 0\n", path) &&
+	       settings_load(&s, path, err, sizeof(err)), "db_timeout_ms = 0: %s", err)) {
+		is_int(s.db_timeout_ms, 0, "db_timeout_ms set to 0 is kept (no deadline)");
+		settings_free(&s);
+	}
+	load_fails("dbneg.conf", "db_timeout_ms = -5\n",
+		   (const char *const[]){ "db_timeout_ms", ":1:", NULL }, "negative db_timeout_ms");
+}
+
 static void test_keys(void)
 {
 	static const char *const expected[] = {
 		"db_prepared_statements",	/* SPEC 13 */
 		"database_url", "public_url", "base_path", "max_body_bytes", "ip_ceiling",
-		"ip_bad_credentials", "token_rate", "trusted_proxies", "metrics_allow",
-		"runtime_offline_after", "signature_tolerance_s", "statement_timeout_ms",
-		"shm_name", "log_level",
+		"ip_bad_credentials", "token_rate", "token_ceiling", "trusted_proxies",
+		"metrics_allow", "runtime_offline_after", "signature_tolerance_s",
+		"statement_timeout_ms", "db_timeout_ms", "shm_name", "log_level",
 		/* SPEC 10 */
 		"worker_runtime", "worker_command", "worker_autopilot", "worker_concurrency",
 		"worker_timeout_s", "worker_lease_s", "worker_output_max_bytes",
@@ -307,7 +330,7 @@ int main(void)
 		"empty.conf", "full.conf", "crlf.conf", "unknown.conf", "badcount.conf",
 		"negative.conf", "trailing.conf", "huge.conf", "emptycount.conf", "level.conf",
 		"cidr.conf", "metrics.conf", "base.conf", "bool.conf", "noeq.conf", "env.conf", "other.conf",
-		"bool-env.conf",
+		"bool-env.conf", "st.conf", "db.conf", "dbneg.conf",
 	};
 	int status;
 
@@ -320,6 +343,7 @@ int main(void)
 	test_file();
 	test_errors();
 	test_env();
+	test_db_timeout();
 	test_keys();
 	status = done_testing();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)

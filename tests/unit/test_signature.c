@@ -30,7 +30,7 @@ static enum sig_status check(const char *sig, const char *secret, const char *pr
 {
 	char var[256];
 	char *env[] = { "CONTENT_TYPE=application/json", var, NULL };
-	struct hg_hdrs h = { env };
+	struct hg_hdrs h = { .envp = env };
 	struct sig_input in = {
 		.hdrs = &h,
 		.body = (const unsigned char *)body,
@@ -207,7 +207,7 @@ static void env_add(struct env *e, const char *fmt, ...)
 static enum sig_status run(scheme_fn fn, struct env *e, const char *secret, const char *previous,
 			   const char *body, time_t now, long tolerance)
 {
-	struct hg_hdrs h = { e->vars };
+	struct hg_hdrs h = { .envp = e->vars };
 	struct sig_input in = {
 		.hdrs = &h,
 		.body = (const unsigned char *)body,
