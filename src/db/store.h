@@ -17,6 +17,7 @@
 #define SQLSTATE_CHECK_VIOLATION	"23514"
 #define SQLSTATE_UNDEFINED_TABLE	"42P01"
 #define SQLSTATE_UNDEFINED_FUNCTION	"42883"
+#define SQLSTATE_READ_ONLY		"25006"	/* read_only_sql_transaction: a standby, a fenced primary */
 
 /* A UUID as text, with its NUL. */
 #define STORE_ID_LEN 37
@@ -85,6 +86,13 @@ enum store_rc store_exec_then(struct statement *st, const char *const *values,
  * cannot do: a migration's many statements (hookgatectl).
  */
 PGconn *store_connection(void);
+
+/*
+ * Which connection is open: a number that changes with every new one, 0
+ * when none is. A session state such as LISTEN must be set again when it
+ * changes (hookgate-worker).
+ */
+unsigned store_generation(void);
 
 /*
  * Why the last call failed, on one line: "SQLSTATE x: primary message" or
