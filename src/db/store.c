@@ -107,6 +107,15 @@ static PGconn *connection(void)
 	return conn;
 }
 
+/* Whether state says a table or function is missing: the schema is not migrated (503). */
+static bool schema_not_migrated(const char *state)
+{
+	schema_missing = state && (strcmp(state, "42P01") == 0 || strcmp(state, "42883") == 0);
+	if (schema_missing)
+		log_error("the schema is not migrated: run hookgatectl migrate");
+	return schema_missing;
+}
+
 static bool prepare(struct statement *st)
 {
 	PGresult *res;
@@ -122,11 +131,8 @@ static bool prepare(struct statement *st)
 		st->prepared_on = generation;
 		schema_missing = false;
 	} else {
-		schema_missing = state &&
-			(strcmp(state, "42P01") == 0 || strcmp(state, "42883") == 0);
 		log_result(true, st->name, res);
-		if (schema_missing)
-			log_error("the schema is not migrated: run hookgatectl migrate");
+		schema_not_migrated(state);
 	}
 	PQclear(res);
 	return ok;
@@ -149,19 +155,6 @@ static bool unreachable(const PGresult *res)
 	       strcmp(state, "53100") == 0 ||		/* disk full */
 	       strcmp(state, "53200") == 0 ||		/* out of memory */
 	       strcmp(state, "53300") == 0;		/* too many connections */
-}
-
-/*
- * Unnamed statements meet a missing table or function when they run, not
- * when prepared: the same "not migrated" (503) as in prepare().
- */
-static bool schema_not_migrated(void)
-{
-	schema_missing = !settings->db_prepared_statements &&
-			 (strcmp(last_sqlstate, "42P01") == 0 || strcmp(last_sqlstate, "42883") == 0);
-	if (schema_missing)
-		log_error("the schema is not migrated: run hookgatectl migrate");
-	return schema_missing;
 }
 
 /*
@@ -212,7 +205,8 @@ static enum store_rc run(struct statement *st, const char *const *values, const 
 			log_result(true, st->name, *res);
 			PQclear(*res);
 			*res = NULL;
-			return schema_not_migrated() ? STORE_UNAVAILABLE : STORE_ERROR;
+			/* unnamed, a missing table shows here rather than when preparing */
+			return schema_not_migrated(last_sqlstate) ? STORE_UNAVAILABLE : STORE_ERROR;
 		}
 		db_error_seen();
 		log_result(false, st->name, *res);
