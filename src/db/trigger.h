@@ -22,8 +22,11 @@
 /* The rule of a signing secret (SPEC 4.2), as trigger_secret_trim checks it. */
 #define TRIGGER_SECRET_MIN_CHARS	16
 #define TRIGGER_SECRET_MAX_CHARS	4096
+#define TRIGGER_STR_(x)			#x
+#define TRIGGER_STR(x)			TRIGGER_STR_(x)
 #define TRIGGER_SECRET_RULE \
-	"at least 16 and at most 4096 characters after trimming (or empty, to clear it)"
+	"at least " TRIGGER_STR(TRIGGER_SECRET_MIN_CHARS) " and at most " \
+	TRIGGER_STR(TRIGGER_SECRET_MAX_CHARS) " characters after trimming (or empty, to clear it)"
 /* keep_previous_for_s: the old secret stays valid at most this long (30 days) */
 #define TRIGGER_KEEP_PREVIOUS_MAX_S	2592000L
 

@@ -10,7 +10,12 @@ and the create, list and revoke answers with each other.
 
 import hashlib
 import json
+import shutil
+import subprocess
 
+import pytest
+
+import harness
 from apihelp import (AUTOPILOT_KEYS, RUNTIME_KEYS, TOKEN_RE, TRIGGER_KEYS, api_front, as_read,  # noqa: F401
                      ws)
 from harness import WEBHOOK_PREFIX, assert_json_response
@@ -185,3 +190,44 @@ def test_no_table_holds_a_plain_token(ws, fx, ctl, db, pool_front):
                      " WHERE id = %s", (made[1]["id"],)).fetchone()
     assert row["webhook_token_hash"] == hashlib.sha256(made[1]["webhook_token"].encode()).hexdigest()
     assert row["webhook_token_hint"] == made[1]["webhook_token"][:8]
+
+
+VALGRIND = shutil.which("valgrind")
+
+
+@pytest.mark.skipif(not VALGRIND, reason="*** valgrind not found: the db modules' leak check SKIPPED ***")
+def test_module_commands_under_valgrind(fx, ctl, stack):
+    """Each command of the db modules, happy path and an error, under valgrind: no leak, no error."""
+    rt = fx.runtime()
+    ap = fx.autopilot(runtime=rt)
+    tr = fx.trigger(autopilot=ap)
+    missing = "00000000-0000-4000-8000-000000000000"
+    runs = [
+        (("workspace", "list"), None),
+        (("workspace", "create", fx.slug), None),                  # taken
+        (("apikey", "create", "--workspace", fx.slug, "--scope", "read"), None),
+        (("runtime", "list", "--workspace", fx.slug), None),
+        (("runtime", "heartbeat", rt["id"]), None),
+        (("runtime", "heartbeat", missing), None),
+        (("autopilot", "create", "--workspace", fx.slug, "--title", "vg", "--runtime", missing), None),
+        (("autopilot", "list", "--workspace", fx.slug), None),
+        (("autopilot", "show", ap["id"]), None),
+        (("autopilot", "set-status", ap["id"], "paused"), None),
+        (("autopilot", "show", missing), None),
+        (("trigger", "create", "--autopilot", ap["id"]), None),
+        (("trigger", "list", "--autopilot", ap["id"]), None),
+        (("trigger", "show", tr.id), None),
+        (("trigger", "rotate", tr.id), None),
+        (("trigger", "set-secret", tr.id, "--keep-previous", "60"), SECRET + "\n"),
+        (("trigger", "set-secret", tr.id), "short\n"),
+        (("trigger", "show", missing), None),
+    ]
+    for args, stdin in runs:
+        p = subprocess.run(
+            [VALGRIND, "-q", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+             "--error-exitcode=99", harness.CTL, "-c", stack.config] + list(args),
+            input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=harness.clean_env(), timeout=120)
+        assert p.returncode in (0, 1), "valgrind: hookgatectl %s -> %d\n%s" % (
+            " ".join(args), p.returncode, p.stderr)
+        assert "==" not in p.stderr, p.stderr
