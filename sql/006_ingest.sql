@@ -72,8 +72,6 @@ DECLARE
 	v_got_run	uuid;
 	v_reason	text;
 	v_body		text;
-	v_status	text;
-	v_run		uuid;		-- the run's id when there is one
 	v_available	timestamptz;
 BEGIN
 	SELECT tr.id, tr.enabled, tr.provider, tr.autopilot_id, a.workspace_id,
@@ -94,87 +92,107 @@ BEGIN
 	END IF;
 
 	IF p_signature_status IN ('invalid', 'missing', 'stale') THEN
-		-- a rejected row is outside the dedupe index's predicate: it never
-		-- collapses onto an earlier delivery (ON CONFLICT below cannot fire)
-		outcome := 'rejected';
-		v_status := 'rejected';
-		http_status := 401;
+		-- never in the dedupe index: never collapses onto another delivery
 		v_body := json_build_object('status', 'rejected', 'delivery_id', p_delivery_id,
 			'reason', CASE p_signature_status
 				WHEN 'invalid' THEN 'invalid_signature'
 				WHEN 'missing' THEN 'missing_signature'
 				ELSE 'stale_timestamp' END)::text;
-	ELSE
-		http_status := 200;
-		v_reason := CASE
-			WHEN p_handshake_body IS NOT NULL THEN 'url_verification'
-			WHEN NOT t.enabled THEN 'trigger_disabled'
-			WHEN t.autopilot_status = 'paused' THEN 'autopilot_paused'
-			WHEN t.autopilot_status = 'archived' THEN 'autopilot_archived'
-			WHEN p_event_filtered THEN 'event_filtered'
-		END;
-		IF v_reason IS NOT NULL THEN
-			outcome := 'ignored';
-			v_status := 'ignored';
-			v_body := CASE v_reason
-				WHEN 'url_verification' THEN p_handshake_body
-				WHEN 'event_filtered' THEN json_build_object('status', 'ignored',
-					'delivery_id', p_delivery_id, 'reason', v_reason, 'event', p_event)::text
-				ELSE json_build_object('status', 'ignored', 'delivery_id', p_delivery_id,
-					'reason', v_reason)::text END;
-		ELSE
-			-- dispatch and admission (SPEC 3.6)
-			v_status := 'dispatched';
-			v_run := p_run_id;
-			v_available := now() + make_interval(secs => p_defer_ms / 1000.0);
-			IF t.online THEN
-				outcome := 'accepted';
-				IF p_defer_ms > 0 THEN
-					v_body := json_build_object('status', 'accepted',
-						'delivery_id', p_delivery_id, 'run_id', p_run_id,
-						'autopilot_id', t.autopilot_id, 'trigger_id', t.id,
-						'available_at', v_available)::text;
-				ELSE
-					v_body := json_build_object('status', 'accepted',
-						'delivery_id', p_delivery_id, 'run_id', p_run_id,
-						'autopilot_id', t.autopilot_id, 'trigger_id', t.id)::text;
-				END IF;
-			ELSE
-				outcome := 'skipped';
-				v_reason := 'agent runtime is offline at dispatch time';
-				v_body := json_build_object('status', 'skipped', 'delivery_id', p_delivery_id,
-					'run_id', p_run_id, 'reason', v_reason)::text;
-			END IF;
-		END IF;
-	END IF;
-
-	-- the delivery and its run (when there is one), each written once in its
-	-- final state, in one statement: the two point at each other, and both
-	-- exist when the foreign keys are checked at the statement's end
-	WITH d AS (
-		INSERT INTO webhook_delivery AS d (id, workspace_id, autopilot_id, trigger_id,
+		INSERT INTO webhook_delivery (id, workspace_id, autopilot_id, trigger_id,
 			provider, event, dedupe_key, dedupe_source, signature_status, status,
 			selected_headers, content_type, raw_body, response_status,
-			response_body, autopilot_run_id, received_at, last_attempt_at)
-		VALUES (p_delivery_id, t.workspace_id, t.autopilot_id, t.id, t.provider,
-			p_event, p_dedupe_key, p_dedupe_source, p_signature_status, v_status,
-			p_selected_headers, p_content_type, p_raw_body, http_status, v_body, v_run,
+			response_body, received_at, last_attempt_at)
+		VALUES (p_delivery_id, t.workspace_id, t.autopilot_id, t.id, t.provider, p_event,
+			p_dedupe_key, p_dedupe_source, p_signature_status, 'rejected',
+			p_selected_headers, p_content_type, p_raw_body, 401, v_body,
+			p_received_at, p_received_at);
+		http_status := 401;
+		response_body := v_body;
+		delivery_id := p_delivery_id;
+		outcome := 'rejected';
+		RETURN;
+	END IF;
+
+	v_reason := CASE
+		WHEN p_handshake_body IS NOT NULL THEN 'url_verification'
+		WHEN NOT t.enabled THEN 'trigger_disabled'
+		WHEN t.autopilot_status = 'paused' THEN 'autopilot_paused'
+		WHEN t.autopilot_status = 'archived' THEN 'autopilot_archived'
+		WHEN p_event_filtered THEN 'event_filtered'
+	END;
+	IF v_reason = 'url_verification' THEN
+		v_body := p_handshake_body;
+	ELSIF v_reason = 'event_filtered' THEN
+		v_body := json_build_object('status', 'ignored', 'delivery_id', p_delivery_id,
+			'reason', v_reason, 'event', p_event)::text;
+	ELSIF v_reason IS NOT NULL THEN
+		v_body := json_build_object('status', 'ignored', 'delivery_id', p_delivery_id,
+			'reason', v_reason)::text;
+	END IF;
+
+	IF v_reason IS NOT NULL THEN
+		INSERT INTO webhook_delivery AS d (id, workspace_id, autopilot_id, trigger_id,
+			provider, event, dedupe_key, dedupe_source, signature_status, status,
+			selected_headers, content_type, raw_body, response_status, response_body,
+			received_at, last_attempt_at)
+		VALUES (p_delivery_id, t.workspace_id, t.autopilot_id, t.id, t.provider, p_event,
+			p_dedupe_key, p_dedupe_source, p_signature_status, 'ignored',
+			p_selected_headers, p_content_type, p_raw_body, 200, v_body,
 			p_received_at, p_received_at)
 		ON CONFLICT (trigger_id, dedupe_key)
 			WHERE dedupe_key IS NOT NULL AND status NOT IN ('rejected', 'failed')
 		DO UPDATE SET attempt_count = d.attempt_count + 1, last_attempt_at = now()
-		RETURNING d.id, d.autopilot_run_id),
-	r AS (
-		INSERT INTO autopilot_run (id, autopilot_id, trigger_id, webhook_delivery_id,
-			source, status, trigger_payload, failure_reason, completed_at, available_at)
-		SELECT v_run, t.autopilot_id, t.id, p_delivery_id, 'webhook',
-			CASE WHEN t.online THEN 'pending' ELSE 'skipped' END,
-			p_trigger_payload,
-			CASE WHEN t.online THEN NULL ELSE v_reason END,
-			CASE WHEN t.online THEN NULL ELSE now() END,
-			CASE WHEN t.online THEN v_available ELSE now() END
-		  FROM d WHERE d.id = p_delivery_id AND v_run IS NOT NULL)
-	SELECT d.id, d.autopilot_run_id INTO v_got, v_got_run FROM d;
+		RETURNING d.id, d.autopilot_run_id INTO v_got, v_got_run;
+		outcome := 'ignored';
+	ELSE
+		-- dispatch and admission (SPEC 3.6): the delivery and its run, each
+		-- written once in its final state, in one statement (the two point
+		-- at each other; both exist when the keys are checked at its end)
+		v_available := now() + make_interval(secs => p_defer_ms / 1000.0);
+		IF t.online THEN
+			outcome := 'accepted';
+			IF p_defer_ms > 0 THEN
+				v_body := json_build_object('status', 'accepted',
+					'delivery_id', p_delivery_id, 'run_id', p_run_id,
+					'autopilot_id', t.autopilot_id, 'trigger_id', t.id,
+					'available_at', v_available)::text;
+			ELSE
+				v_body := json_build_object('status', 'accepted',
+					'delivery_id', p_delivery_id, 'run_id', p_run_id,
+					'autopilot_id', t.autopilot_id, 'trigger_id', t.id)::text;
+			END IF;
+		ELSE
+			outcome := 'skipped';
+			v_reason := 'agent runtime is offline at dispatch time';
+			v_body := json_build_object('status', 'skipped', 'delivery_id', p_delivery_id,
+				'run_id', p_run_id, 'reason', v_reason)::text;
+		END IF;
+		WITH d AS (
+			INSERT INTO webhook_delivery AS d (id, workspace_id, autopilot_id, trigger_id,
+				provider, event, dedupe_key, dedupe_source, signature_status, status,
+				selected_headers, content_type, raw_body, response_status,
+				response_body, autopilot_run_id, received_at, last_attempt_at)
+			VALUES (p_delivery_id, t.workspace_id, t.autopilot_id, t.id, t.provider,
+				p_event, p_dedupe_key, p_dedupe_source, p_signature_status,
+				'dispatched', p_selected_headers, p_content_type, p_raw_body, 200,
+				v_body, p_run_id, p_received_at, p_received_at)
+			ON CONFLICT (trigger_id, dedupe_key)
+				WHERE dedupe_key IS NOT NULL AND status NOT IN ('rejected', 'failed')
+			DO UPDATE SET attempt_count = d.attempt_count + 1, last_attempt_at = now()
+			RETURNING d.id, d.autopilot_run_id),
+		r AS (
+			INSERT INTO autopilot_run (id, autopilot_id, trigger_id, webhook_delivery_id,
+				source, status, trigger_payload, failure_reason, completed_at,
+				available_at)
+			SELECT p_run_id, t.autopilot_id, t.id, p_delivery_id, 'webhook',
+				CASE WHEN t.online THEN 'pending' ELSE 'skipped' END,
+				p_trigger_payload,
+				CASE WHEN t.online THEN NULL ELSE v_reason END,
+				CASE WHEN t.online THEN NULL ELSE now() END,
+				CASE WHEN t.online THEN v_available ELSE now() END
+			  FROM d WHERE d.id = p_delivery_id)
+		SELECT d.id, d.autopilot_run_id INTO v_got, v_got_run FROM d;
+	END IF;
 
 	IF v_got <> p_delivery_id THEN
 		-- the partial unique index decided: an earlier live delivery holds the key
@@ -185,6 +203,7 @@ BEGIN
 		outcome := 'duplicate';
 		RETURN;
 	END IF;
+	http_status := 200;
 	response_body := v_body;
 	delivery_id := p_delivery_id;
 END;
