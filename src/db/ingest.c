@@ -129,32 +129,45 @@ static enum store_rc take_answer(const PGresult *res, const char *outcome, struc
 }
 
 /*
+ * The delivery's own columns, in the order both ingest functions take them
+ * after their ids: trigger, event, dedupe key and source, signature status,
+ * selected headers, content type, raw body (binary: the exact bytes).
+ */
+#define DELIVERY_PARAMS 8
+static void delivery_params(const struct ingest_args *a, const char **values, int *lengths,
+			    int *formats)
+{
+	values[0] = a->trigger_id;
+	values[1] = a->event;
+	values[2] = a->dedupe_key;
+	values[3] = a->dedupe_source;
+	values[4] = a->signature_status;
+	values[5] = a->selected_headers;
+	values[6] = a->content_type;
+	values[7] = (const char *)a->raw_body;
+	lengths[7] = (int)a->raw_body_len;
+	formats[7] = 1;
+}
+
+/*
  * The ingest rolled back with an error that is not the database's absence:
  * record the delivery as failed, with that error (SQLSTATE and primary
  * message: never a value), answered 500.
  */
 static enum store_rc persist_failed(const struct ingest_args *a, struct ingest_result *out)
 {
-	const char *values[11];
-	int lengths[11] = { 0 }, formats[11] = { 0 };
+	const char *values[1 + DELIVERY_PARAMS + 2];
+	int lengths[HG_ARRAY_LEN(values)] = { 0 }, formats[HG_ARRAY_LEN(values)] = { 0 };
 	char error[512];
 	PGresult *res;
 	enum store_rc rc;
 
+	_Static_assert(HG_ARRAY_LEN(values) == 11, "hookgate_ingest_failed's parameters");
 	snprintf(error, sizeof(error), "%s", store_last_error());
 	values[0] = a->delivery_id;
-	values[1] = a->trigger_id;
-	values[2] = a->event;
-	values[3] = a->dedupe_key;
-	values[4] = a->dedupe_source;
-	values[5] = a->signature_status;
-	values[6] = a->selected_headers;
-	values[7] = a->content_type;
-	values[8] = (const char *)a->raw_body;
-	lengths[8] = (int)a->raw_body_len;
-	formats[8] = 1;
-	values[9] = a->received_at;
-	values[10] = error;
+	delivery_params(a, values + 1, lengths + 1, formats + 1);
+	values[1 + DELIVERY_PARAMS] = a->received_at;
+	values[2 + DELIVERY_PARAMS] = error;
 	rc = store_exec_binary(&st_failed, values, lengths, formats, &res);
 	if (rc != STORE_OK)
 		return rc;
@@ -171,32 +184,25 @@ static enum store_rc persist_failed(const struct ingest_args *a, struct ingest_r
 enum store_rc ingest_persist(const struct ingest_args *a, struct ingest_result *out)
 {
 	char offline[24], defer[24];
-	const char *values[16], *notify[1] = { a->run_id };
-	int lengths[16] = { 0 }, formats[16] = { 0 };
+	const char *values[2 + DELIVERY_PARAMS + 6], *notify[1] = { a->run_id };
+	int lengths[HG_ARRAY_LEN(values)] = { 0 }, formats[HG_ARRAY_LEN(values)] = { 0 };
+	const char **v = values + 2 + DELIVERY_PARAMS;
 	PGresult *res;
 	enum store_rc rc;
 
+	_Static_assert(HG_ARRAY_LEN(values) == 16, "hookgate_ingest's parameters");
 	memset(out, 0, sizeof(*out));
 	snprintf(offline, sizeof(offline), "%ld", a->offline_after_s);
 	snprintf(defer, sizeof(defer), "%lld", a->defer_ms);
 	values[0] = a->delivery_id;
 	values[1] = a->run_id;
-	values[2] = a->trigger_id;
-	values[3] = a->event;
-	values[4] = a->dedupe_key;
-	values[5] = a->dedupe_source;
-	values[6] = a->signature_status;
-	values[7] = a->selected_headers;
-	values[8] = a->content_type;
-	values[9] = (const char *)a->raw_body;
-	lengths[9] = (int)a->raw_body_len;
-	formats[9] = 1;			/* bytea sent as binary: the exact bytes */
-	values[10] = a->trigger_payload;
-	values[11] = a->event_filtered ? "true" : "false";
-	values[12] = offline;
-	values[13] = a->received_at;
-	values[14] = a->handshake_body;
-	values[15] = defer;
+	delivery_params(a, values + 2, lengths + 2, formats + 2);
+	v[0] = a->trigger_payload;
+	v[1] = a->event_filtered ? "true" : "false";
+	v[2] = offline;
+	v[3] = a->received_at;
+	v[4] = a->handshake_body;
+	v[5] = defer;
 
 	rc = store_exec_then(&st_ingest, values, lengths, formats, &st_notify, notify, &res);
 	if (rc == STORE_ERROR)
