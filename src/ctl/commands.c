@@ -751,5 +751,6 @@ const struct ctl_command ctl_commands[] = {
 	{ "delivery", "show", ctl_delivery_show },
 	{ "delivery", "replay", ctl_delivery_replay },
 	{ "run", "list", ctl_run_list },
+	{ "run", "show", ctl_run_show },
 	{ NULL, NULL, NULL },
 };

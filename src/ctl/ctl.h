@@ -8,6 +8,8 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
+#include "db/model.h"
+#include "db/store.h"
 #include "lib/settings.h"
 
 #define CTL_PROGRAM "hookgatectl"
@@ -58,10 +60,46 @@ enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv);
+
+/* delivery.c and run.c: over db/delivery and db/run, listed in ctl_commands; resource.c: what they share. */
 enum ctl_rc ctl_delivery_list(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_delivery_show(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_delivery_replay(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_run_show(struct ctl *c, int argc, char **argv);
+
+/* What ctl_autopilot_list lists (resource.c): deliveries or runs of one autopilot. */
+struct ctl_list {
+	const char *thing;		/* "delivery" */
+	const char *const *statuses;	/* what --status may be */
+	enum store_rc (*cursor)(const char *autopilot_id, const char *id, char *ts,
+				enum model_found *found);
+	enum store_rc (*list)(const struct model_page *q, PGresult **res);
+	struct json_object *(*row_json)(const PGresult *res, int row);
+	const char *what;		/* "cannot list deliveries" */
+};
+
+/*
+ * The things of --autopilot as one JSON array, newest first, of one
+ * --status, at most --limit (1 to 1000, default 20), older than --before
+ * (a thing of that autopilot).
+ */
+enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv, const struct ctl_list *l);
+
+/* A db module's lookup of one thing by id (run_get, delivery_get). */
+typedef enum store_rc (*ctl_get_fn)(const char *workspace_id, const char *owner_id,
+				    const char *id, enum model_found *found,
+				    struct json_object **out);
+
+/*
+ * "<thing> show ID" (ID named arg in the usage, e.g. "RUN_ID"): parse,
+ * check the id, connect, print what get finds in any workspace.
+ */
+enum ctl_rc ctl_show(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
+		     ctl_get_fn get);
+
+/* "hookgatectl: <what>: <why>", why being the store's last error (store_last_error). */
+void ctl_store_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Parse the arguments after the command words, argv[0..argc), against

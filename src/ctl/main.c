@@ -53,6 +53,7 @@ static void usage(FILE *out)
 	      "                 same KEY prints the first replay instead\n"
 	      "  run list --autopilot AUTOPILOT_ID [--status STATUS] [--limit N]\n"
 	      "           [--before RUN_ID]\n"
+	      "  run show RUN_ID\n"
 	      "\n"
 	      "Each command prints one JSON object on standard output; a list prints\n"
 	      "one JSON array.\n"

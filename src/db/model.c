@@ -1,4 +1,4 @@
-/* model: JSON of stored rows (triggers, deliveries; any row by column type) from text-format PGresults. */
+/* model: JSON of stored rows (triggers; any row by column type) from text-format PGresults. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "db/model.h"
+#include "lib/json.h"
 #include "lib/util.h"
 
 /* Type OIDs of pg_type (stable across PostgreSQL versions). */
@@ -23,10 +24,6 @@
 
 
 #define WEBHOOK_PATH_PREFIX "/api/webhooks/autopilots/"
-
-const char *const model_delivery_statuses[] = {
-	"queued", "dispatched", "rejected", "ignored", "failed", NULL
-};
 
 /* Column positions of MODEL_TRIGGER_COLUMNS. */
 enum {
@@ -72,6 +69,11 @@ static HG_MUSTCHECK bool parse_json(const char *text, struct json_object **out)
 		*out = json_object_new_string(text);
 		if (!*out)
 			goto fail;
+	} else if (!json_keep_numbers(text, strlen(text), out)) {
+		/* jsonb keeps integers beyond 64 bits, json-c would clamp them */
+		json_object_put(*out);
+		*out = NULL;
+		goto fail;
 	}
 	json_tokener_free(tok);
 	return true;
@@ -216,18 +218,28 @@ struct json_object *model_trigger_list(const PGresult *res, const struct hg_sett
 	return arr;
 }
 
+bool model_add(struct json_object *o, const char *key, struct json_object *v)
+{
+	return add(o, key, v);
+}
+
 struct json_object *model_row_json(const PGresult *res, int row)
+{
+	return model_row_json_from(res, row, 0);
+}
+
+struct json_object *model_row_json_from(const PGresult *res, int row, int first)
 {
 	struct json_object *o = NULL;
 	int ncols = res ? PQnfields(res) : 0;
 	bool ok;
 
-	if (!res || row < 0 || row >= PQntuples(res))
+	if (!res || row < 0 || row >= PQntuples(res) || first < 0)
 		goto fail;
 	o = json_object_new_object();
 	if (!o)
 		goto fail;
-	for (int col = 0; col < ncols; col++) {
+	for (int col = first; col < ncols; col++) {
 		const char *name = PQfname(res, col);
 		struct json_object *v;
 
@@ -258,68 +270,6 @@ struct json_object *model_row_json(const PGresult *res, int row)
 	}
 	return o;
 fail:
-	json_object_put(o);
-	return NULL;
-}
-
-struct json_object *model_delivery_json(const PGresult *res, int row)
-{
-	struct json_object *o = model_row_json(res, row), *v = NULL;
-	int col = res ? PQfnumber(res, "raw_body") : -1;
-	unsigned char *bytes = NULL;
-	const char *encoding = "utf-8";
-	char *b64 = NULL;
-	size_t len;
-
-	if (!o || col < 0)
-		goto fail;
-	bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col), &len);
-	if (!bytes)
-		goto fail;
-	if (utf8_valid(bytes, len)) {
-		v = json_object_new_string_len((const char *)bytes, (int)len);
-	} else {
-		encoding = "base64";
-		b64 = base64_encode(bytes, len);
-		if (!b64)
-			goto fail;
-		v = json_object_new_string(b64);
-	}
-	/* replaces the escaped bytea text in place, keeping the field order */
-	if (!v || !add(o, "raw_body", v) ||
-	    !add(o, "raw_body_encoding", json_object_new_string(encoding)))
-		goto fail;
-	free(b64);
-	PQfreemem(bytes);
-	return o;
-fail:
-	free(b64);
-	if (bytes)
-		PQfreemem(bytes);
-	json_object_put(o);
-	return NULL;
-}
-
-struct json_object *model_replay_json(struct json_object *delivery, struct json_object *run)
-{
-	struct json_object *o = json_object_new_object();
-
-	if (!o)
-		goto fail;
-	/* add puts what it cannot add; what it adds is o's */
-	if (!add(o, "delivery", delivery)) {
-		delivery = NULL;
-		goto fail;
-	}
-	delivery = NULL;
-	if (!add(o, "run", run)) {
-		run = NULL;
-		goto fail;
-	}
-	return o;
-fail:
-	json_object_put(run);
-	json_object_put(delivery);
 	json_object_put(o);
 	return NULL;
 }

@@ -2,6 +2,8 @@
 #ifndef HG_MODEL_H
 #define HG_MODEL_H
 
+#include "lib/common.h"
+
 #include <stdbool.h>
 #include <json-c/json.h>
 #include <libpq-fe.h>
@@ -20,43 +22,25 @@
 	"to_json(t.last_fired_at)#>>'{}', to_json(t.created_at)#>>'{}', " \
 	"to_json(t.updated_at)#>>'{}'"
 
-/*
- * The slim delivery of a list (SPEC 4.4), alias d, named as the API's
- * fields. Never raw_body, selected_headers or response_body: a list does
- * not even read them. id is its first column, created_at its last.
- */
-#define MODEL_DELIVERY_COLUMNS \
-	"d.id, d.autopilot_id, d.trigger_id, d.provider, d.event, d.dedupe_key, " \
-	"d.dedupe_source, d.signature_status, d.status, d.attempt_count, d.content_type, " \
-	"d.response_status, d.autopilot_run_id, d.replayed_from_delivery_id, d.error, " \
-	"to_json(d.received_at)#>>'{}' AS received_at, " \
-	"to_json(d.last_attempt_at)#>>'{}' AS last_attempt_at, " \
-	"to_json(d.created_at)#>>'{}' AS created_at"
-#define MODEL_DELIVERY_COL_ID		0
-#define MODEL_DELIVERY_COL_CREATED	17
+/* What a lookup scoped by an owner (an autopilot, say) found. */
+enum model_found {
+	MODEL_FOUND,
+	MODEL_NO_OWNER,		/* the owner is not there (or not the workspace's) */
+	MODEL_NO_ROW,		/* the owner is, the row is not (or not the owner's) */
+};
 
 /*
- * The delivery detail, for model_delivery_json: the slim columns, then
- * these, raw_body (bytea) last.
+ * One page of a list scoped by its owner, newest first: the rows before
+ * the cursor (before_ts, before_id), at most limit of them.
  */
-#define MODEL_DELIVERY_DETAIL_COLUMNS MODEL_DELIVERY_COLUMNS ", " \
-	"d.selected_headers, d.response_body, d.replay_idempotency_key, d.raw_body"
-
-/*
- * The run object (SPEC 4.5), alias r, in the API's order; a detail adds
- * r.trigger_payload. id is its first column, created_at its last.
- */
-#define MODEL_RUN_COLUMNS \
-	"r.id, r.autopilot_id, r.trigger_id, r.webhook_delivery_id, r.source, r.status, " \
-	"r.failure_reason, r.result, r.claimed_by, " \
-	"to_json(r.lease_expires_at)#>>'{}' AS lease_expires_at, " \
-	"to_json(r.completed_at)#>>'{}' AS completed_at, " \
-	"to_json(r.created_at)#>>'{}' AS created_at"
-#define MODEL_RUN_COL_ID	0
-#define MODEL_RUN_COL_CREATED	11
-
-/* A delivery's statuses, NULL-terminated. */
-extern const char *const model_delivery_statuses[];
+struct model_page {
+	const char *workspace_id;	/* NULL: any workspace (hookgatectl) */
+	const char *owner_id;		/* the autopilot */
+	const char *status;		/* NULL: any */
+	const char *before_ts;		/* NULL: from the newest */
+	const char *before_id;
+	int limit;
+};
 
 /*
  * The trigger JSON of SPEC 4.2 from row of res (selected with
@@ -75,26 +59,19 @@ struct json_object *model_trigger_list(const PGresult *res, const struct hg_sett
 				       bool show_token);
 
 /*
- * The delivery detail of SPEC 4.4 from row of res (selected with
- * MODEL_DELIVERY_DETAIL_COLUMNS; more columns may follow): every column as
- * model_row_json gives it, with raw_body replaced in place by the bytes as
- * text when they are UTF-8, else as base64, and then raw_body_encoding
- * ("utf-8" or "base64"). Returns a new object; NULL when out of memory.
- */
-struct json_object *model_delivery_json(const PGresult *res, int row);
-
-/*
- * The answer of a replay: {"delivery": delivery, "run": run} (run NULL:
- * null). Takes both, also on failure. Returns a new object; NULL when out
- * of memory.
- */
-struct json_object *model_replay_json(struct json_object *delivery, struct json_object *run);
-
-/*
  * A JSON object of every column of row, named as the columns are: text as
  * strings, NULL as null, bool ('t'/'f' of type bool) as booleans, integer
  * types as numbers, json/jsonb parsed. Returns a new object.
  */
 struct json_object *model_row_json(const PGresult *res, int row);
+
+/* model_row_json of the columns from first on (those before it say how the row was found). */
+struct json_object *model_row_json_from(const PGresult *res, int row, int first);
+
+/*
+ * Add v (may be NULL: JSON null) to o under key; v is put when that fails.
+ * For the resource modules that build their JSON from model_row_json's.
+ */
+bool model_add(struct json_object *o, const char *key, struct json_object *v) HG_MUSTCHECK;
 
 #endif

@@ -87,6 +87,9 @@ enum norm_result body_parse(const unsigned char *body, size_t len, struct json_o
 		r = NORM_NOT_CONTAINER;
 		goto fail;
 	}
+	/* integers beyond 64 bits stay exact (SPEC 3.3) */
+	if (!json_keep_numbers((const char *)body, len, &obj))
+		goto fail;
 	json_tokener_free(tok);
 	*out = obj;
 	return NORM_OK;

@@ -1,0 +1,316 @@
+/* run: the autopilot_run resource: its columns, its statements (list, get, the worker protocol) and its JSON. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db/run.h"
+
+const char *const run_statuses[] = {
+	"pending", "running", "completed", "failed", "skipped", NULL
+};
+
+/*
+ * The run object (SPEC 4.5), alias r, in the API's order; a detail adds
+ * r.trigger_payload. id is its first column, created_at its last
+ * (RUN_COL_ID, RUN_COL_CREATED).
+ */
+#define RUN_COLUMNS \
+	"r.id, r.autopilot_id, r.trigger_id, r.webhook_delivery_id, r.source, r.status, " \
+	"r.failure_reason, r.result, r.claimed_by, r.attempts, " \
+	"to_json(r.available_at)#>>'{}' AS available_at, " \
+	"to_json(r.lease_expires_at)#>>'{}' AS lease_expires_at, " \
+	"to_json(r.completed_at)#>>'{}' AS completed_at, " \
+	"to_json(r.created_at)#>>'{}' AS created_at"
+
+/*
+ * One page, newest first, optionally of one status ($3), before the
+ * cursor ($4, $5). One row per run; one row of NULLs when the autopilot has
+ * none on this page; no row when it is not there (or not workspace $1's,
+ * unless $1 is NULL). $6 is the number of rows to return.
+ */
+static struct statement st_list = { "run_list",
+	"SELECT r.* FROM autopilot a"
+	"  LEFT JOIN LATERAL (SELECT " RUN_COLUMNS
+	"                       FROM autopilot_run r"
+	"                      WHERE r.autopilot_id = a.id"
+	"                        AND ($3::text IS NULL OR r.status = $3::text)"
+	"                        AND ($4::timestamptz IS NULL"
+	"                             OR (r.created_at, r.id) < ($4::timestamptz, $5::uuid))"
+	"                      ORDER BY r.created_at DESC, r.id DESC"
+	"                      LIMIT $6::integer) r ON true"
+	" WHERE a.id = $2::uuid AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)"
+	" ORDER BY r.created_at DESC, r.id DESC", 6, 0, true };
+
+/* No row: no such autopilot; a NULL id: the run is not the autopilot's. */
+static struct statement st_cursor = { "run_cursor",
+	"SELECT r.id, to_json(r.created_at)#>>'{}' FROM autopilot a"
+	"  LEFT JOIN autopilot_run r ON r.autopilot_id = a.id AND r.id = $2::uuid"
+	" WHERE a.id = $1::uuid", 2, 0, true };
+
+/*
+ * No row: no such autopilot $2 in workspace $1 (with $2 NULL: the run's
+ * own autopilot, so no row means no such run); id NULL: the autopilot has
+ * no such run.
+ */
+static struct statement st_get = { "run_get",
+	"SELECT " RUN_COLUMNS ", r.trigger_payload"
+	"  FROM autopilot a"
+	"  LEFT JOIN autopilot_run r ON r.autopilot_id = a.id AND r.id = $3::uuid"
+	" WHERE a.id = coalesce($2::uuid, (SELECT x.autopilot_id FROM autopilot_run x"
+	"                                   WHERE x.id = $3::uuid))"
+	"   AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)", 3, 0, true };
+
+/* The runs a claim by runtime rt may take: its workspace's, for it or for any runtime, of autopilot $4 (NULL: any). */
+#define CLAIMABLE_RUNS \
+	" FROM autopilot_run r JOIN autopilot a ON a.id = r.autopilot_id" \
+	"  JOIN rt ON rt.workspace_id = a.workspace_id" \
+	" WHERE r.status IN ('pending', 'running')" \
+	"   AND (a.runtime_id IS NULL OR a.runtime_id = rt.id)" \
+	"   AND ($4::uuid IS NULL OR r.autopilot_id = $4::uuid)"
+
+/*
+ * The claim, one statement. $1 workspace (NULL: the runtime's), $2
+ * runtime, $3 lease in seconds, $4 autopilot (NULL: any), $5
+ * max_run_attempts (0: no limit). No row: no such runtime. Column 0 false:
+ * no such autopilot. A NULL id: nothing to claim. The spent runs are failed
+ * whether or not one is claimed; the claim reads the rows as they were
+ * before, so it leaves them out itself.
+ */
+static struct statement st_claim = { "run_claim",
+	"WITH rt AS ("
+	"  UPDATE runtime SET last_seen_at = now()"
+	"   WHERE id = $2::uuid AND ($1::uuid IS NULL OR workspace_id = $1::uuid)"
+	"  RETURNING id, workspace_id),"
+	" spent AS ("
+	"  UPDATE autopilot_run s SET status = 'failed', completed_at = now(),"
+	"         failure_reason = 'lease expired ' || s.attempts || ' times'"
+	"   WHERE s.id IN (SELECT r.id" CLAIMABLE_RUNS
+	"                     AND r.status = 'running' AND r.lease_expires_at <= now()"
+	"                     AND $5::integer > 0 AND r.attempts >= $5::integer"
+	"                     FOR UPDATE OF r SKIP LOCKED)),"
+	" pick AS ("
+	"  SELECT r.id" CLAIMABLE_RUNS
+	"     AND ((r.status = 'pending' AND r.available_at <= now())"
+	"          OR (r.status = 'running' AND r.lease_expires_at <= now()"
+	"              AND ($5::integer = 0 OR r.attempts < $5::integer)))"
+	"   ORDER BY r.created_at, r.id"
+	"   LIMIT 1"
+	"   FOR UPDATE OF r SKIP LOCKED),"
+	" claimed AS ("
+	"  UPDATE autopilot_run r SET status = 'running', claimed_by = $2::uuid,"
+	"         attempts = r.attempts + 1,"
+	"         lease_expires_at = now() + make_interval(secs => $3::integer)"
+	"    FROM pick WHERE r.id = pick.id"
+	"  RETURNING r.*)"
+	" SELECT ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM autopilot x"
+	"          WHERE x.id = $4::uuid AND x.workspace_id = rt.workspace_id)),"
+	"        " RUN_COLUMNS ", r.trigger_payload"
+	"   FROM rt LEFT JOIN claimed r ON true", 5, 0, false };
+
+/* Run $2 when it is workspace $1's ($1 NULL: any). */
+#define RUN_TARGET \
+	"WITH target AS (" \
+	"  SELECT r.id FROM autopilot_run r JOIN autopilot a ON a.id = r.autopilot_id" \
+	"   WHERE r.id = $2::uuid AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid))"
+
+/* The holder $3 extends its lease to now + $4 s. No row: not found; id NULL: not the holder. */
+static struct statement st_heartbeat = { "run_heartbeat",
+	RUN_TARGET ","
+	" ext AS ("
+	"  UPDATE autopilot_run r SET lease_expires_at = now() + make_interval(secs => $4::integer)"
+	"    FROM target t"
+	"   WHERE r.id = t.id AND r.status = 'running' AND r.claimed_by = $3::uuid"
+	"  RETURNING r.*),"
+	" seen AS ("
+	"  UPDATE runtime SET last_seen_at = now()"
+	"   WHERE id = $3::uuid AND EXISTS (SELECT 1 FROM ext))"
+	" SELECT " RUN_COLUMNS " FROM target LEFT JOIN ext r ON true", 4, 0, false };
+
+/*
+ * complete and fail: only the runtime $3 holding the claim, while the run
+ * is running, even after its lease expired as long as nobody claimed it
+ * since; or, unchanged, the same call ($4 the same result or reason) that
+ * already finished it. No row: run not found; id NULL: not claimed by this
+ * runtime.
+ */
+#define FINISH_SQL(set_clause, same_call) \
+	RUN_TARGET "," \
+	" done AS (" \
+	"  UPDATE autopilot_run r SET " set_clause ", completed_at = now()" \
+	"    FROM target t" \
+	"   WHERE r.id = t.id AND r.status = 'running' AND r.claimed_by = $3::uuid" \
+	"  RETURNING r.*)," \
+	" seen AS (" \
+	"  UPDATE runtime SET last_seen_at = now()" \
+	"   WHERE id = $3::uuid AND EXISTS (SELECT 1 FROM done))," \
+	" answer AS (" \
+	"  SELECT * FROM done" \
+	"  UNION ALL" \
+	"  SELECT r.* FROM autopilot_run r JOIN target t ON t.id = r.id" \
+	"   WHERE NOT EXISTS (SELECT 1 FROM done) AND r.claimed_by = $3::uuid AND " same_call ")" \
+	" SELECT " RUN_COLUMNS " FROM target LEFT JOIN answer r ON true"
+
+static struct statement st_complete = { "run_complete",
+	FINISH_SQL("status = 'completed', result = $4::jsonb",
+		   "r.status = 'completed' AND r.result IS NOT DISTINCT FROM $4::jsonb"), 4, 0, false };
+
+static struct statement st_fail = { "run_fail",
+	FINISH_SQL("status = 'failed', failure_reason = $4::text",
+		   "r.status = 'failed' AND r.failure_reason = $4::text"), 4, 0, false };
+
+enum store_rc run_list(const struct model_page *q, PGresult **res)
+{
+	char limit[16];
+	const char *values[6] = { q->workspace_id, q->owner_id, q->status, q->before_ts,
+				  q->before_ts ? q->before_id : NULL, limit };
+
+	snprintf(limit, sizeof(limit), "%d", q->limit);
+	return store_exec(&st_list, values, res);
+}
+
+struct json_object *run_json(const PGresult *res, int row)
+{
+	return model_row_json(res, row);
+}
+
+enum store_rc run_cursor(const char *autopilot_id, const char *run_id, char *ts,
+			 enum model_found *found)
+{
+	const char *values[2] = { autopilot_id, run_id };
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(&st_cursor, values, &res);
+
+	ts[0] = '\0';
+	if (rc != STORE_OK)
+		return rc;
+	if (PQntuples(res) == 0) {
+		*found = MODEL_NO_OWNER;
+	} else if (PQgetisnull(res, 0, 0)) {
+		*found = MODEL_NO_ROW;
+	} else {
+		*found = MODEL_FOUND;
+		snprintf(ts, 64, "%s", PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	return STORE_OK;
+}
+
+/*
+ * The run of row 0 from column first on into *run, as found says; rows:
+ * no row (no_row_found), id_col NULL (MODEL_NO_ROW), else MODEL_FOUND.
+ * STORE_ERROR when out of memory. Clears res.
+ */
+static enum store_rc found_run(PGresult *res, int first, enum model_found no_row_found,
+			       enum model_found *found, struct json_object **run)
+{
+	enum store_rc rc = STORE_OK;
+
+	*run = NULL;
+	if (PQntuples(res) == 0)
+		*found = no_row_found;
+	else if (PQgetisnull(res, 0, first + RUN_COL_ID))
+		*found = MODEL_NO_ROW;
+	else if ((*run = model_row_json_from(res, 0, first)))
+		*found = MODEL_FOUND;
+	else
+		rc = STORE_ERROR;
+	PQclear(res);
+	return rc;
+}
+
+enum store_rc run_get(const char *workspace_id, const char *autopilot_id, const char *run_id,
+		      enum model_found *found, struct json_object **run)
+{
+	const char *values[3] = { workspace_id, autopilot_id, run_id };
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(&st_get, values, &res);
+
+	*run = NULL;
+	if (rc != STORE_OK)
+		return rc;
+	/* without an autopilot, no row means no such run */
+	return found_run(res, 0, autopilot_id ? MODEL_NO_OWNER : MODEL_NO_ROW, found, run);
+}
+
+/* The outcome of a statement whose one row is the run, its id NULL when the runtime may not. */
+static enum store_rc holder_run(PGresult *res, enum run_outcome *outcome, struct json_object **run)
+{
+	enum model_found found;
+	enum store_rc rc = found_run(res, 0, MODEL_NO_OWNER, &found, run);
+
+	*outcome = found == MODEL_FOUND ? RUN_OK :
+		   found == MODEL_NO_OWNER ? RUN_NOT_FOUND : RUN_NOT_HOLDER;
+	return rc;
+}
+
+enum store_rc run_claim(const struct run_claim_args *a, enum run_outcome *outcome,
+			struct json_object **run)
+{
+	char lease[24], max[24];
+	const char *values[5] = { a->workspace_id, a->runtime_id, lease, a->autopilot_id, max };
+	enum model_found found;
+	PGresult *res = NULL;
+	enum store_rc rc;
+
+	*run = NULL;
+	snprintf(lease, sizeof(lease), "%ld", a->lease_s);
+	snprintf(max, sizeof(max), "%ld", a->max_attempts);
+	rc = store_exec(&st_claim, values, &res);
+	if (rc != STORE_OK)
+		return rc;
+	if (PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] != 't') {
+		*outcome = RUN_NO_AUTOPILOT;
+		PQclear(res);
+		return STORE_OK;
+	}
+	rc = found_run(res, 1, MODEL_NO_OWNER, &found, run);
+	*outcome = found == MODEL_FOUND ? RUN_OK :
+		   found == MODEL_NO_OWNER ? RUN_NO_RUNTIME : RUN_NOTHING;
+	return rc;
+}
+
+enum store_rc run_heartbeat(const char *workspace_id, const char *run_id,
+			    const char *runtime_id, long lease_s, enum run_outcome *outcome,
+			    struct json_object **run)
+{
+	char lease[24];
+	const char *values[4] = { workspace_id, run_id, runtime_id, lease };
+	PGresult *res = NULL;
+	enum store_rc rc;
+
+	*run = NULL;
+	snprintf(lease, sizeof(lease), "%ld", lease_s);
+	rc = store_exec(&st_heartbeat, values, &res);
+	if (rc != STORE_OK)
+		return rc;
+	return holder_run(res, outcome, run);
+}
+
+/* complete and fail: st with the run, the runtime and value ($4). */
+static enum store_rc finish(struct statement *st, const char *workspace_id, const char *run_id,
+			    const char *runtime_id, const char *value, enum run_outcome *outcome,
+			    struct json_object **run)
+{
+	const char *values[4] = { workspace_id, run_id, runtime_id, value };
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(st, values, &res);
+
+	*run = NULL;
+	if (rc != STORE_OK)
+		return rc;
+	return holder_run(res, outcome, run);
+}
+
+enum store_rc run_complete(const char *workspace_id, const char *run_id,
+			   const char *runtime_id, const char *result,
+			   enum run_outcome *outcome, struct json_object **run)
+{
+	return finish(&st_complete, workspace_id, run_id, runtime_id, result, outcome, run);
+}
+
+enum store_rc run_fail(const char *workspace_id, const char *run_id, const char *runtime_id,
+		       const char *reason, enum run_outcome *outcome, struct json_object **run)
+{
+	return finish(&st_fail, workspace_id, run_id, runtime_id, reason, outcome, run);
+}
