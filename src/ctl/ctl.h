@@ -158,8 +158,15 @@ enum ctl_rc ctl_print_one(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
 			  const char *what, const char *thing, const char *id);
 
 /*
+ * Parse the one argument of a command, the ID of a thing (its name in
+ * usage: arg, e.g. "RUNTIME_ID"), check it and connect: CTL_OK with *id.
+ */
+enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
+		       const char **id) HG_MUSTCHECK;
+
+/*
  * A command whose one argument is the ID (its name in usage: arg, e.g.
- * "RUNTIME_ID") of a thing: parse, check the id, connect, run sql with the
+ * "RUNTIME_ID") of a thing: ctl_id_arg, then run sql with the
  * id as $1 and print its row as ctl_print_one does.
  */
 enum ctl_rc ctl_id_command(struct ctl *c, int argc, char **argv, const char *arg,

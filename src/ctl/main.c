@@ -262,23 +262,33 @@ enum ctl_rc ctl_print_one(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
 	return rc;
 }
 
+enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
+		       const char **id)
+{
+	const struct ctl_arg args[] = {
+		{ arg, CTL_POSITIONAL, id, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+	enum ctl_rc rc;
+
+	*id = NULL;
+	rc = ctl_parse_args(argc, argv, args);
+	if (rc != CTL_OK)
+		return rc;
+	if (!ctl_id_valid(thing, *id) || !ctl_connect(c))
+		return CTL_FAIL;
+	return CTL_OK;
+}
+
 enum ctl_rc ctl_id_command(struct ctl *c, int argc, char **argv, const char *arg,
 			   const char *thing, const char *sql, ctl_row_json_fn to_json,
 			   const char *what)
 {
-	const char *id = NULL;
-	const struct ctl_arg args[] = {
-		{ arg, CTL_POSITIONAL, &id, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-	const char *params[1];
-	enum ctl_rc rc;
+	const char *id, *params[1];
+	enum ctl_rc rc = ctl_id_arg(c, argc, argv, arg, thing, &id);
 
-	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;
-	if (!ctl_id_valid(thing, id) || !ctl_connect(c))
-		return CTL_FAIL;
 	params[0] = id;
 	return ctl_print_one(c, PQexecParams(c->conn, sql, 1, NULL, params, NULL, NULL, 0),
 			     to_json, what, thing, id);

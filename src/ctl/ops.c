@@ -1,8 +1,6 @@
 /* ctl_ops: hookgatectl's side of the management API (API keys, triggers); its SQL at the top. */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

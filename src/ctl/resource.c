@@ -28,20 +28,13 @@ void ctl_store_error(const char *fmt, ...)
 enum ctl_rc ctl_show(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
 		     ctl_get_fn get)
 {
-	const char *id = NULL;
-	const struct ctl_arg args[] = {
-		{ arg, CTL_POSITIONAL, &id, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
 	struct json_object *obj = NULL;
 	enum model_found found;
-	enum ctl_rc rc;
+	const char *id;
+	enum ctl_rc rc = ctl_id_arg(c, argc, argv, arg, thing, &id);
 
-	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;
-	if (!ctl_id_valid(thing, id) || !ctl_connect(c))
-		return CTL_FAIL;
 	if (get(NULL, NULL, id, &found, &obj) != STORE_OK) {
 		ctl_store_error("cannot read %s '%s'", thing, id);
 		return CTL_FAIL;

@@ -32,43 +32,15 @@ const char *const delivery_statuses[] = {
 #define DELIVERY_DETAIL_COLUMNS DELIVERY_COLUMNS ", " \
 	"d.selected_headers, d.response_body, d.replay_idempotency_key, d.raw_body"
 
-/*
- * One page, newest first, optionally of one status ($3), before the
- * cursor ($4, $5). One row per delivery; one row of NULLs when the
- * autopilot has none on this page; no row when it is not there (or not
- * workspace $1's, unless $1 is NULL). $6 is the number of rows to return.
- */
 static struct statement st_list = { "delivery_list",
-	"SELECT d.* FROM autopilot a"
-	"  LEFT JOIN LATERAL (SELECT " DELIVERY_COLUMNS
-	"                       FROM webhook_delivery d"
-	"                      WHERE d.autopilot_id = a.id"
-	"                        AND ($3::text IS NULL OR d.status = $3::text)"
-	"                        AND ($4::timestamptz IS NULL"
-	"                             OR (d.created_at, d.id) < ($4::timestamptz, $5::uuid))"
-	"                      ORDER BY d.created_at DESC, d.id DESC"
-	"                      LIMIT $6::integer) d ON true"
-	" WHERE a.id = $2::uuid AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)"
-	" ORDER BY d.created_at DESC, d.id DESC", 6, 0, true };
+	MODEL_PAGE_SQL("d", DELIVERY_COLUMNS, "webhook_delivery"), 6, 0, true };
 
-/* No row: no such autopilot; a NULL id: the delivery is not the autopilot's. */
-static struct statement st_cursor = { "delivery_cursor",
-	"SELECT d.id, to_json(d.created_at)#>>'{}' FROM autopilot a"
-	"  LEFT JOIN webhook_delivery d ON d.autopilot_id = a.id AND d.id = $2::uuid"
-	" WHERE a.id = $1::uuid", 2, 0, true };
+static struct statement st_cursor = { "delivery_cursor", MODEL_CURSOR_SQL("webhook_delivery"), 2,
+	0, true };
 
-/*
- * The detail. No row: no such autopilot $2 in workspace $1 (with $2 NULL:
- * the delivery's own autopilot, so no row means no such delivery); id
- * NULL: the autopilot has no such delivery.
- */
+/* The detail. */
 static struct statement st_get = { "delivery_get",
-	"SELECT " DELIVERY_DETAIL_COLUMNS
-	"  FROM autopilot a"
-	"  LEFT JOIN webhook_delivery d ON d.autopilot_id = a.id AND d.id = $3::uuid"
-	" WHERE a.id = coalesce($2::uuid, (SELECT x.autopilot_id FROM webhook_delivery x"
-	"                                   WHERE x.id = $3::uuid))"
-	"   AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)", 3, 0, true };
+	MODEL_GET_SQL("d", DELIVERY_DETAIL_COLUMNS, "webhook_delivery"), 3, 0, true };
 
 /*
  * The replay itself, one transaction in one round trip (sql/005_replay.sql),
@@ -86,12 +58,7 @@ static struct statement st_replay = { "delivery_replay",
 
 enum store_rc delivery_list(const struct model_page *q, PGresult **res)
 {
-	char limit[16];
-	const char *values[6] = { q->workspace_id, q->owner_id, q->status, q->before_ts,
-				  q->before_ts ? q->before_id : NULL, limit };
-
-	snprintf(limit, sizeof(limit), "%d", q->limit);
-	return store_exec(&st_list, values, res);
+	return model_page_exec(&st_list, q, res);
 }
 
 struct json_object *delivery_json(const PGresult *res, int row)
@@ -102,23 +69,7 @@ struct json_object *delivery_json(const PGresult *res, int row)
 enum store_rc delivery_cursor(const char *autopilot_id, const char *delivery_id, char *ts,
 			      enum model_found *found)
 {
-	const char *values[2] = { autopilot_id, delivery_id };
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_cursor, values, &res);
-
-	ts[0] = '\0';
-	if (rc != STORE_OK)
-		return rc;
-	if (PQntuples(res) == 0) {
-		*found = MODEL_NO_OWNER;
-	} else if (PQgetisnull(res, 0, 0)) {
-		*found = MODEL_NO_ROW;
-	} else {
-		*found = MODEL_FOUND;
-		snprintf(ts, 64, "%s", PQgetvalue(res, 0, 1));
-	}
-	PQclear(res);
-	return STORE_OK;
+	return model_cursor_exec(&st_cursor, autopilot_id, delivery_id, ts, found);
 }
 
 /*

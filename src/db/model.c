@@ -273,3 +273,35 @@ fail:
 	json_object_put(o);
 	return NULL;
 }
+
+enum store_rc model_page_exec(struct statement *st, const struct model_page *q, PGresult **res)
+{
+	char limit[16];
+	const char *values[6] = { q->workspace_id, q->owner_id, q->status, q->before_ts,
+				  q->before_ts ? q->before_id : NULL, limit };
+
+	snprintf(limit, sizeof(limit), "%d", q->limit);
+	return store_exec(st, values, res);
+}
+
+enum store_rc model_cursor_exec(struct statement *st, const char *owner_id, const char *id,
+				char *ts, enum model_found *found)
+{
+	const char *values[2] = { owner_id, id };
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(st, values, &res);
+
+	ts[0] = '\0';
+	if (rc != STORE_OK)
+		return rc;
+	if (PQntuples(res) == 0) {
+		*found = MODEL_NO_OWNER;
+	} else if (PQgetisnull(res, 0, 0)) {
+		*found = MODEL_NO_ROW;
+	} else {
+		*found = MODEL_FOUND;
+		snprintf(ts, 64, "%s", PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	return STORE_OK;
+}

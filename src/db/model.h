@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
+#include "db/store.h"
 #include "lib/settings.h"
 
 /*
@@ -41,6 +42,65 @@ struct model_page {
 	const char *before_id;
 	int limit;
 };
+
+/*
+ * The statements of a resource of an autopilot (deliveries, runs): table
+ * with alias (a string literal: "r"), cols selected with that alias, the
+ * row's id and created_at columns named so.
+ *
+ * A page, newest first, optionally of one status ($3), before the cursor
+ * ($4 created_at, $5 id), $6 rows: one row per row; one row of NULLs when
+ * the autopilot has none on this page; no row when it is not there (or not
+ * workspace $1's, unless $1 is NULL). For model_page_exec.
+ */
+#define MODEL_PAGE_SQL(alias, cols, table) \
+	"SELECT " alias ".* FROM autopilot a" \
+	"  LEFT JOIN LATERAL (SELECT " cols \
+	"                       FROM " table " " alias \
+	"                      WHERE " alias ".autopilot_id = a.id" \
+	"                        AND ($3::text IS NULL OR " alias ".status = $3::text)" \
+	"                        AND ($4::timestamptz IS NULL" \
+	"                             OR (" alias ".created_at, " alias ".id) < ($4::timestamptz, $5::uuid))" \
+	"                      ORDER BY " alias ".created_at DESC, " alias ".id DESC" \
+	"                      LIMIT $6::integer) " alias " ON true" \
+	" WHERE a.id = $2::uuid AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)" \
+	" ORDER BY " alias ".created_at DESC, " alias ".id DESC"
+
+/* The cursor of row $2 of autopilot $1, for model_cursor_exec. */
+#define MODEL_CURSOR_SQL(table) \
+	"SELECT x.id, to_json(x.created_at)#>>'{}' FROM autopilot a" \
+	"  LEFT JOIN " table " x ON x.autopilot_id = a.id AND x.id = $2::uuid" \
+	" WHERE a.id = $1::uuid"
+
+/*
+ * One row $3 of autopilot $2 in workspace $1 ($1 NULL: any). No row: no
+ * such autopilot (with $2 NULL: the row's own autopilot, so no row means no
+ * such row); the first column NULL: the autopilot has no such row.
+ */
+#define MODEL_GET_SQL(alias, cols, table) \
+	"SELECT " cols \
+	"  FROM autopilot a" \
+	"  LEFT JOIN " table " " alias " ON " alias ".autopilot_id = a.id AND " alias ".id = $3::uuid" \
+	" WHERE a.id = coalesce($2::uuid, (SELECT x.autopilot_id FROM " table " x" \
+	"                                   WHERE x.id = $3::uuid))" \
+	"   AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)"
+
+/*
+ * Run st, a page statement of a resource module taking ($1 workspace_id,
+ * $2 owner_id, $3 status, $4 before_ts, $5 before_id, $6 limit), for q.
+ * *res is the caller's to PQclear (NULL unless STORE_OK).
+ */
+enum store_rc model_page_exec(struct statement *st, const struct model_page *q, PGresult **res)
+	HG_MUSTCHECK;
+
+/*
+ * Run st, a cursor statement taking ($1 owner_id, $2 id) and returning no
+ * row (no owner), or (id NULL: not the owner's; else id, created_at text):
+ * the created_at into ts (64 bytes, "" unless found), as model_page's
+ * before_ts takes it (hookgatectl's --before ID).
+ */
+enum store_rc model_cursor_exec(struct statement *st, const char *owner_id, const char *id,
+				char *ts, enum model_found *found) HG_MUSTCHECK;
 
 /*
  * The trigger JSON of SPEC 4.2 from row of res (selected with

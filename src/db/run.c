@@ -23,43 +23,14 @@ const char *const run_statuses[] = {
 	"to_json(r.completed_at)#>>'{}' AS completed_at, " \
 	"to_json(r.created_at)#>>'{}' AS created_at"
 
-/*
- * One page, newest first, optionally of one status ($3), before the
- * cursor ($4, $5). One row per run; one row of NULLs when the autopilot has
- * none on this page; no row when it is not there (or not workspace $1's,
- * unless $1 is NULL). $6 is the number of rows to return.
- */
 static struct statement st_list = { "run_list",
-	"SELECT r.* FROM autopilot a"
-	"  LEFT JOIN LATERAL (SELECT " RUN_COLUMNS
-	"                       FROM autopilot_run r"
-	"                      WHERE r.autopilot_id = a.id"
-	"                        AND ($3::text IS NULL OR r.status = $3::text)"
-	"                        AND ($4::timestamptz IS NULL"
-	"                             OR (r.created_at, r.id) < ($4::timestamptz, $5::uuid))"
-	"                      ORDER BY r.created_at DESC, r.id DESC"
-	"                      LIMIT $6::integer) r ON true"
-	" WHERE a.id = $2::uuid AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)"
-	" ORDER BY r.created_at DESC, r.id DESC", 6, 0, true };
+	MODEL_PAGE_SQL("r", RUN_COLUMNS, "autopilot_run"), 6, 0, true };
 
-/* No row: no such autopilot; a NULL id: the run is not the autopilot's. */
-static struct statement st_cursor = { "run_cursor",
-	"SELECT r.id, to_json(r.created_at)#>>'{}' FROM autopilot a"
-	"  LEFT JOIN autopilot_run r ON r.autopilot_id = a.id AND r.id = $2::uuid"
-	" WHERE a.id = $1::uuid", 2, 0, true };
+static struct statement st_cursor = { "run_cursor", MODEL_CURSOR_SQL("autopilot_run"), 2, 0, true };
 
-/*
- * No row: no such autopilot $2 in workspace $1 (with $2 NULL: the run's
- * own autopilot, so no row means no such run); id NULL: the autopilot has
- * no such run.
- */
+/* The run with its trigger_payload. */
 static struct statement st_get = { "run_get",
-	"SELECT " RUN_COLUMNS ", r.trigger_payload"
-	"  FROM autopilot a"
-	"  LEFT JOIN autopilot_run r ON r.autopilot_id = a.id AND r.id = $3::uuid"
-	" WHERE a.id = coalesce($2::uuid, (SELECT x.autopilot_id FROM autopilot_run x"
-	"                                   WHERE x.id = $3::uuid))"
-	"   AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)", 3, 0, true };
+	MODEL_GET_SQL("r", RUN_COLUMNS ", r.trigger_payload", "autopilot_run"), 3, 0, true };
 
 /* The runs a claim by runtime rt may take: its workspace's, for it or for any runtime, of autopilot $4 (NULL: any). */
 #define CLAIMABLE_RUNS \
@@ -161,12 +132,7 @@ static struct statement st_fail = { "run_fail",
 
 enum store_rc run_list(const struct model_page *q, PGresult **res)
 {
-	char limit[16];
-	const char *values[6] = { q->workspace_id, q->owner_id, q->status, q->before_ts,
-				  q->before_ts ? q->before_id : NULL, limit };
-
-	snprintf(limit, sizeof(limit), "%d", q->limit);
-	return store_exec(&st_list, values, res);
+	return model_page_exec(&st_list, q, res);
 }
 
 struct json_object *run_json(const PGresult *res, int row)
@@ -177,23 +143,7 @@ struct json_object *run_json(const PGresult *res, int row)
 enum store_rc run_cursor(const char *autopilot_id, const char *run_id, char *ts,
 			 enum model_found *found)
 {
-	const char *values[2] = { autopilot_id, run_id };
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_cursor, values, &res);
-
-	ts[0] = '\0';
-	if (rc != STORE_OK)
-		return rc;
-	if (PQntuples(res) == 0) {
-		*found = MODEL_NO_OWNER;
-	} else if (PQgetisnull(res, 0, 0)) {
-		*found = MODEL_NO_ROW;
-	} else {
-		*found = MODEL_FOUND;
-		snprintf(ts, 64, "%s", PQgetvalue(res, 0, 1));
-	}
-	PQclear(res);
-	return STORE_OK;
+	return model_cursor_exec(&st_cursor, autopilot_id, run_id, ts, found);
 }
 
 /*
