@@ -35,24 +35,19 @@ static HG_MUSTCHECK bool status_filter(struct hg_request *r, char *buf, size_t l
 void deliveries_list(struct hg_request *r)
 {
 	struct api_page p;
-	struct model_page q = { .workspace_id = r->workspace_id, .owner_id = r->params[0] };
+	struct model_page page;
 	char status_buf[32];
+	const char *status;
 	PGresult *res = NULL;
-	enum store_rc rc;
 
 	if (!api_page_args(r, DELIVERIES_DEFAULT_LIMIT, DELIVERIES_MAX_LIMIT, &p) ||
-	    !status_filter(r, status_buf, sizeof(status_buf), &q.status))
+	    !status_filter(r, status_buf, sizeof(status_buf), &status))
 		return;
-	q.before_ts = p.before ? p.ts : NULL;
-	q.before_id = p.id;
-	q.limit = p.limit + 1;		/* one more says there is a next page */
-	rc = delivery_list(&q, &res);
-	if (rc != STORE_OK)
-		api_store_failed(r, rc);
-	else if (PQntuples(res) == 0)
-		api_not_found(r, "autopilot");
-	else
-		api_send_page(r, res, "deliveries", p.limit, DELIVERY_COL_CREATED, DELIVERY_COL_ID);
+	page = api_model_page(&p);
+	if (api_store_ok(r, delivery_page(r->workspace_id, r->params[0], status, &page, &res),
+			 "autopilot"))
+		api_send_page_of(r, res, "deliveries", p.limit, DELIVERY_COL_CREATED,
+				 DELIVERY_COL_ID, delivery_json);
 	PQclear(res);
 }
 
@@ -61,15 +56,11 @@ void deliveries_list(struct hg_request *r)
 void deliveries_show(struct hg_request *r)
 {
 	struct json_object *d = NULL;
-	enum model_found found;
-	enum store_rc rc;
+	const char *missing = NULL;
+	enum store_rc rc = delivery_show(r->workspace_id, r->params[0], r->params[1], &d, &missing);
 
-	rc = delivery_get(r->workspace_id, r->params[0], r->params[1], &found, &d);
-	if (rc != STORE_OK)
-		api_store_failed(r, rc);
-	else if (found != MODEL_FOUND)
-		api_not_found(r, found == MODEL_NO_OWNER ? "autopilot" : "delivery");
-	else
+	/* missing is set by the call: not an argument beside it */
+	if (api_store_ok(r, rc, missing))
 		api_send_member(r, 200, "delivery", d);
 }
 

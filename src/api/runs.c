@@ -68,60 +68,44 @@ static void send_outcome(struct hg_request *r, enum store_rc rc, enum run_outcom
 	json_object_put(run);
 }
 
-/* A run found by run_get, or the 404 naming what was not. */
-static void send_found(struct hg_request *r, enum store_rc rc, enum model_found found,
-		       struct json_object *run)
-{
-	if (rc != STORE_OK)
-		api_store_failed(r, rc);
-	else if (found != MODEL_FOUND)
-		api_not_found(r, found == MODEL_NO_OWNER ? "autopilot" : "run");
-	else
-		api_send_member(r, 200, "run", run);
-}
-
 /* ---- GET /api/autopilots/{autopilot}/runs ---- */
 
 void runs_list(struct hg_request *r)
 {
 	struct api_page p;
-	struct model_page q = { .workspace_id = r->workspace_id, .owner_id = r->params[0] };
+	struct model_page page;
 	PGresult *res = NULL;
-	enum store_rc rc;
 
 	if (!api_page_args(r, RUNS_DEFAULT_LIMIT, RUNS_MAX_LIMIT, &p))
 		return;
-	q.before_ts = p.before ? p.ts : NULL;
-	q.before_id = p.id;
-	q.limit = p.limit + 1;		/* one more says there is a next page */
-	rc = run_list(&q, &res);
-	if (rc != STORE_OK)
-		api_store_failed(r, rc);
-	else if (PQntuples(res) == 0)
-		api_not_found(r, "autopilot");
-	else
-		api_send_page(r, res, "runs", p.limit, RUN_COL_CREATED, RUN_COL_ID);
+	page = api_model_page(&p);
+	if (api_store_ok(r, run_page(r->workspace_id, r->params[0], NULL, &page, &res), "autopilot"))
+		api_send_page_of(r, res, "runs", p.limit, RUN_COL_CREATED, RUN_COL_ID, run_json);
 	PQclear(res);
 }
 
 /* ---- GET /api/autopilots/{autopilot}/runs/{run} and GET /api/runs/{run} ---- */
 
-void runs_show(struct hg_request *r)
+/* The run of autopilot_id (NULL: of any) of the key's workspace. */
+static void send_run(struct hg_request *r, const char *autopilot_id, const char *run_id)
 {
 	struct json_object *run = NULL;
-	enum model_found found;
-	enum store_rc rc = run_get(r->workspace_id, r->params[0], r->params[1], &found, &run);
+	const char *missing = NULL;
+	enum store_rc rc = run_show(r->workspace_id, autopilot_id, run_id, &run, &missing);
 
-	send_found(r, rc, found, run);
+	/* missing is set by the call: not an argument beside it */
+	if (api_store_ok(r, rc, missing))
+		api_send_member(r, 200, "run", run);
+}
+
+void runs_show(struct hg_request *r)
+{
+	send_run(r, r->params[0], r->params[1]);
 }
 
 void runs_get(struct hg_request *r)
 {
-	struct json_object *run = NULL;
-	enum model_found found;
-	enum store_rc rc = run_get(r->workspace_id, NULL, r->params[0], &found, &run);
-
-	send_found(r, rc, found, run);
+	send_run(r, NULL, r->params[0]);
 }
 
 /* ---- POST /api/runs/claim ---- */

@@ -68,14 +68,15 @@ enum ctl_rc ctl_delivery_replay(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_run_show(struct ctl *c, int argc, char **argv);
 
-/* What ctl_autopilot_list lists (resource.c): deliveries or runs of one autopilot. */
+/* What ctl_list_of_autopilot lists (resource.c): deliveries or runs of one autopilot. */
 struct ctl_list {
 	const char *thing;		/* "delivery" */
 	const char *const *statuses;	/* what --status may be */
 	enum store_rc (*cursor)(const char *autopilot_id, const char *id, char *ts,
-				enum model_found *found);
-	enum store_rc (*list)(const struct model_page *q, PGresult **res);
-	struct json_object *(*row_json)(const PGresult *res, int row);
+				const char **missing);
+	enum store_rc (*page)(const char *workspace_id, const char *autopilot_id,
+			      const char *status, const struct model_page *page, PGresult **res);
+	model_row_fn row_json;
 	const char *what;		/* "cannot list deliveries" */
 };
 
@@ -84,22 +85,19 @@ struct ctl_list {
  * --status, at most --limit (1 to 1000, default 20), older than --before
  * (a thing of that autopilot).
  */
-enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv, const struct ctl_list *l);
+enum ctl_rc ctl_list_of_autopilot(struct ctl *c, int argc, char **argv, const struct ctl_list *l);
 
-/* A db module's lookup of one thing by id (run_get, delivery_get). */
-typedef enum store_rc (*ctl_get_fn)(const char *workspace_id, const char *owner_id,
-				    const char *id, enum model_found *found,
-				    struct json_object **out);
+/* A db module's lookup of one thing by id (run_show, delivery_show). */
+typedef enum store_rc (*ctl_show_fn)(const char *workspace_id, const char *owner_id,
+				     const char *id, struct json_object **out,
+				     const char **missing);
 
 /*
  * "<thing> show ID" (ID named arg in the usage, e.g. "RUN_ID"): parse,
- * check the id, connect, print what get finds in any workspace.
+ * check the id, connect, print what show finds in any workspace.
  */
 enum ctl_rc ctl_show(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
-		     ctl_get_fn get);
-
-/* "hookgatectl: <what>: <why>", why being the store's last error (store_last_error). */
-void ctl_store_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+		     ctl_show_fn show);
 
 /*
  * Parse the arguments after the command words, argv[0..argc), against
@@ -158,11 +156,28 @@ enum ctl_rc ctl_print_one(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
 			  const char *what, const char *thing, const char *id);
 
 /*
- * Parse the one argument of a command, the ID of a thing (its name in
- * usage: arg, e.g. "RUNTIME_ID"), check it and connect: CTL_OK with *id.
+ * The answer of a resource module's call: print *out (ownership moves
+ * here; *out is NULLed) when rc is STORE_OK; else say "<thing> '<id>' not
+ * found" (STORE_NOT_FOUND) or "<what>: <why>" (the store's last error).
+ * Takes out's address, so that a call may be its first argument.
  */
-enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
-		       const char **id) HG_MUSTCHECK;
+enum ctl_rc ctl_answer(enum store_rc rc, struct json_object **out, const char *what,
+		       const char *thing, const char *id);
+
+/*
+ * Parse a command whose one argument is the ID (its name in usage: arg,
+ * e.g. "RUNTIME_ID") of a thing into *id, check it and connect. CTL_OK, or
+ * what to return.
+ */
+enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
+		       const char *thing, const char **id);
+
+/*
+ * Whether a module's lookup found <thing> '<id>' (rc STORE_OK); else false
+ * after saying "not found" or "<what>: <why>".
+ */
+bool ctl_found(enum store_rc rc, const char *thing, const char *id, const char *what)
+	HG_MUSTCHECK;
 
 /*
  * A command whose one argument is the ID (its name in usage: arg, e.g.

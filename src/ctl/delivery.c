@@ -10,19 +10,19 @@ static const struct ctl_list deliveries = {
 	.thing = "delivery",
 	.statuses = delivery_statuses,
 	.cursor = delivery_cursor,
-	.list = delivery_list,
+	.page = delivery_page,
 	.row_json = delivery_json,
 	.what = "cannot list deliveries",
 };
 
 enum ctl_rc ctl_delivery_list(struct ctl *c, int argc, char **argv)
 {
-	return ctl_autopilot_list(c, argc, argv, &deliveries);
+	return ctl_list_of_autopilot(c, argc, argv, &deliveries);
 }
 
 enum ctl_rc ctl_delivery_show(struct ctl *c, int argc, char **argv)
 {
-	return ctl_show(c, argc, argv, "DELIVERY_ID", "delivery", delivery_get);
+	return ctl_show(c, argc, argv, "DELIVERY_ID", "delivery", delivery_show);
 }
 
 /* --idempotency-key, trimmed into key as the API trims its header; false after saying why. */
@@ -69,7 +69,7 @@ enum ctl_rc ctl_delivery_replay(struct ctl *c, int argc, char **argv)
 	a.idempotency_key = key_arg ? key : NULL;
 	a.offline_after_s = c->settings.runtime_offline_after;
 	if (delivery_replay(&a, &out) != STORE_OK) {
-		ctl_store_error("cannot replay delivery '%s'", id);
+		ctl_error("cannot replay delivery '%s': %s", id, store_last_error());
 		return CTL_FAIL;
 	}
 	switch (out.outcome) {

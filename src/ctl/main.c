@@ -262,8 +262,38 @@ enum ctl_rc ctl_print_one(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
 	return rc;
 }
 
-enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
-		       const char **id)
+/* Say why a module's call failed: "<thing> '<id>' not found", or "<what>: <why>". */
+static void say_failed(enum store_rc rc, const char *thing, const char *id, const char *what)
+{
+	if (rc == STORE_NOT_FOUND)
+		ctl_error("%s '%s' not found", thing, id);
+	else
+		ctl_error("%s: %s", what, store_last_error());
+}
+
+enum ctl_rc ctl_answer(enum store_rc rc, struct json_object **out, const char *what,
+		       const char *thing, const char *id)
+{
+	struct json_object *o = *out;
+
+	*out = NULL;
+	if (rc == STORE_OK)
+		return ctl_print(o) ? CTL_OK : CTL_FAIL;
+	json_object_put(o);
+	say_failed(rc, thing, id, what);
+	return CTL_FAIL;
+}
+
+bool ctl_found(enum store_rc rc, const char *thing, const char *id, const char *what)
+{
+	if (rc == STORE_OK)
+		return true;
+	say_failed(rc, thing, id, what);
+	return false;
+}
+
+enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
+		       const char *thing, const char **id)
 {
 	const struct ctl_arg args[] = {
 		{ arg, CTL_POSITIONAL, id, NULL },

@@ -8,17 +8,17 @@ static const struct ctl_list runs = {
 	.thing = "run",
 	.statuses = run_statuses,
 	.cursor = run_cursor,
-	.list = run_list,
+	.page = run_page,
 	.row_json = run_json,
 	.what = "cannot list runs",
 };
 
 enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv)
 {
-	return ctl_autopilot_list(c, argc, argv, &runs);
+	return ctl_list_of_autopilot(c, argc, argv, &runs);
 }
 
 enum ctl_rc ctl_run_show(struct ctl *c, int argc, char **argv)
 {
-	return ctl_show(c, argc, argv, "RUN_ID", "run", run_get);
+	return ctl_show(c, argc, argv, "RUN_ID", "run", run_show);
 }

@@ -56,9 +56,10 @@ static struct statement st_replay = { "delivery_replay",
 #define REPLAY_UNPARSABLE "the stored body cannot be turned into a run payload: "
 #define REPLAY_PRUNED "delivery body has been pruned"
 
-enum store_rc delivery_list(const struct model_page *q, PGresult **res)
+enum store_rc delivery_page(const char *workspace_id, const char *autopilot_id,
+			    const char *status, const struct model_page *page, PGresult **res)
 {
-	return model_page_exec(&st_list, q, res);
+	return model_page_exec(&st_list, workspace_id, autopilot_id, status, page, res);
 }
 
 struct json_object *delivery_json(const PGresult *res, int row)
@@ -67,9 +68,9 @@ struct json_object *delivery_json(const PGresult *res, int row)
 }
 
 enum store_rc delivery_cursor(const char *autopilot_id, const char *delivery_id, char *ts,
-			      enum model_found *found)
+			      const char **missing)
 {
-	return model_cursor_exec(&st_cursor, autopilot_id, delivery_id, ts, found);
+	return model_cursor_exec(&st_cursor, "delivery", autopilot_id, delivery_id, ts, missing);
 }
 
 /*
@@ -121,33 +122,16 @@ fail:
 	return NULL;
 }
 
-/* st_get into *res, and what it found. *res is the caller's to PQclear. */
-static enum store_rc get_row(const char *workspace_id, const char *autopilot_id,
-			     const char *delivery_id, enum model_found *found, PGresult **res)
-{
-	const char *values[3] = { workspace_id, autopilot_id, delivery_id };
-	enum store_rc rc = store_exec(&st_get, values, res);
-
-	if (rc != STORE_OK)
-		return rc;
-	if (PQntuples(*res) == 0)
-		*found = autopilot_id ? MODEL_NO_OWNER : MODEL_NO_ROW;
-	else if (PQgetisnull(*res, 0, DELIVERY_COL_ID))
-		*found = MODEL_NO_ROW;
-	else
-		*found = MODEL_FOUND;
-	return STORE_OK;
-}
-
-enum store_rc delivery_get(const char *workspace_id, const char *autopilot_id,
-			   const char *delivery_id, enum model_found *found,
-			   struct json_object **delivery)
+enum store_rc delivery_show(const char *workspace_id, const char *autopilot_id,
+			    const char *delivery_id, struct json_object **out,
+			    const char **missing)
 {
 	PGresult *res = NULL;
-	enum store_rc rc = get_row(workspace_id, autopilot_id, delivery_id, found, &res);
+	enum store_rc rc = model_get_exec(&st_get, "delivery", workspace_id, autopilot_id,
+					  delivery_id, &res, missing);
 
-	*delivery = NULL;
-	if (rc == STORE_OK && *found == MODEL_FOUND && !(*delivery = detail_json(res, 0)))
+	*out = NULL;
+	if (rc == STORE_OK && !(*out = detail_json(res, 0)))
 		rc = STORE_ERROR;
 	PQclear(res);
 	return rc;
@@ -238,15 +222,17 @@ static enum store_rc replay_answer(const char *workspace_id, const char *autopil
 				   struct json_object **answer)
 {
 	struct json_object *d = NULL, *run = NULL;
-	enum model_found found;
+	const char *missing;
 	enum store_rc rc;
 
 	*answer = NULL;
-	rc = delivery_get(workspace_id, autopilot_id, delivery_id, &found, &d);
-	if (rc == STORE_OK && found == MODEL_FOUND && run_id)
-		rc = run_get(workspace_id, NULL, run_id, &found, &run);
-	if (rc == STORE_OK && !d)
-		rc = STORE_NOT_FOUND;	/* deleted between the replay and this read */
+	/* STORE_NOT_FOUND: deleted between the replay and this read */
+	rc = delivery_show(workspace_id, autopilot_id, delivery_id, &d, &missing);
+	if (rc == STORE_OK && run_id) {
+		rc = run_show(workspace_id, NULL, run_id, &run, &missing);
+		if (rc == STORE_NOT_FOUND)
+			rc = STORE_OK;		/* the run went: null */
+	}
 	if (rc != STORE_OK)
 		goto fail;
 	*answer = json_object_new_object();
@@ -306,22 +292,22 @@ enum store_rc delivery_replay(const struct delivery_replay_args *a,
 			      struct delivery_replay_result *out)
 {
 	struct rebuilt b = { .payload = NULL };
-	char offline[24], autopilot_id[37];
-	const char *values[9];
-	enum model_found found;
+	char offline[24], autopilot_id[STORE_ID_LEN];
+	const char *values[9], *missing = "delivery";
 	PGresult *row = NULL, *res = NULL;
 	enum store_rc rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = get_row(a->workspace_id, a->autopilot_id, a->delivery_id, &found, &row);
-	if (rc != STORE_OK)
-		goto out;
-	if (found != MODEL_FOUND) {
+	rc = model_get_exec(&st_get, "delivery", a->workspace_id, a->autopilot_id, a->delivery_id,
+			    &row, &missing);
+	if (rc == STORE_NOT_FOUND) {
 		out->outcome = REPLAY_NOT_FOUND;
-		snprintf(out->message, sizeof(out->message), "%s not found",
-			 found == MODEL_NO_OWNER ? "autopilot" : "delivery");
+		snprintf(out->message, sizeof(out->message), "%s not found", missing);
+		rc = STORE_OK;
 		goto out;
 	}
+	if (rc != STORE_OK)
+		goto out;
 	snprintf(autopilot_id, sizeof(autopilot_id), "%s", PQgetvalue(row, 0, 1));
 	if (!rebuild(row, &b)) {
 		rc = STORE_ERROR;

@@ -18,38 +18,43 @@
 /* A delivery's statuses, NULL-terminated. */
 extern const char *const delivery_statuses[];
 
-/* The columns of delivery_list's rows: the delivery's id first, its created_at last. */
+/* The columns of delivery_page's rows: the delivery's id first, its created_at last. */
 #define DELIVERY_COL_ID		0
 #define DELIVERY_COL_CREATED	17
 
 /*
- * A page of an autopilot's deliveries (model_page; status one of
- * delivery_statuses or NULL), newest first, slim: never raw_body,
- * selected_headers or response_body. *res is the caller's to PQclear (NULL
- * unless STORE_OK): no row when the autopilot is not found; one row whose
- * DELIVERY_COL_ID is NULL when it has none on this page.
+ * Every function taking workspace_id and autopilot_id is scoped by both
+ * (workspace_id NULL: any workspace, hookgatectl's): a delivery of another
+ * autopilot or workspace is not found, exactly as one that does not
+ * exist. On STORE_NOT_FOUND, *missing says what ("autopilot" or "delivery").
  */
-enum store_rc delivery_list(const struct model_page *q, PGresult **res) HG_MUSTCHECK;
-
-/* The JSON of row of delivery_list's res. A new object; NULL when out of memory. */
-struct json_object *delivery_json(const PGresult *res, int row);
 
 /*
- * The created_at of delivery_id of autopilot_id into ts (64 bytes), as
- * delivery_list's cursor takes it (hookgatectl's --before).
+ * A page of an autopilot's deliveries, newest first, of one status (one of
+ * delivery_statuses; NULL: any), slim: never raw_body, selected_headers or
+ * response_body. *res is the caller's to PQclear; one row whose
+ * DELIVERY_COL_ID is NULL when none is on this page. STORE_NOT_FOUND: no
+ * such autopilot.
  */
+enum store_rc delivery_page(const char *workspace_id, const char *autopilot_id,
+			    const char *status, const struct model_page *page, PGresult **res)
+	HG_MUSTCHECK;
+
+/* The JSON of row of delivery_page's res. A new object; NULL when out of memory. */
+struct json_object *delivery_json(const PGresult *res, int row);
+
+/* The created_at of delivery_id of the autopilot into ts (64 bytes), for a page's before_ts. */
 enum store_rc delivery_cursor(const char *autopilot_id, const char *delivery_id, char *ts,
-			      enum model_found *found) HG_MUSTCHECK;
+			      const char **missing) HG_MUSTCHECK;
 
 /*
  * The delivery detail (SPEC 4.4: every column, raw_body as text when it
- * is UTF-8, else base64 with raw_body_encoding "base64") of delivery_id,
- * of autopilot_id (NULL: of any; then never MODEL_NO_OWNER) in
- * workspace_id (NULL: any). *delivery is a new object when MODEL_FOUND.
+ * is UTF-8, else base64 with raw_body_encoding "base64") of delivery_id;
+ * autopilot_id NULL: of any autopilot.
  */
-enum store_rc delivery_get(const char *workspace_id, const char *autopilot_id,
-			   const char *delivery_id, enum model_found *found,
-			   struct json_object **delivery) HG_MUSTCHECK;
+enum store_rc delivery_show(const char *workspace_id, const char *autopilot_id,
+			    const char *delivery_id, struct json_object **out,
+			    const char **missing) HG_MUSTCHECK;
 
 /* How an idempotency key (a header, an option) is wrong. */
 enum delivery_key {
@@ -84,7 +89,7 @@ enum delivery_replay_outcome {
 struct delivery_replay_result {
 	enum delivery_replay_outcome outcome;
 	char message[256];		/* NOT_FOUND, REFUSED */
-	char delivery_id[37];		/* CREATED, REPEATED: the replay's */
+	char delivery_id[STORE_ID_LEN];	/* CREATED, REPEATED: the replay's */
 	/* CREATED, REPEATED: {"delivery": its detail, "run": its run or null}, owned */
 	struct json_object *answer;
 };

@@ -274,18 +274,45 @@ fail:
 	return NULL;
 }
 
-enum store_rc model_page_exec(struct statement *st, const struct model_page *q, PGresult **res)
+struct json_object *model_rows_json(const PGresult *res, model_row_fn to_json)
 {
-	char limit[16];
-	const char *values[6] = { q->workspace_id, q->owner_id, q->status, q->before_ts,
-				  q->before_ts ? q->before_id : NULL, limit };
+	struct json_object *arr = json_object_new_array();
+	int n = PQntuples(res);
 
-	snprintf(limit, sizeof(limit), "%d", q->limit);
-	return store_exec(st, values, res);
+	if (!arr)
+		return NULL;
+	if (n == 1 && PQnfields(res) > 0 && PQgetisnull(res, 0, 0))
+		n = 0;	/* a list joined from its owner, which has none */
+	for (int i = 0; i < n; i++) {
+		struct json_object *o = to_json(res, i);
+
+		if (!o || json_object_array_add(arr, o) != 0) {
+			json_object_put(o);
+			json_object_put(arr);
+			return NULL;
+		}
+	}
+	return arr;
 }
 
-enum store_rc model_cursor_exec(struct statement *st, const char *owner_id, const char *id,
-				char *ts, enum model_found *found)
+enum store_rc model_page_exec(struct statement *st, const char *workspace_id,
+			      const char *owner_id, const char *status,
+			      const struct model_page *page, PGresult **res)
+{
+	const char *values[6] = { workspace_id, owner_id, status, page->before_ts,
+				  page->before_ts ? page->before_id : NULL, page->limit };
+	enum store_rc rc = store_exec(st, values, res);
+
+	if (rc == STORE_OK && PQntuples(*res) == 0) {
+		PQclear(*res);
+		*res = NULL;
+		rc = STORE_NOT_FOUND;
+	}
+	return rc;
+}
+
+enum store_rc model_cursor_exec(struct statement *st, const char *thing, const char *owner_id,
+				const char *id, char *ts, const char **missing)
 {
 	const char *values[2] = { owner_id, id };
 	PGresult *res = NULL;
@@ -294,14 +321,31 @@ enum store_rc model_cursor_exec(struct statement *st, const char *owner_id, cons
 	ts[0] = '\0';
 	if (rc != STORE_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		*found = MODEL_NO_OWNER;
-	} else if (PQgetisnull(res, 0, 0)) {
-		*found = MODEL_NO_ROW;
+	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
+		*missing = PQntuples(res) == 0 ? "autopilot" : thing;
+		rc = STORE_NOT_FOUND;
 	} else {
-		*found = MODEL_FOUND;
 		snprintf(ts, 64, "%s", PQgetvalue(res, 0, 1));
 	}
 	PQclear(res);
+	return rc;
+}
+
+enum store_rc model_get_exec(struct statement *st, const char *thing, const char *workspace_id,
+			     const char *owner_id, const char *id, PGresult **res,
+			     const char **missing)
+{
+	const char *values[3] = { workspace_id, owner_id, id };
+	enum store_rc rc = store_exec(st, values, res);
+
+	if (rc != STORE_OK)
+		return rc;
+	if (PQntuples(*res) == 0 || PQgetisnull(*res, 0, 0)) {
+		/* without an owner, no row means no such row */
+		*missing = PQntuples(*res) == 0 && owner_id ? "autopilot" : thing;
+		PQclear(*res);
+		*res = NULL;
+		return STORE_NOT_FOUND;
+	}
 	return STORE_OK;
 }

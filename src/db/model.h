@@ -23,24 +23,17 @@
 	"to_json(t.last_fired_at)#>>'{}', to_json(t.created_at)#>>'{}', " \
 	"to_json(t.updated_at)#>>'{}'"
 
-/* What a lookup scoped by an owner (an autopilot, say) found. */
-enum model_found {
-	MODEL_FOUND,
-	MODEL_NO_OWNER,		/* the owner is not there (or not the workspace's) */
-	MODEL_NO_ROW,		/* the owner is, the row is not (or not the owner's) */
-};
+/* Turns row of res into a new JSON object; NULL when out of memory. */
+typedef struct json_object *(*model_row_fn)(const PGresult *res, int row);
 
 /*
- * One page of a list scoped by its owner, newest first: the rows before
- * the cursor (before_ts, before_id), at most limit of them.
+ * A keyset page of a list, newest first: the API asks for its ?limit= plus
+ * one (an extra row says there is a next page), hookgatectl for all rows.
  */
 struct model_page {
-	const char *workspace_id;	/* NULL: any workspace (hookgatectl) */
-	const char *owner_id;		/* the autopilot */
-	const char *status;		/* NULL: any */
-	const char *before_ts;		/* NULL: from the newest */
+	const char *limit;		/* rows to fetch, as text; NULL: all */
+	const char *before_ts;		/* created_at and id of the last row seen, or NULL */
 	const char *before_id;
-	int limit;
 };
 
 /*
@@ -51,7 +44,7 @@ struct model_page {
  * A page, newest first, optionally of one status ($3), before the cursor
  * ($4 created_at, $5 id), $6 rows: one row per row; one row of NULLs when
  * the autopilot has none on this page; no row when it is not there (or not
- * workspace $1's, unless $1 is NULL). For model_page_exec.
+ * workspace $1's, unless $1 is NULL). $6 NULL: every row. For model_page_exec.
  */
 #define MODEL_PAGE_SQL(alias, cols, table) \
 	"SELECT " alias ".* FROM autopilot a" \
@@ -86,21 +79,38 @@ struct model_page {
 	"   AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)"
 
 /*
- * Run st, a page statement of a resource module taking ($1 workspace_id,
- * $2 owner_id, $3 status, $4 before_ts, $5 before_id, $6 limit), for q.
- * *res is the caller's to PQclear (NULL unless STORE_OK).
+ * An array of to_json of every row of res, but a single row whose first
+ * column is NULL (a list joined from its owner, which has none) gives [].
+ * Returns a new array; NULL when out of memory.
  */
-enum store_rc model_page_exec(struct statement *st, const struct model_page *q, PGresult **res)
-	HG_MUSTCHECK;
+struct json_object *model_rows_json(const PGresult *res, model_row_fn to_json);
 
 /*
- * Run st, a cursor statement taking ($1 owner_id, $2 id) and returning no
- * row (no owner), or (id NULL: not the owner's; else id, created_at text):
- * the created_at into ts (64 bytes, "" unless found), as model_page's
- * before_ts takes it (hookgatectl's --before ID).
+ * Run st, a MODEL_PAGE_SQL statement, for the rows of owner_id (an
+ * autopilot) in workspace_id (NULL: any), of one status (NULL: any), of
+ * page. *res is the caller's to PQclear; STORE_NOT_FOUND (res NULL) when
+ * the owner is not there.
  */
-enum store_rc model_cursor_exec(struct statement *st, const char *owner_id, const char *id,
-				char *ts, enum model_found *found) HG_MUSTCHECK;
+enum store_rc model_page_exec(struct statement *st, const char *workspace_id,
+			      const char *owner_id, const char *status,
+			      const struct model_page *page, PGresult **res) HG_MUSTCHECK;
+
+/*
+ * Run st, a MODEL_CURSOR_SQL statement: the created_at of row id of
+ * owner_id into ts (64 bytes), as a page's before_ts takes it
+ * (hookgatectl's --before ID). STORE_NOT_FOUND with *missing "autopilot",
+ * or thing when the row is not the autopilot's.
+ */
+enum store_rc model_cursor_exec(struct statement *st, const char *thing, const char *owner_id,
+				const char *id, char *ts, const char **missing) HG_MUSTCHECK;
+
+/*
+ * Run st, a MODEL_GET_SQL statement, into *res: STORE_NOT_FOUND (res NULL)
+ * with *missing "autopilot" or thing (always thing when owner_id is NULL).
+ */
+enum store_rc model_get_exec(struct statement *st, const char *thing, const char *workspace_id,
+			     const char *owner_id, const char *id, PGresult **res,
+			     const char **missing) HG_MUSTCHECK;
 
 /*
  * The trigger JSON of SPEC 4.2 from row of res (selected with

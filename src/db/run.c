@@ -130,9 +130,10 @@ static struct statement st_fail = { "run_fail",
 	FINISH_SQL("status = 'failed', failure_reason = $4::text",
 		   "r.status = 'failed' AND r.failure_reason = $4::text"), 4, 0, false };
 
-enum store_rc run_list(const struct model_page *q, PGresult **res)
+enum store_rc run_page(const char *workspace_id, const char *autopilot_id, const char *status,
+		       const struct model_page *page, PGresult **res)
 {
-	return model_page_exec(&st_list, q, res);
+	return model_page_exec(&st_list, workspace_id, autopilot_id, status, page, res);
 }
 
 struct json_object *run_json(const PGresult *res, int row)
@@ -141,57 +142,52 @@ struct json_object *run_json(const PGresult *res, int row)
 }
 
 enum store_rc run_cursor(const char *autopilot_id, const char *run_id, char *ts,
-			 enum model_found *found)
+			 const char **missing)
 {
-	return model_cursor_exec(&st_cursor, autopilot_id, run_id, ts, found);
+	return model_cursor_exec(&st_cursor, "run", autopilot_id, run_id, ts, missing);
+}
+
+enum store_rc run_show(const char *workspace_id, const char *autopilot_id, const char *run_id,
+		       struct json_object **out, const char **missing)
+{
+	PGresult *res = NULL;
+	enum store_rc rc = model_get_exec(&st_get, "run", workspace_id, autopilot_id, run_id, &res,
+					  missing);
+
+	*out = NULL;
+	if (rc == STORE_OK && !(*out = run_json(res, 0)))
+		rc = STORE_ERROR;
+	PQclear(res);
+	return rc;
 }
 
 /*
- * The run of row 0 from column first on into *run, as found says; rows:
- * no row (no_row_found), id_col NULL (MODEL_NO_ROW), else MODEL_FOUND.
- * STORE_ERROR when out of memory. Clears res.
+ * The run of row 0 of res (from column first on) into *run: RUN_OK; no
+ * row: none, id NULL: null_id. STORE_ERROR when out of memory. Clears res.
  */
-static enum store_rc found_run(PGresult *res, int first, enum model_found no_row_found,
-			       enum model_found *found, struct json_object **run)
+static enum store_rc one_run(PGresult *res, int first, enum run_outcome none,
+			     enum run_outcome null_id, enum run_outcome *outcome,
+			     struct json_object **run)
 {
 	enum store_rc rc = STORE_OK;
 
 	*run = NULL;
 	if (PQntuples(res) == 0)
-		*found = no_row_found;
+		*outcome = none;
 	else if (PQgetisnull(res, 0, first + RUN_COL_ID))
-		*found = MODEL_NO_ROW;
+		*outcome = null_id;
 	else if ((*run = model_row_json_from(res, 0, first)))
-		*found = MODEL_FOUND;
+		*outcome = RUN_OK;
 	else
 		rc = STORE_ERROR;
 	PQclear(res);
 	return rc;
 }
 
-enum store_rc run_get(const char *workspace_id, const char *autopilot_id, const char *run_id,
-		      enum model_found *found, struct json_object **run)
-{
-	const char *values[3] = { workspace_id, autopilot_id, run_id };
-	PGresult *res = NULL;
-	enum store_rc rc = store_exec(&st_get, values, &res);
-
-	*run = NULL;
-	if (rc != STORE_OK)
-		return rc;
-	/* without an autopilot, no row means no such run */
-	return found_run(res, 0, autopilot_id ? MODEL_NO_OWNER : MODEL_NO_ROW, found, run);
-}
-
 /* The outcome of a statement whose one row is the run, its id NULL when the runtime may not. */
 static enum store_rc holder_run(PGresult *res, enum run_outcome *outcome, struct json_object **run)
 {
-	enum model_found found;
-	enum store_rc rc = found_run(res, 0, MODEL_NO_OWNER, &found, run);
-
-	*outcome = found == MODEL_FOUND ? RUN_OK :
-		   found == MODEL_NO_OWNER ? RUN_NOT_FOUND : RUN_NOT_HOLDER;
-	return rc;
+	return one_run(res, 0, RUN_NOT_FOUND, RUN_NOT_HOLDER, outcome, run);
 }
 
 enum store_rc run_claim(const struct run_claim_args *a, enum run_outcome *outcome,
@@ -199,7 +195,6 @@ enum store_rc run_claim(const struct run_claim_args *a, enum run_outcome *outcom
 {
 	char lease[24], max[24];
 	const char *values[5] = { a->workspace_id, a->runtime_id, lease, a->autopilot_id, max };
-	enum model_found found;
 	PGresult *res = NULL;
 	enum store_rc rc;
 
@@ -214,10 +209,7 @@ enum store_rc run_claim(const struct run_claim_args *a, enum run_outcome *outcom
 		PQclear(res);
 		return STORE_OK;
 	}
-	rc = found_run(res, 1, MODEL_NO_OWNER, &found, run);
-	*outcome = found == MODEL_FOUND ? RUN_OK :
-		   found == MODEL_NO_OWNER ? RUN_NO_RUNTIME : RUN_NOTHING;
-	return rc;
+	return one_run(res, 1, RUN_NO_RUNTIME, RUN_NOTHING, outcome, run);
 }
 
 enum store_rc run_heartbeat(const char *workspace_id, const char *run_id,

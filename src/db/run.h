@@ -20,7 +20,7 @@
 /* A run's statuses, NULL-terminated. */
 extern const char *const run_statuses[];
 
-/* The columns of run_list's rows: the run's id first, its created_at last. */
+/* The columns of run_page's rows: the run's id first, its created_at last. */
 #define RUN_COL_ID	0
 #define RUN_COL_CREATED	13
 
@@ -35,30 +35,31 @@ enum run_outcome {
 };
 
 /*
- * A page of an autopilot's runs (model_page; status one of run_statuses
- * or NULL), newest first, without trigger_payload. *res is the caller's to
- * PQclear (NULL unless STORE_OK): no row when the autopilot is not found;
- * one row whose RUN_COL_ID is NULL when it has no run on this page.
+ * Every function taking workspace_id and autopilot_id is scoped by both
+ * (workspace_id NULL: any workspace, hookgatectl's): a run of another
+ * autopilot or workspace is not found, exactly as one that does not
+ * exist. On STORE_NOT_FOUND, *missing says what ("autopilot" or "run").
  */
-enum store_rc run_list(const struct model_page *q, PGresult **res) HG_MUSTCHECK;
 
-/* The run JSON of row of run_list's res (SPEC 4.5). A new object; NULL when out of memory. */
+/*
+ * A page of an autopilot's runs, newest first, of one status (one of
+ * run_statuses; NULL: any), without trigger_payload. *res is the caller's
+ * to PQclear; one row whose RUN_COL_ID is NULL when none is on this page.
+ * STORE_NOT_FOUND: no such autopilot.
+ */
+enum store_rc run_page(const char *workspace_id, const char *autopilot_id, const char *status,
+		       const struct model_page *page, PGresult **res) HG_MUSTCHECK;
+
+/* The run JSON of row of run_page's res (SPEC 4.5). A new object; NULL when out of memory. */
 struct json_object *run_json(const PGresult *res, int row);
 
-/*
- * The created_at of run run_id of autopilot autopilot_id into ts (64
- * bytes), as run_list's cursor takes it (hookgatectl's --before).
- */
+/* The created_at of run_id of the autopilot into ts (64 bytes), for a page's before_ts. */
 enum store_rc run_cursor(const char *autopilot_id, const char *run_id, char *ts,
-			 enum model_found *found) HG_MUSTCHECK;
+			 const char **missing) HG_MUSTCHECK;
 
-/*
- * The run run_id with its trigger_payload, of autopilot_id (NULL: of any
- * autopilot; then the answer is never MODEL_NO_OWNER) in workspace_id
- * (NULL: any). *run is a new object when MODEL_FOUND, else NULL.
- */
-enum store_rc run_get(const char *workspace_id, const char *autopilot_id, const char *run_id,
-		      enum model_found *found, struct json_object **run) HG_MUSTCHECK;
+/* Run run_id with its trigger_payload; autopilot_id NULL: of any autopilot. */
+enum store_rc run_show(const char *workspace_id, const char *autopilot_id, const char *run_id,
+		       struct json_object **out, const char **missing) HG_MUSTCHECK;
 
 /* What a claim asks for (SPEC 4.5). */
 struct run_claim_args {

@@ -11,6 +11,9 @@
 
 #include "lib/settings.h"
 
+/* A UUID as text, with its NUL. */
+#define STORE_ID_LEN 37
+
 enum store_rc {
 	STORE_OK,
 	STORE_NOT_FOUND,

@@ -107,14 +107,17 @@ const char *hdrs_get_trimmed(const struct hg_hdrs *h, const char *name, char *ou
 static const char *const kept_headers[] = {
 	"User-Agent", "X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID",
 	"X-Gitlab-Event", "X-Gitlab-Event-UUID", "X-Event-Type", "Idempotency-Key",
-	"X-Request-Id", "webhook-id", "svix-id", "X-Shopify-Topic",
-	"X-Shopify-Webhook-Id", "X-Slack-Request-Timestamp", NULL,
+	"X-Request-Id", "webhook-id", "svix-id", "X-Slack-Request-Timestamp",
+	"X-Shopify-Topic", "X-Shopify-Webhook-Id", "X-Shopify-Event-Id", "X-Shopify-Shop-Domain",
+	"X-Shopify-API-Version", "X-Shopify-Triggered-At",
+	"shopify-topic", "shopify-webhook-id", "shopify-event-id", "shopify-shop-domain",
+	"shopify-api-version", "shopify-triggered-at", NULL,
 };
 
 /* Signature headers: only whether one was present is kept. */
 static const char *const signature_headers[] = {
 	"X-Hub-Signature-256", "X-Hub-Signature", "webhook-signature", "svix-signature",
-	"Stripe-Signature", "X-Slack-Signature", "X-Shopify-Hmac-Sha256",
+	"Stripe-Signature", "X-Slack-Signature", "X-Shopify-Hmac-Sha256", "shopify-hmac-sha256",
 	"X-Gitlab-Token", NULL,
 };
 

@@ -78,6 +78,7 @@ static void test_defaults(void)
 	is_str(s.trusted_proxies, "", "default trusted_proxies");
 	is_str(s.metrics_allow, "127.0.0.0/8, ::1/128", "default metrics_allow: loopback");
 	is_int(s.runtime_offline_after, 90, "default runtime_offline_after");
+	is_int(s.max_run_attempts, 5, "default max_run_attempts");
 	is_int(s.signature_tolerance_s, 300, "default signature_tolerance_s");
 	is_int(s.statement_timeout_ms, 5000, "default statement_timeout_ms");
 	is_str(s.shm_name, "/hookgate", "default shm_name");
@@ -104,6 +105,7 @@ static void test_file(void)
 		"trusted_proxies = 10.0.0.0/8, ::1\n"
 		"metrics_allow = 192.168.0.0/16\n"
 		"runtime_offline_after = 120\n"
+		"max_run_attempts = 0\n"
 		"signature_tolerance_s = 60\n"
 		"statement_timeout_ms = 2500\n"
 		"shm_name = /hookgate-test\n"
@@ -124,6 +126,7 @@ static void test_file(void)
 	is_str(s.trusted_proxies, "10.0.0.0/8, ::1", "trusted_proxies");
 	is_str(s.metrics_allow, "192.168.0.0/16", "metrics_allow");
 	is_int(s.runtime_offline_after, 120, "runtime_offline_after");
+	is_int(s.max_run_attempts, 0, "max_run_attempts 0: no limit");
 	is_int(s.signature_tolerance_s, 60, "signature_tolerance_s");
 	is_int(s.statement_timeout_ms, 2500, "statement_timeout_ms");
 	is_str(s.shm_name, "/hookgate-test", "shm_name");
@@ -261,6 +264,7 @@ static void test_keys(void)
 		"ip_bad_credentials", "token_rate", "trusted_proxies", "metrics_allow",
 		"runtime_offline_after", "signature_tolerance_s", "statement_timeout_ms",
 		"shm_name", "log_level",
+		"max_run_attempts",		/* SPEC 4.5 */
 	};
 	const char *const *keys = settings_keys();
 	size_t n = 0;
