@@ -35,16 +35,34 @@ def base_dir():
             pytest.exit("missing binary %s (set HG_BUILDDIR to the build directory)" % path, 1)
     base = harness.make_base()
     yield base
-    if os.environ.get("HG_KEEP_TMP"):
+    # every stack is closed by now: the last processes have written their reports
+    reports = harness.sanitizer_reports()
+    vg = harness.valgrind_summary() if harness.VALGRIND else {}
+    if os.environ.get("HG_KEEP_TMP") or reports:
         print("\nhookgate black-box temp dir kept: %s" % base)
     else:
         shutil.rmtree(base, ignore_errors=True)
+    assert not reports, "sanitizer reports:\n" + "\n".join(
+        "==== %s\n%s" % kv for kv in reports.items())
+    if harness.VALGRIND:
+        harness.assert_valgrind_clean(vg)
+
+
+@pytest.fixture(autouse=True)
+def no_sanitizer_report(base_dir):
+    """A test after which a hookgate process left a sanitizer report fails (the report is shown)."""
+    before = set(harness.sanitizer_reports())
+    yield
+    new = {p: t for p, t in harness.sanitizer_reports().items() if p not in before}
+    if new:
+        pytest.fail("sanitizer report(s) during this test:\n" + "\n".join(
+            "==== %s\n%s" % kv for kv in new.items()), pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def stack(base_dir):
     """The shared cluster (migrated once), an 8-worker pool, and both lighttpd front-ends."""
-    s = Stack(base_dir, "main", workers=8)
+    s = Stack(base_dir, "main", workers=2 if harness.VALGRIND else 8)
     yield s
     s.close()
 
