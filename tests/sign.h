@@ -130,8 +130,19 @@ static inline char **sign_request(struct signed_env *e, enum sign_scheme scheme,
 		size_t tl = strlen(secret);
 
 		snprintf(tok, sizeof(tok), "%s", secret);
-		if (flip >= 0 && tl > 0 && tl < sizeof(tok))
-			tok[(size_t)(flip / 8) % tl] ^= (char)(1u << (flip % 7));	/* never NUL: bits 0-6 */
+		if (flip >= 0 && tl > 0 && tl < sizeof(tok)) {
+			/* one bit of one character, never making it a blank or NUL (trimmed, or the end) */
+			char *c = &tok[(size_t)(flip / 8) % tl];
+
+			for (int b = flip % 7, i = 0; i < 7; i++, b = (b + 1) % 7) {
+				char x = (char)(*c ^ (1 << b));
+
+				if (x != '\0' && x != ' ' && x != '\t' && x != '\r' && x != '\n') {
+					*c = x;
+					break;
+				}
+			}
+		}
 		snprintf(e->vars[n++], sizeof(e->vars[0]), "HTTP_X_GITLAB_TOKEN=%s", tok);
 		break;
 	}

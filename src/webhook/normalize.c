@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,7 +216,12 @@ struct json_object *envelope_build(const char *event, struct json_object *payloa
 	if (!(s = json_object_new_string(received_at)) || !add_owned(req, "receivedAt", s))
 		goto fail;
 	if (*media_type(content_type, mt, sizeof(mt))) {
-		if (!(s = json_object_new_string(mt)) || !add_owned(req, "contentType", s))
+		/* header bytes need not be UTF-8; jsonb text must be (found by tests/fuzz/fuzz_body) */
+		char *safe = utf8_escape(mt, SIZE_MAX);
+
+		s = safe ? json_object_new_string(safe) : NULL;
+		free(safe);
+		if (!s || !add_owned(req, "contentType", s))
 			goto fail;
 	}
 	if (!add_owned(env, "request", req)) {
