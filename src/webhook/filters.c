@@ -103,8 +103,13 @@ bool filters_admit(struct json_object *filters, const char *event, struct json_o
 	char name[256], action[256];
 	size_t n;
 
-	if (!filters || !json_object_is_type(filters, json_type_array))
+	char err[64];
+
+	if (!filters)
 		return true;
+	/* a row written outside the API that the API would refuse matches nothing (SPEC 4.3) */
+	if (!filters_valid(filters, err, sizeof(err)))
+		return false;
 	n = json_object_array_length(filters);
 	if (n == 0)
 		return true;

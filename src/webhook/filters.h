@@ -16,6 +16,8 @@ bool filters_valid(struct json_object *v, char *err, size_t errlen);
 /*
  * Whether a delivery with event (e.g. "github.pull_request.opened") and
  * payload passes filters (parsed event_filters; NULL or [] admits all).
+ * Filters that filters_valid refuses (a row written outside the API)
+ * admit nothing, and never crash.
  */
 bool filters_admit(struct json_object *filters, const char *event, struct json_object *payload);
 
