@@ -8,7 +8,8 @@
  *  - syntax: json-c's own tokener (another implementation of RFC 8259,
  *    by other authors) in strict mode, with its leniencies refused by
  *    explicit rules below, each found by this target: NaN and Infinity,
- *    numbers outside RFC 8259's grammar, raw control characters;
+ *    'single-quoted' strings, numbers outside RFC 8259's grammar, raw
+ *    control characters;
  *  - nesting: hookgate's own limit (JSON_MAX_DEPTH containers), counted
  *    here over the raw text;
  *  - storable: what PostgreSQL 15's jsonb input refuses, measured against
@@ -252,8 +253,10 @@ enum json_verdict oracle(const uint8_t *s, size_t n)
 			if (!((i - start == 4 && (!memcmp(s + start, "true", 4) || !memcmp(s + start, "null", 4))) ||
 			      (i - start == 5 && !memcmp(s + start, "false", 5))))
 				return JSON_SYNTAX;
-		} else {
+		} else if (ws(c) || c == ',' || c == ':') {
 			i++;
+		} else {
+			return JSON_SYNTAX;	/* json-c's strict mode takes 'single-quoted' strings */
 		}
 	}
 	if (maxdepth > JSON_MAX_DEPTH)
