@@ -487,6 +487,25 @@ class Lighttpd:
     def url(self, path):
         return "http://127.0.0.1:%d%s%s" % (self.port, self.prefix, path)
 
+    def restart(self, timeout=15):
+        """Stop, then start again on the same port (the chaos suite restarts it under load)."""
+        self.stop()
+        self.proc = subprocess.Popen([LIGHTTPD, "-D", "-f", self.conf],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=open(self.errorlog, "ab"), env=clean_env(),
+                                     start_new_session=True)
+
+        def up():
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return True
+            except OSError:
+                return self.proc.poll() is not None
+        wait_for(up, timeout, "lighttpd again on port %d" % self.port)
+        if self.proc.poll() is not None:
+            raise RuntimeError("lighttpd would not start again\n" + tail(self.errorlog))
+        return self
+
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
