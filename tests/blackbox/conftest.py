@@ -11,7 +11,10 @@ import pytest
 pytest.register_assert_rewrite("harness")
 
 import harness  # noqa: E402
+import sweep  # noqa: E402
 from harness import Front, Stack, unique_slug, WEBHOOK_PREFIX  # noqa: E402
+
+sweep.install()     # the secrets sweep (test_zz_secrets.py) records every answer of the session
 
 
 def pytest_configure(config):

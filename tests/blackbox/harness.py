@@ -296,10 +296,17 @@ class Ctl:
     def __init__(self, config):
         self.config = config
 
+    # called with (args, input, completed process) after every run: the secrets sweep listens
+    observers = []
+
     def raw(self, *args, input=None):
-        return subprocess.run([CTL, "-c", self.config] + [str(a) for a in args],
-                              input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, env=clean_env(), timeout=60)
+        args = [str(a) for a in args]
+        p = subprocess.run([CTL, "-c", self.config] + args,
+                           input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, env=clean_env(), timeout=60)
+        for observe in Ctl.observers:
+            observe(args, input, p)
+        return p
 
     def __call__(self, *args, input=None):
         p = self.raw(*args, input=input)
