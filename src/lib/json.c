@@ -256,10 +256,12 @@ static bool value(struct reader *r, int depth)
 
 enum json_verdict json_storable(const unsigned char *text, size_t len)
 {
-	struct reader r = { .p = text, .end = text + len, .verdict = JSON_STORABLE };
+	struct reader r = { .p = text, .verdict = JSON_STORABLE };
 
+	/* NULL + 0 is undefined too (found by clang's UBSan): end only once text is known */
 	if (!text || !utf8_valid(text, len))
 		return JSON_SYNTAX;
+	r.end = text + len;
 	if (!value(&r, 0))
 		return JSON_SYNTAX;
 	skip_ws(&r);
