@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import signal
 import types
 
@@ -39,16 +38,7 @@ def base_dir():
     base = harness.make_base()
     yield base
     # every stack is closed by now: the last processes have written their reports
-    reports = harness.sanitizer_reports()
-    vg = harness.valgrind_summary() if harness.VALGRIND else {}
-    if os.environ.get("HG_KEEP_TMP") or reports:
-        print("\nhookgate black-box temp dir kept: %s" % base)
-    else:
-        shutil.rmtree(base, ignore_errors=True)
-    assert not reports, "sanitizer reports:\n" + "\n".join(
-        "==== %s\n%s" % kv for kv in reports.items())
-    if harness.VALGRIND:
-        harness.assert_valgrind_clean(vg)
+    harness.close_base(base, "black-box")
 
 
 @pytest.fixture(autouse=True)
@@ -56,10 +46,9 @@ def no_sanitizer_report(base_dir):
     """A test after which a hookgate process left a sanitizer report fails (the report is shown)."""
     before = set(harness.sanitizer_reports())
     yield
-    new = {p: t for p, t in harness.sanitizer_reports().items() if p not in before}
+    new = harness.reports_since(before)
     if new:
-        pytest.fail("sanitizer report(s) during this test:\n" + "\n".join(
-            "==== %s\n%s" % kv for kv in new.items()), pytrace=False)
+        pytest.fail("sanitizer report(s) during this test:\n" + new, pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -113,6 +113,30 @@ def sanitizer_env():
 LSAN_SUPPRESSIONS = os.path.join(SRCDIR, "tests", "lsan.supp")
 
 
+def format_reports(reports):
+    return "\n".join("==== %s\n%s" % kv for kv in reports.items())
+
+
+def close_base(base, label):
+    """End of a session: keep base when asked or when a sanitizer report is in it, else remove it;
+    then fail on any report (the last processes stopped at teardown) and on valgrind's findings."""
+    reports = sanitizer_reports()
+    vg = valgrind_summary() if VALGRIND else {}
+    if os.environ.get("HG_KEEP_TMP") or reports:
+        print("\nhookgate %s temp dir kept: %s" % (label, base))
+    else:
+        shutil.rmtree(base, ignore_errors=True)
+    assert not reports, "sanitizer reports:\n" + format_reports(reports)
+    if VALGRIND:
+        assert_valgrind_clean(vg)
+
+
+def reports_since(before):
+    """The sanitizer reports that are not in before (a set of paths), formatted; "" when none."""
+    new = {p: t for p, t in sanitizer_reports().items() if p not in before}
+    return format_reports(new) if new else ""
+
+
 def sanitizer_reports():
     """{path: text} of every non-empty sanitizer report written in this session."""
     out = {}
@@ -469,47 +493,39 @@ class Lighttpd:
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
 
-    def start(self):
-        for attempt in range(5):
-            self.port = free_port()
-            self._write_conf()
-            self.proc = subprocess.Popen([LIGHTTPD, "-D", "-f", self.conf],
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=open(self.errorlog, "ab"), env=clean_env(),
-                                         start_new_session=True)
-
-            def up():
-                if self.proc.poll() is not None:
-                    return True
-                try:
-                    socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                    return True
-                except OSError:
-                    return False
-            wait_for(up, 15, "lighttpd on port %d" % self.port)
-            if self.proc.poll() is None:
-                return self
-        raise RuntimeError("lighttpd would not start\n" + tail(self.errorlog))
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s%s" % (self.port, self.prefix, path)
-
-    def restart(self, timeout=15):
-        """Stop, then start again on the same port (the chaos suite restarts it under load)."""
-        self.stop()
+    def _spawn(self, timeout=15):
+        """Start lighttpd on self.port; whether it is up (False: it exited)."""
         self.proc = subprocess.Popen([LIGHTTPD, "-D", "-f", self.conf],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=open(self.errorlog, "ab"), env=clean_env(),
                                      start_new_session=True)
 
         def up():
+            if self.proc.poll() is not None:
+                return True
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.2).close()
                 return True
             except OSError:
-                return self.proc.poll() is not None
-        wait_for(up, timeout, "lighttpd again on port %d" % self.port)
-        if self.proc.poll() is not None:
+                return False
+        wait_for(up, timeout, "lighttpd on port %d" % self.port)
+        return self.proc.poll() is None
+
+    def start(self):
+        for attempt in range(5):
+            self.port = free_port()
+            self._write_conf()
+            if self._spawn():
+                return self
+        raise RuntimeError("lighttpd would not start\n" + tail(self.errorlog))
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s%s" % (self.port, self.prefix, path)
+
+    def restart(self):
+        """Stop, then start again on the same port (the chaos suite restarts it under load)."""
+        self.stop()
+        if not self._spawn():
             raise RuntimeError("lighttpd would not start again\n" + tail(self.errorlog))
         return self
 

@@ -1,7 +1,6 @@
 """conftest: the chaos suite's stack (tests/blackbox/harness.py: real PostgreSQL, pool, lighttpd)."""
 
 import os
-import shutil
 import sys
 import types
 
@@ -27,22 +26,16 @@ def base_dir():
             pytest.exit("missing binary %s (set HG_BUILDDIR to the build directory)" % path, 1)
     base = harness.make_base()
     yield base
-    reports = harness.sanitizer_reports()
-    if os.environ.get("HG_KEEP_TMP") or reports:
-        print("\nhookgate chaos temp dir kept: %s" % base)
-    else:
-        shutil.rmtree(base, ignore_errors=True)
-    assert not reports, "sanitizer reports:\n" + "\n".join("==== %s\n%s" % kv for kv in reports.items())
+    harness.close_base(base, "chaos")
 
 
 @pytest.fixture(autouse=True)
 def no_sanitizer_report(base_dir):
     before = set(harness.sanitizer_reports())
     yield
-    new = {p: t for p, t in harness.sanitizer_reports().items() if p not in before}
+    new = harness.reports_since(before)
     if new:
-        pytest.fail("sanitizer report(s) during this scenario:\n" + "\n".join(
-            "==== %s\n%s" % kv for kv in new.items()), pytrace=False)
+        pytest.fail("sanitizer report(s) during this scenario:\n" + new, pytrace=False)
 
 
 @pytest.fixture

@@ -40,25 +40,6 @@ static const char *const names[SIGN_SCHEMES] = {
 	"hub256", "standard", "svix", "stripe", "slack", "shopify", "gitlab",
 };
 
-static enum sig_status verify(enum sign_scheme s, const struct sig_input *in)
-{
-	switch (s) {
-	case SIGN_HUB256:
-		return sig_check_hub256(in);
-	case SIGN_STANDARD:
-	case SIGN_SVIX:
-		return sig_check_standard(in);
-	case SIGN_STRIPE:
-		return sig_check_stripe(in);
-	case SIGN_SLACK:
-		return sig_check_slack(in);
-	case SIGN_SHOPIFY:
-		return sig_check_shopify(in);
-	default:
-		return sig_check_gitlab(in);
-	}
-}
-
 /* Whether a check under secret (and previous) took status want with n CRYPTO_memcmp calls of 32 bytes. */
 static void expect(enum sign_scheme s, const char *secret, const char *previous, int flip,
 		   enum sig_status want, int min_calls, const char *what)
@@ -76,7 +57,7 @@ static void expect(enum sign_scheme s, const char *secret, const char *previous,
 	in.hdrs = &h;
 	/* the previous secret signs with the same key material in these schemes only by name */
 	calls = calls_not_32 = 0;
-	got = verify(s, &in);
+	got = sign_verify(s, &in);
 	is_int(got, want, "%s %s: %s", names[s], what, sig_status_name(got));
 	ok(calls >= min_calls, "%s %s: %d CRYPTO_memcmp call(s), at least %d", names[s], what,
 	   calls, min_calls);
