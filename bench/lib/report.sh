@@ -10,29 +10,32 @@ CELLS=$1 LISTS=$2 CG=$3 HALF=$4 RSS0=$5 RSS1=$6 RSS2=$7 RSSOUT=$8
 
 # One line per cell, the figures per request: label variant clients rps p50_ms
 # p99_ms errors pg_ms responder_ms lighttpd_ms wal_bytes fpi fsyncs inserts updates.
-# Per request of the accepted path means per delivery inserted (n_tup_ins): the
-# server also finishes the requests still in flight when wrk stops counting.
+# CPU is per request answered within the cell. PostgreSQL's counters also count
+# the warm-up and the requests in flight when wrk stops, so they are divided by
+# all the requests the server saw: for the accepted path the deliveries it
+# inserted (n_tup_ins), else the warm-up's and the cell's answers.
 derive() {
 	awk -v tck="$BENCH_CLK_TCK" '
 	{
 		req = $4; dur = $5 / 1e6
 		if (req == 0 || dur == 0) next
 		v = $2
-		# pg counters: 28-35 before, 36-43 after (records fpi bytes sync commits ins upd dead)
-		ins = $41 - $33
-		den = (v ~ /^(accepted|spread|big)$/ && ins > 0) ? ins : req
-		# cpu: 10-15 before, 16-21 after the load, 22-27 settled (pg pool lim lt ceil peer)
-		pg = ($22 - $10) * 1000 / tck / den
+		# 10: all requests the server saw (warm-up included; pgbench: every transaction)
+		# pg counters: 23-30 before, 31-38 after (records fpi bytes sync commits ins upd dead)
+		ins = $36 - $28
+		den = (v ~ /^(accepted|spread|big)$/ && ins > 0) ? ins : $10
+		# cpu: 11-16 before, 17-22 after the load (pg pool lim lt ceil peer), per request counted
+		pg = ($17 - $11) * 1000 / tck / req
 		resp = "-"
-		if (v ~ /^(accepted|spread|big|duplicate|notfound)$/) resp = ($17 - $11) * 1000 / tck / den
-		else if (v == "limited") resp = ($18 - $12) * 1000 / tck / den
-		else if (v == "ceiling") resp = ($20 - $14) * 1000 / tck / den
-		else if (v == "peer") resp = ($21 - $15) * 1000 / tck / den
-		lt = (v ~ /^(r_rows|r_commit|peer)$/) ? "-" : ($19 - $13) * 1000 / tck / den
+		if (v ~ /^(accepted|spread|big|duplicate|notfound)$/) resp = ($18 - $12) * 1000 / tck / req
+		else if (v == "limited") resp = ($19 - $13) * 1000 / tck / req
+		else if (v == "ceiling") resp = ($21 - $15) * 1000 / tck / req
+		else if (v == "peer") resp = ($22 - $16) * 1000 / tck / req
+		lt = (v ~ /^(r_rows|r_commit|peer)$/) ? "-" : ($20 - $14) * 1000 / tck / req
 		printf "%s %s %s %.1f %.2f %.2f %d %.3f %s %s %.0f %.3f %.3f %.3f %.3f\n", $1, v, $3,
 			req / dur, $6 / 1000, $7 / 1000, $8 + $9, pg, resp, lt,
-			($38 - $30) / den, ($37 - $29) / den, ($39 - $31) / den, ins / den,
-			($42 - $34) / den
+			($33 - $25) / den, ($32 - $24) / den, ($34 - $26) / den, ins / den,
+			($37 - $29) / den
 	}' "$CELLS"
 }
 
