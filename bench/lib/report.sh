@@ -17,9 +17,14 @@ CELLS=$1 LISTS=$2 CG=$3 HALF=$4 RSS0=$5 RSS1=$6 RSS2=$7 RSSOUT=$8
 derive() {
 	awk -v tck="$BENCH_CLK_TCK" '
 	{
-		req = $4; dur = $5 / 1e6
-		if (req == 0 || dur == 0) next
-		v = $2
+		req = $4; dur = $5 / 1e6; v = $2
+		if (req == 0 || dur == 0) {
+			# pgbench still connecting when its time was up: no sample; a
+			# server that answered nothing: throughput 0, and an error
+			if (v !~ /^r_/)
+				printf "%s %s %s 0 - - %d - - - - - - - -\n", $1, v, $3, ($8 + $9 > 0 ? $8 + $9 : 1)
+			next
+		}
 		# 10: all requests the server saw (warm-up included; pgbench: every transaction)
 		# pg counters: 23-30 before, 31-38 after (records fpi bytes sync commits ins upd dead)
 		ins = $36 - $28
@@ -43,12 +48,12 @@ derive() {
 # of each figure (fields 4-15 of derive), errors summed, and the cell count.
 medians() {	# medians LABEL_REGEX
 	derive | awk -v pat="$1" '
-	function median(key, f,    n, i, j, t, a) {
-		n = cnt[key]
-		for (i = 1; i <= n; i++) a[i] = val[key, f, i]
+	function median(key, f,    n, i, j, t, a) {	# of the cells that have a value
+		n = 0
+		for (i = 1; i <= cnt[key]; i++) if (val[key, f, i] != "-") a[++n] = val[key, f, i]
+		if (n == 0) return "-"
 		for (i = 2; i <= n; i++) { t = a[i]; j = i - 1
 			while (j > 0 && a[j] + 0 > t + 0) { a[j + 1] = a[j]; j-- } a[j + 1] = t }
-		if (a[1] == "-") return "-"
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
 	$1 ~ pat {
@@ -96,12 +101,12 @@ name() {
 }
 
 table() {	# table MEDIANS CLIENTS
-	echo "| variant | req/s | p50 ms | p99 ms | errors | PG CPU ms/req | responder CPU ms/req | lighttpd CPU ms/req | WAL B/req | FPI/req | fsyncs/req | delivery inserts/req | delivery updates/req |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-	awk -v c="$2" '$2 == c' <<<"$1" | while read -r v _ rps p50 p99 err pg resp lt wal fpi sync com upd _; do
+	echo "| variant | cells | req/s | p50 ms | p99 ms | errors | PG CPU ms/req | responder CPU ms/req | lighttpd CPU ms/req | WAL B/req | FPI/req | fsyncs/req | delivery inserts/req | delivery updates/req |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	awk -v c="$2" '$2 == c' <<<"$1" | while read -r v _ rps p50 p99 err pg resp lt wal fpi sync com upd n; do
 		if [[ $v =~ ^(ceiling|peer|limited)$ ]]; then wal=- fpi=- sync=- com=- upd=-; fi
 		[ "$v" = r_commit ] && com=- upd=-
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(name "$v")" \
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(name "$v")" "$n" \
 			"$(fmt "$rps" %.0f)" "$p50" "$p99" "$err" "$(fmt "$pg" %.3f)" "$(fmt "$resp" %.3f)" \
 			"$(fmt "$lt" %.3f)" "$(fmt "$wal" %.0f)" "$(fmt "$fpi" %.3f)" "$(fmt "$sync" %.3f)" \
 			"$(fmt "$com" %.2f)" "$(fmt "$upd" %.3f)"
