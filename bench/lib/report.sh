@@ -143,6 +143,17 @@ for c in $BENCH_CLIENTS; do
 	echo
 done
 
+# Capacity per core, from CPU per request (hot trigger, 16 clients): what
+# doc/scaling.md sizes hosts with.
+per_core() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { if (a == "-" || b == "-" || a + b <= 0) print "-"; else printf "%.0f", 1000 / (a + b) }'; }
+echo "## Per core (16 clients, from CPU per request)"
+echo
+echo "- accepted webhooks per second per web-host core (pool + lighttpd): $(per_core "$(get accepted 16 9)" "$(get accepted 16 10)")"
+echo "- accepted webhooks per second per database core: $(per_core "$(get accepted 16 8)")"
+echo "- the web ceiling per web-host core (trivial responder + lighttpd): $(per_core "$(get ceiling 16 9)" "$(get ceiling 16 10)")"
+echo "- R_rows transactions per second per database core: $(per_core "$(get r_rows 16 8)")"
+echo
+
 echo "## At scale (hot trigger, 16 clients, each window right after a CHECKPOINT)"
 echo
 echo "| deliveries before | windows | accepted/s | p50 ms | p99 ms | errors | PG CPU ms/req | WAL B/req | FPI/req | fsyncs/req | delivery updates/req |"
