@@ -209,6 +209,11 @@ PGconn *store_connection(void)
 	return connection();
 }
 
+unsigned store_generation(void)
+{
+	return conn && PQstatus(conn) == CONNECTION_OK ? generation : 0;
+}
+
 const char *store_last_error(void)
 {
 	return last_error;

@@ -55,6 +55,13 @@ enum store_rc store_exec_binary(struct statement *st, const char *const *values,
 PGconn *store_connection(void);
 
 /*
+ * Which connection is open: a number that changes with every new one, 0
+ * when none is. A session state such as LISTEN must be set again when it
+ * changes (hookgate-worker).
+ */
+unsigned store_generation(void);
+
+/*
  * Why the last call failed, on one line: "SQLSTATE x: primary message" or
  * libpq's connection message; never DETAIL or CONTEXT, which quote values.
  */
