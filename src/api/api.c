@@ -76,6 +76,17 @@ void api_store_failed(struct hg_request *r, enum store_rc rc)
 		req_send_error(r, 500, "internal error");
 }
 
+bool api_store_ok(struct hg_request *r, enum store_rc rc, const char *missing)
+{
+	if (rc == STORE_OK)
+		return true;
+	if (rc == STORE_NOT_FOUND)
+		api_not_found(r, missing);
+	else
+		api_store_failed(r, rc);
+	return false;
+}
+
 void api_not_found(struct hg_request *r, const char *thing)
 {
 	char msg[64];
@@ -257,6 +268,23 @@ void api_send_member(struct hg_request *r, int status, const char *name, struct 
 void api_send_page(struct hg_request *r, const PGresult *res, const char *name, int limit,
 		   int created_col, int id_col)
 {
+	api_send_page_of(r, res, name, limit, created_col, id_col, model_row_json);
+}
+
+struct model_page api_model_page(const struct api_page *p)
+{
+	struct model_page page = { p->limit_txt, NULL, NULL };
+
+	if (p->before) {
+		page.before_ts = p->ts;
+		page.before_id = p->id;
+	}
+	return page;
+}
+
+void api_send_page_of(struct hg_request *r, const PGresult *res, const char *name, int limit,
+		      int created_col, int id_col, model_row_fn to_json)
+{
 	struct json_object *out = json_object_new_object(), *arr = json_object_new_array();
 	struct json_object *next = NULL;
 	char cursor[160];
@@ -270,7 +298,7 @@ void api_send_page(struct hg_request *r, const PGresult *res, const char *name, 
 		goto fail;
 	}
 	for (int i = 0; i < n && i < limit; i++) {
-		struct json_object *row = model_row_json(res, i);
+		struct json_object *row = to_json(res, i);
 
 		if (!row || json_object_array_add(arr, row) != 0) {
 			json_object_put(row);

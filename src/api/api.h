@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include "http/request.h"
+#include "db/model.h"
 #include "db/store.h"
 
 /* The 400 message for a body that is JSON but that jsonb cannot store. */
@@ -23,6 +24,13 @@ bool api_body_object(struct hg_request *r, struct json_object **out) HG_MUSTCHEC
 
 /* Answer a failed store call: 503 when unavailable, else 500. */
 void api_store_failed(struct hg_request *r, enum store_rc rc);
+
+/*
+ * Whether a resource module's call succeeded (rc STORE_OK). Otherwise the
+ * answer has been sent: 404 "<missing> not found" for STORE_NOT_FOUND, else
+ * as api_store_failed.
+ */
+bool api_store_ok(struct hg_request *r, enum store_rc rc, const char *missing) HG_MUSTCHECK;
 
 /* 404 {"error":"<thing> not found"}. */
 void api_not_found(struct hg_request *r, const char *thing);
@@ -66,6 +74,13 @@ bool api_page_args(struct hg_request *r, int def, int max, struct api_page *p)
  */
 void api_send_page(struct hg_request *r, const PGresult *res, const char *name, int limit,
 		   int created_col, int id_col);
+
+/* api_send_page with each row's JSON from to_json (a resource module's). */
+void api_send_page_of(struct hg_request *r, const PGresult *res, const char *name, int limit,
+		      int created_col, int id_col, model_row_fn to_json);
+
+/* The query of a page (api_page_args) as a module's list takes it. */
+struct model_page api_model_page(const struct api_page *p);
 
 /*
  * Run st, a statement scoped by an owner (e.g. "autopilot"). True when it

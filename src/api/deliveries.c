@@ -22,22 +22,39 @@
 	"   FROM autopilot_run r WHERE r.id = d.autopilot_run_id) x) AS run"
 
 /*
- * One page, newest first, optionally of one status ($3). One row per
- * delivery; one row of NULLs when the autopilot has none on this page; no
- * row when the autopilot is not the workspace's. $6 is the page size + 1.
+ * One page, newest first, optionally of one status ($3), after the cursor
+ * ($4, $5) when there is one. One row per delivery; one row of NULLs when
+ * the autopilot has none on this page; no row when the autopilot is not
+ * the workspace's. $6 is the page size + 1.
+ *
+ * One statement per shape (status or not, cursor or not), so that even a
+ * generic plan keeps each condition in the index (webhook_delivery_list_idx,
+ * webhook_delivery_status_idx) rather than filtering rows one by one: an
+ * "$3 IS NULL OR ..." cannot be an index condition. A parameter a shape does
+ * not use is only asked to be NULL, once per execution.
  */
-static struct statement st_list = { "deliveries_list",
-	"SELECT d.* FROM autopilot a"
-	"  LEFT JOIN LATERAL (SELECT " MODEL_DELIVERY_COLUMNS
-	"                       FROM webhook_delivery d"
-	"                      WHERE d.autopilot_id = a.id"
-	"                        AND ($3::text IS NULL OR d.status = $3::text)"
-	"                        AND ($4::timestamptz IS NULL"
-	"                             OR (d.created_at, d.id) < ($4::timestamptz, $5::uuid))"
-	"                      ORDER BY d.created_at DESC, d.id DESC"
-	"                      LIMIT $6::integer) d ON true"
-	" WHERE a.id = $2 AND a.workspace_id = $1"
-	" ORDER BY d.created_at DESC, d.id DESC", 6, 0, false };
+#define DELIVERIES_LIST(name, status_cond, cursor_cond) { name, \
+	"SELECT d.* FROM autopilot a" \
+	"  LEFT JOIN LATERAL (SELECT " MODEL_DELIVERY_COLUMNS \
+	"                       FROM webhook_delivery d" \
+	"                      WHERE d.autopilot_id = a.id AND " status_cond \
+	"                        AND " cursor_cond \
+	"                      ORDER BY d.created_at DESC, d.id DESC" \
+	"                      LIMIT $6::integer) d ON true" \
+	" WHERE a.id = $2 AND a.workspace_id = $1" \
+	" ORDER BY d.created_at DESC, d.id DESC", 6, 0, false }
+#define ANY_STATUS	"$3::text IS NULL"
+#define ONE_STATUS	"d.status = $3::text"
+#define FIRST_PAGE	"$4::timestamptz IS NULL AND $5::uuid IS NULL"
+#define AFTER_CURSOR	"(d.created_at, d.id) < ($4::timestamptz, $5::uuid)"
+
+/* Indexed by (status given) * 2 + (cursor given). */
+static struct statement st_list[] = {
+	DELIVERIES_LIST("deliveries_list", ANY_STATUS, FIRST_PAGE),
+	DELIVERIES_LIST("deliveries_list_before", ANY_STATUS, AFTER_CURSOR),
+	DELIVERIES_LIST("deliveries_list_status", ONE_STATUS, FIRST_PAGE),
+	DELIVERIES_LIST("deliveries_list_status_before", ONE_STATUS, AFTER_CURSOR),
+};
 
 /* No row: autopilot not found; id NULL: delivery not found. */
 static struct statement st_show = { "deliveries_show",
@@ -103,7 +120,8 @@ void deliveries_list(struct hg_request *r)
 	values[3] = ts[0] ? ts : NULL;
 	values[4] = ts[0] ? id : NULL;
 	values[5] = limit_txt;
-	api_exec_page(r, &st_list, values, "autopilot", "deliveries", limit,
+	api_exec_page(r, &st_list[(status ? 2 : 0) + (ts[0] ? 1 : 0)], values, "autopilot",
+		      "deliveries", limit,
 		      MODEL_DELIVERY_COL_CREATED, MODEL_DELIVERY_COL_ID);
 }
 

@@ -23,20 +23,24 @@
 #include "webhook/provider.h"
 #include "webhook/signature.h"
 #include "db/ingest.h"
+#include "lib/json.h"
 #include "lib/util.h"
 
 /* Headers kept for debugging; never a signature or an auth header. */
 static const char *const kept_headers[] = {
 	"User-Agent", "X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID",
 	"X-Gitlab-Event", "X-Gitlab-Event-UUID", "X-Event-Type", "Idempotency-Key",
-	"X-Request-Id", "webhook-id", "svix-id", "X-Shopify-Topic",
-	"X-Shopify-Webhook-Id", "X-Slack-Request-Timestamp", NULL,
+	"X-Request-Id", "webhook-id", "svix-id", "X-Slack-Request-Timestamp",
+	"X-Shopify-Topic", "X-Shopify-Webhook-Id", "X-Shopify-Event-Id", "X-Shopify-Shop-Domain",
+	"X-Shopify-API-Version", "X-Shopify-Triggered-At",
+	"shopify-topic", "shopify-webhook-id", "shopify-event-id", "shopify-shop-domain",
+	"shopify-api-version", "shopify-triggered-at", NULL,
 };
 
 /* Signature headers: only whether one was present is kept. */
 static const char *const signature_headers[] = {
 	"X-Hub-Signature-256", "X-Hub-Signature", "webhook-signature", "svix-signature",
-	"Stripe-Signature", "X-Slack-Signature", "X-Shopify-Hmac-Sha256",
+	"Stripe-Signature", "X-Slack-Signature", "X-Shopify-Hmac-Sha256", "shopify-hmac-sha256",
 	"X-Gitlab-Token", NULL,
 };
 
@@ -68,24 +72,6 @@ static struct json_object *selected_headers(const struct hg_hdrs *h)
 	return o;
 }
 
-/*
- * A dedupe key from a header that is not UTF-8: escaped the same way every
- * time, so the sender's retries still collapse; too long once escaped
- * means no key, as for any over-long key.
- */
-static void escape_dedupe_key(struct dedupe *d)
-{
-	char *safe = utf8_escape(d->key, SIZE_MAX);
-
-	if (safe && strlen(safe) < sizeof(d->key)) {
-		snprintf(d->key, sizeof(d->key), "%s", safe);
-	} else {
-		d->key[0] = '\0';
-		d->source = NULL;
-	}
-	free(safe);
-}
-
 static void rfc3339_now(char *out, size_t len)
 {
 	struct timeval tv;
@@ -104,25 +90,75 @@ void ingress_not_found(struct hg_request *r)
 	req_send_error(r, 404, "webhook not found");
 }
 
+/*
+ * The trigger's stored event_filters parsed; NULL when none. Text that does
+ * not parse (written outside the API) gives an object that matches nothing
+ * (a string), so that filters_admit refuses and the log says why.
+ */
+static struct json_object *stored_filters(const char *text)
+{
+	struct json_tokener *tok;
+	struct json_object *f = NULL;
+
+	if (!text)
+		return NULL;
+	tok = json_tokener_new_ex(JSON_MAX_DEPTH * 4);
+	if (tok) {
+		f = json_tokener_parse_ex(tok, text, -1);
+		if (json_tokener_get_error(tok) != json_tokener_success) {
+			json_object_put(f);
+			f = NULL;
+		}
+		json_tokener_free(tok);
+	}
+	return f ? f : json_object_new_string("unreadable");
+}
+
+/* Whether filters admit the delivery; a malformed stored filter is logged once per request. */
+static bool admitted(const struct trigger_info *ti, struct json_object *filters, const char *event,
+		     struct json_object *payload)
+{
+	char why[200];
+	bool ok = filters_admit(filters, event, payload, why, sizeof(why));
+
+	if (why[0])
+		log_warn("trigger %s: a malformed stored event filter matches nothing: %s",
+			 ti->trigger_id, why);
+	return ok;
+}
+
+/* token_rate (SPEC 3.6): how long the run waits, in milliseconds; 0 at once. */
+static long long deferral_ms(const struct hg_request *r, const char *trigger_id)
+{
+	uint64_t delay_ns;
+
+	limit_defer(LIMIT_TOKEN_RATE, trigger_id, r->settings->token_rate, &delay_ns);
+	/* whole milliseconds, rounded up: never before the schedule says */
+	return (long long)((delay_ns + 999999u) / 1000000u);
+}
+
 void ingress_handle(struct hg_request *r)
 {
 	const char *token = r->params[0];
 	const struct hg_settings *s = r->settings;
 	struct trigger_info ti = { .secret = NULL };
 	struct ingest_result res = { .response_body = NULL };
-	struct json_object *body = NULL, *payload = NULL, *envelope = NULL, *hdrs = NULL;
+	struct json_object *body = NULL, *payload = NULL, *hdrs = NULL;
 	struct json_object *filters = NULL, *handshake = NULL;
-	const char *challenge = NULL;
+	struct json_text body_text = { .owned = NULL };
+	const char *challenge = NULL, *ptext;
 	const struct provider *prov;
 	struct sig_input sig;
 	struct dedupe dd = { .source = NULL };
 	enum sig_status status;
 	enum norm_result nr;
-	char received_at[40], ctype[128];
-	char *event = NULL;
-	const char *raw_ctype, *mtype = NULL;
+	char received_at[40], delivery_id[37], run_id[37];
+	char *event = NULL, *envelope = NULL, *mtype = NULL;
+	const char *raw_ctype;
 	struct timespec now;
+	size_t plen;
 	long retry;
+	bool admit;
 
 	log_redact_token(token, r->token_hint, sizeof(r->token_hint));
 
@@ -157,9 +193,9 @@ void ingress_handle(struct hg_request *r)
 		goto out;
 	}
 
-	/* 6. per-token limit */
-	if (!limit_take(LIMIT_TOKEN_RATE, ti.trigger_id, s->token_rate, true, &retry)) {
-		limit_refuse(r, LIMIT_TOKEN_RATE, retry);
+	/* 6. per-token ceiling (abuse protection); token_rate defers at step 9, never refuses */
+	if (!limit_take(LIMIT_TOKEN_CEILING, ti.trigger_id, s->token_ceiling, true, &retry)) {
+		limit_refuse(r, LIMIT_TOKEN_CEILING, retry);
 		goto out;
 	}
 
@@ -175,13 +211,13 @@ void ingress_handle(struct hg_request *r)
 		goto out;
 	}
 	raw_ctype = hdrs_get(&r->hdrs, "Content-Type");
-	nr = body_parse_typed(r->body, r->body_len, raw_ctype, &body);
+	nr = body_parse_keep_text(r->body, r->body_len, raw_ctype, &body, &body_text);
 	if (nr != NORM_OK) {
 		req_send_error(r, 400, norm_error(nr));
 		goto out;
 	}
-	if (raw_ctype && *media_type(raw_ctype, ctype, sizeof(ctype)))
-		mtype = ctype;
+	/* stored and put in the envelope with bytes that are not UTF-8 escaped, as headers are */
+	mtype = media_type_text(raw_ctype);
 	rfc3339_now(received_at, sizeof(received_at));
 	prov = provider_find(ti.provider);
 	if (!prov)
@@ -194,9 +230,11 @@ void ingress_handle(struct hg_request *r)
 		free(event);
 		event = safe;
 	}
-	envelope = event ? envelope_build(event, payload, raw_ctype, received_at) : NULL;
+	/* P spliced in as the sender wrote it: PostgreSQL parses it once, numbers exact */
+	if (event && payload_text(&body_text, body, payload, &ptext, &plen))
+		envelope = envelope_text(event, ptext, plen, raw_ctype, received_at);
 	hdrs = selected_headers(&r->hdrs);
-	if (!envelope || !hdrs) {
+	if (!envelope || !hdrs || !uuid7_generate(delivery_id) || !uuid7_generate(run_id)) {
 		req_send_error(r, 500, "internal error");
 		goto out;
 	}
@@ -214,18 +252,18 @@ void ingress_handle(struct hg_request *r)
 	};
 	status = prov->verify(&sig);
 	prov->dedupe(&r->hdrs, body, &dd);
-	if (dd.key[0] && !utf8_valid((const unsigned char *)dd.key, strlen(dd.key)))
-		escape_dedupe_key(&dd);
 	if (!sig_rejects(status) && provider_url_verification(prov, body, &challenge)) {
 		handshake = json_object_new_object();
 		json_object_object_add(handshake, "challenge", json_object_new_string(challenge));
 	}
-	if (ti.event_filters)
-		filters = json_tokener_parse(ti.event_filters);
+	filters = stored_filters(ti.event_filters);
+	admit = admitted(&ti, filters, event, payload);
 
 	/* 9. one transaction, persist first; the answer is what was committed */
 	{
 		struct ingest_args a = {
+			.delivery_id = delivery_id,
+			.run_id = run_id,
 			.trigger_id = ti.trigger_id,
 			.event = event,
 			.dedupe_key = dd.key[0] ? dd.key : NULL,
@@ -235,17 +273,24 @@ void ingress_handle(struct hg_request *r)
 			.content_type = mtype,
 			.raw_body = r->body,
 			.raw_body_len = r->body_len,
-			.trigger_payload = json_object_to_json_string_ext(envelope, JSON_C_TO_STRING_PLAIN),
-			.event_filtered = !filters_admit(filters, event, payload),
+			.trigger_payload = envelope,
+			.event_filtered = !admit,
 			.offline_after_s = s->runtime_offline_after,
 			.received_at = received_at,
 			.handshake_body = handshake ? json_object_to_json_string_ext(handshake,
 					  JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL,
+			/* only what may make a run is charged to the trigger's schedule */
+			.defer_ms = sig_rejects(status) || handshake || !admit ? 0 :
+				    deferral_ms(r, ti.trigger_id),
 		};
 
 		switch (ingest_persist(&a, &res)) {
 		case STORE_OK:
 			break;
+		case STORE_NOT_FOUND:
+			/* the trigger was deleted while its failed dispatch was recorded */
+			req_send_error(r, 404, "webhook not found");
+			goto out;
 		case STORE_UNAVAILABLE:
 			req_send_unavailable(r);
 			goto out;
@@ -262,10 +307,12 @@ void ingress_handle(struct hg_request *r)
 out:
 	free(res.response_body);
 	free(event);
+	free(envelope);
+	free(mtype);
+	free(body_text.owned);
 	json_object_put(handshake);
 	json_object_put(filters);
 	json_object_put(hdrs);
-	json_object_put(envelope);
 	json_object_put(body);
 	trigger_info_free(&ti);
 }

@@ -22,18 +22,23 @@
  * One page, newest first. One row per run; when the autopilot exists but has
  * no run on this page, one row of NULLs; no row when the autopilot is not
  * the workspace's. $5 is the page size + 1, to tell whether a next page exists.
+ * One statement per shape (first page, after a cursor), so that a generic
+ * plan keeps the keyset condition in autopilot_run_list_idx.
  */
-static struct statement st_list = { "runs_list",
-	"SELECT r.* FROM autopilot a"
-	"  LEFT JOIN LATERAL (SELECT " MODEL_RUN_COLUMNS
-	"                       FROM autopilot_run r"
-	"                      WHERE r.autopilot_id = a.id"
-	"                        AND ($3::timestamptz IS NULL"
-	"                             OR (r.created_at, r.id) < ($3::timestamptz, $4::uuid))"
-	"                      ORDER BY r.created_at DESC, r.id DESC"
-	"                      LIMIT $5::integer) r ON true"
-	" WHERE a.id = $2 AND a.workspace_id = $1"
-	" ORDER BY r.created_at DESC, r.id DESC", 5, 0, false };
+#define RUNS_LIST(name, cursor_cond) { name, \
+	"SELECT r.* FROM autopilot a" \
+	"  LEFT JOIN LATERAL (SELECT " MODEL_RUN_COLUMNS \
+	"                       FROM autopilot_run r" \
+	"                      WHERE r.autopilot_id = a.id AND " cursor_cond \
+	"                      ORDER BY r.created_at DESC, r.id DESC" \
+	"                      LIMIT $5::integer) r ON true" \
+	" WHERE a.id = $2 AND a.workspace_id = $1" \
+	" ORDER BY r.created_at DESC, r.id DESC", 5, 0, false }
+
+static struct statement st_list[] = {
+	RUNS_LIST("runs_list", "$3::timestamptz IS NULL AND $4::uuid IS NULL"),
+	RUNS_LIST("runs_list_before", "(r.created_at, r.id) < ($3::timestamptz, $4::uuid)"),
+};
 
 /* No row: autopilot not found; id NULL: run not found. */
 static struct statement st_show = { "runs_show",
@@ -46,8 +51,9 @@ static struct statement st_show = { "runs_show",
  * The claim, one statement: the runtime must be the workspace's (no row:
  * runtime not found) and is marked seen; the oldest eligible run, skipping
  * rows another claim holds, becomes running under a lease. A row with id
- * NULL: nothing to claim. An eligible run is pending, or running with an
- * expired lease, and its autopilot names this runtime or none.
+ * NULL: nothing to claim. An eligible run is pending and available (a run
+ * that token_rate deferred is not handed out before its available_at), or
+ * running with an expired lease, and its autopilot names this runtime or none.
  */
 static struct statement st_claim = { "runs_claim",
 	"WITH rt AS ("
@@ -59,7 +65,8 @@ static struct statement st_claim = { "runs_claim",
 	"    JOIN autopilot a ON a.id = r.autopilot_id"
 	"    JOIN rt ON rt.workspace_id = a.workspace_id"
 	"   WHERE r.status IN ('pending', 'running')"
-	"     AND (r.status = 'pending' OR r.lease_expires_at <= now())"
+	"     AND (r.status = 'pending' AND r.available_at <= now()"
+	"          OR r.status = 'running' AND r.lease_expires_at <= now())"
 	"     AND (a.runtime_id IS NULL OR a.runtime_id = rt.id)"
 	"   ORDER BY r.created_at, r.id"
 	"   LIMIT 1"
@@ -128,7 +135,8 @@ void runs_list(struct hg_request *r)
 	values[2] = p.before ? p.ts : NULL;
 	values[3] = p.before ? p.id : NULL;
 	values[4] = p.limit_txt;
-	api_exec_page(r, &st_list, values, "autopilot", "runs", p.limit, MODEL_RUN_COL_CREATED,
+	api_exec_page(r, &st_list[p.before ? 1 : 0], values, "autopilot", "runs", p.limit,
+		      MODEL_RUN_COL_CREATED,
 		      MODEL_RUN_COL_ID);
 }
 

@@ -1,176 +1,46 @@
-/* triggers: an autopilot's webhook triggers (SPEC 4.2, 4.3): CRUD, token rotation, signing secrets. */
+/* triggers: an autopilot's webhook triggers (SPEC 4.2, 4.3) in the API: bodies read and checked, the work done by db/trigger. */
 #include "config.h"
 
-#include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
 #include "api/api.h"
 #include "api/fields.h"
-#include "webhook/filters.h"
 #include "api/handlers.h"
-#include "db/model.h"
+#include "db/trigger.h"
+#include "webhook/filters.h"
 #include "webhook/provider.h"
-#include "lib/util.h"
 
-#define LABEL_MAX_CHARS		200
-#define SECRET_MIN_CHARS	16
-#define SECRET_MAX_CHARS	4096
-#define KEEP_PREVIOUS_MAX_S	2592000L	/* 30 days */
-
-#define SQLSTATE_UNIQUE_VIOLATION "23505"
-
-/*
- * Every trigger statement is scoped in SQL: $1 is the key's workspace, $2
- * the autopilot in the path, $3 (when there is one) the trigger in the
- * path. The single answer row holds the trigger's columns (all NULL when
- * nothing matched) and then autopilot_found, which tells a missing
- * autopilot from a missing trigger.
- */
-#define AP_SCOPE \
-	"WITH ap AS (SELECT a.id FROM autopilot a" \
-	"             WHERE a.id = $2::uuid AND a.workspace_id = $1::uuid)"
-#define SCOPED_ANSWER \
-	" SELECT x.*, EXISTS (SELECT 1 FROM ap) AS autopilot_found" \
-	"   FROM (VALUES (1)) AS one LEFT JOIN x ON true"
-
-/* No row: no such autopilot; one row with a NULL id: no triggers. */
-static struct statement st_list = { "triggers_list",
-	AP_SCOPE
-	" SELECT " MODEL_TRIGGER_COLUMNS
-	"  FROM ap LEFT JOIN autopilot_trigger t ON t.autopilot_id = ap.id"
-	" ORDER BY t.created_at, t.id", 2, 0, false };
-
-/* No row: no such autopilot. */
-static struct statement st_create = { "triggers_create",
-	"INSERT INTO autopilot_trigger AS t"
-	" (autopilot_id, kind, provider, label, enabled, event_filters, webhook_token)"
-	" SELECT a.id, $3, $4, coalesce($5, ''), coalesce($6::boolean, true), $7::jsonb, $8"
-	"   FROM autopilot a WHERE a.id = $2::uuid AND a.workspace_id = $1::uuid"
-	" RETURNING " MODEL_TRIGGER_COLUMNS, 8, 0, false };
-
-/* $4, $5 NULL keep; $6 says whether event_filters is set to $7 (NULL clears). */
-static struct statement st_update = { "triggers_update",
-	AP_SCOPE
-	", x AS (UPDATE autopilot_trigger AS t SET"
-	"        enabled = coalesce($4::boolean, t.enabled),"
-	"        label = coalesce($5, t.label),"
-	"        event_filters = CASE WHEN $6::boolean THEN $7::jsonb ELSE t.event_filters END,"
-	"        updated_at = now()"
-	"       FROM ap WHERE t.autopilot_id = ap.id AND t.id = $3::uuid"
-	"       RETURNING " MODEL_TRIGGER_COLUMNS ")"
-	SCOPED_ANSWER, 7, 0, false };
-
-static struct statement st_delete = { "triggers_delete",
-	AP_SCOPE
-	", x AS (DELETE FROM autopilot_trigger AS t USING ap"
-	"       WHERE t.autopilot_id = ap.id AND t.id = $3::uuid RETURNING t.id)"
-	SCOPED_ANSWER, 3, 0, false };
-
-static struct statement st_rotate = { "triggers_rotate",
-	AP_SCOPE
-	", x AS (UPDATE autopilot_trigger AS t SET webhook_token = $4, updated_at = now()"
-	"       FROM ap WHERE t.autopilot_id = ap.id AND t.id = $3::uuid"
-	"       RETURNING " MODEL_TRIGGER_COLUMNS ")"
-	SCOPED_ANSWER, 4, 0, false };
-
-/*
- * $4 NULL clears both secrets. With $5 > 0 the old secret (the right-hand
- * sides see the row before the update) stays valid for $5 seconds;
- * otherwise the previous one is dropped.
- */
-static struct statement st_set_secret = { "triggers_set_secret",
-	AP_SCOPE
-	", x AS (UPDATE autopilot_trigger AS t SET"
-	"        previous_signing_secret = CASE WHEN $4::text IS NOT NULL AND $5::integer > 0"
-	"          THEN t.signing_secret END,"
-	"        previous_secret_expires_at = CASE WHEN $4::text IS NOT NULL AND $5::integer > 0"
-	"          AND t.signing_secret IS NOT NULL"
-	"          THEN now() + make_interval(secs => $5::integer) END,"
-	"        signing_secret = $4::text,"
-	"        updated_at = now()"
-	"       FROM ap WHERE t.autopilot_id = ap.id AND t.id = $3::uuid"
-	"       RETURNING " MODEL_TRIGGER_COLUMNS ")"
-	SCOPED_ANSWER, 5, 0, false };
-
-/*
- * After a scoped statement (rc and res as store_exec gave them): true when
- * row 0 names a trigger; otherwise a 503/500 for the store or a 404 for
- * the autopilot or the trigger has been sent.
- */
-static bool found(struct hg_request *r, enum store_rc rc, const PGresult *res)
+/* What the module found missing, as a 404. */
+static bool done_ok(struct hg_request *r, enum store_rc rc, const char *missing)
 {
-	int col;
-
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		return false;
-	}
-	col = PQfnumber(res, "autopilot_found");
-	if (PQntuples(res) != 1 || col < 0 || PQgetvalue(res, 0, col)[0] != 't') {
-		api_not_found(r, "autopilot");
-		return false;
-	}
-	if (PQgetisnull(res, 0, 0)) {
-		api_not_found(r, "trigger");
-		return false;
-	}
-	return true;
-}
-
-/* Send {"trigger": row 0 of res} with status. */
-static void send_trigger(struct hg_request *r, int status, const PGresult *res)
-{
-	api_send_member(r, status, "trigger", model_trigger_json(res, 0, r->settings, r->can_write));
+	return api_store_ok(r, rc, missing ? missing : "trigger");
 }
 
 /*
- * Run st with a fresh webhook token in token (HG_TOKEN_LEN + 1 bytes, which
- * values points at); a collision with another trigger's token is next to
- * impossible, and one more fresh token settles it. *rc and *res as
- * store_exec gives them. False after a 500 when no token could be made.
+ * body.event_filters, validated (SPEC 4.3) into f: filters_set says whether
+ * the member is present; event_filters is its JSON text to store, or NULL
+ * for null and [] (both accept every event). The text points into body.
+ * False after a 400.
  */
-static bool exec_new_token(struct hg_request *r, struct statement *st, const char *const *values,
-			   char *token, enum store_rc *rc, PGresult **res)
-{
-	*rc = STORE_ERROR;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (!token_generate("awt_", token, HG_TOKEN_LEN + 1)) {
-			req_send_error(r, 500, "internal error");
-			return false;
-		}
-		*rc = store_exec(st, values, res);
-		if (*rc != STORE_ERROR || strcmp(store_last_sqlstate(), SQLSTATE_UNIQUE_VIOLATION) != 0)
-			break;
-	}
-	return true;
-}
-
-/*
- * body.event_filters, validated (SPEC 4.3): *set says whether the member is
- * present; *text is its JSON text to store, or NULL for null and [] (both
- * accept every event). text points into body. False after a 400.
- */
-static bool event_filters(struct hg_request *r, struct json_object *body,
-			  bool *set, const char **text)
+static bool event_filters(struct hg_request *r, struct json_object *body, struct trigger_fields *f)
 {
 	struct json_object *v;
 	char err[160];
 
-	*set = false;
-	*text = NULL;
+	f->filters_set = false;
+	f->event_filters = NULL;
 	if (!json_object_object_get_ex(body, "event_filters", &v))
 		return true;
-	*set = true;
+	f->filters_set = true;
 	if (!filters_valid(v, err, sizeof(err))) {
 		api_bad_request(r, err);
 		return false;
 	}
 	if (v && json_object_array_length(v) > 0) {
-		*text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-		if (!*text) {
+		f->event_filters = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		if (!f->event_filters) {
 			req_send_error(r, 500, "internal error");
 			return false;
 		}
@@ -193,18 +63,17 @@ static bool kind_valid(struct hg_request *r, struct json_object *body)
 	return true;
 }
 
-/* body.provider: absent or null is "generic"; else a known provider. */
+/* body.provider: absent or null is NULL (generic); else a known provider. */
 static bool provider_valid(struct hg_request *r, struct json_object *body, const char **out)
 {
 	const char *const *names = provider_names();
 	char msg[320] = "unknown provider; provider must be one of ";
 	enum field_state state;
 
-	*out = "generic";
 	if (!field_text(r, body, "provider", FIELD_NULLABLE, 64, &state, out))
 		return false;
 	if (state != FIELD_VALUE) {
-		*out = "generic";
+		*out = NULL;
 		return true;
 	}
 	if (provider_find(*out))
@@ -217,15 +86,29 @@ static bool provider_valid(struct hg_request *r, struct json_object *body, const
 	return false;
 }
 
+/* body.label and body.enabled into f; enabled_flags FIELD_NULLABLE on create. False after a 400. */
+static bool label_enabled(struct hg_request *r, struct json_object *body, unsigned enabled_flags,
+			  struct trigger_fields *f)
+{
+	enum field_state st_label, st_enabled;
+
+	if (!field_text(r, body, "label", FIELD_NULLABLE, TRIGGER_LABEL_MAX_CHARS, &st_label,
+			&f->label) ||
+	    !field_bool(r, body, "enabled", enabled_flags, &st_enabled, &f->enabled))
+		return false;
+	/* label null resets it */
+	if (st_label == FIELD_NULL)
+		f->label = "";
+	f->enabled_set = st_enabled == FIELD_VALUE;
+	return true;
+}
+
 void triggers_list(struct hg_request *r)
 {
-	const char *values[2] = { r->workspace_id, r->params[0] };
-	PGresult *res = NULL;
+	struct json_object *arr = NULL;
 
-	if (api_exec_found(r, &st_list, values, "autopilot", NULL, 0, &res))
-		api_send_member(r, 200, "triggers",
-				model_trigger_list(res, r->settings, r->can_write));
-	PQclear(res);
+	if (api_store_ok(r, trigger_list(r->workspace_id, r->params[0], &arr), "autopilot"))
+		api_send_member(r, 200, "triggers", arr);
 }
 
 void triggers_create(struct hg_request *r)
@@ -233,105 +116,60 @@ void triggers_create(struct hg_request *r)
 	static const char *const allowed[] = {
 		"kind", "provider", "label", "enabled", "event_filters", NULL,
 	};
-	char token[HG_TOKEN_LEN + 1];
-	const char *provider, *label, *filters;
-	enum field_state st_label, st_enabled;
-	struct json_object *body = NULL;
-	PGresult *res = NULL;
-	enum store_rc rc;
-	bool enabled, filters_set;
+	struct trigger_fields f = { 0 };
+	struct json_object *body = NULL, *t = NULL;
 
 	if (!api_body_object(r, &body))
 		return;
 	if (!field_known(r, body, allowed) || !kind_valid(r, body) ||
-	    !provider_valid(r, body, &provider) ||
-	    !field_text(r, body, "label", FIELD_NULLABLE, LABEL_MAX_CHARS, &st_label, &label) ||
-	    !field_bool(r, body, "enabled", FIELD_NULLABLE, &st_enabled, &enabled) ||
-	    !event_filters(r, body, &filters_set, &filters))
+	    !provider_valid(r, body, &f.provider) || !label_enabled(r, body, FIELD_NULLABLE, &f) ||
+	    !event_filters(r, body, &f))
 		goto done;
-	{
-		const char *values[8] = {
-			r->workspace_id, r->params[0], "webhook", provider, label,
-			st_enabled == FIELD_VALUE ? (enabled ? "true" : "false") : NULL,
-			filters, token,
-		};
-
-		if (!exec_new_token(r, &st_create, values, token, &rc, &res))
-			goto done;
-	}
-	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
-		goto done;
-	}
-	if (PQntuples(res) != 1) {
-		api_not_found(r, "autopilot");
-		goto done;
-	}
-	send_trigger(r, 201, res);
+	if (api_store_ok(r, trigger_create(r->workspace_id, r->params[0], &f, r->settings, &t),
+			 "autopilot"))
+		api_send_member(r, 201, "trigger", t);
 done:
-	OPENSSL_cleanse(token, sizeof(token));
-	PQclear(res);
 	json_object_put(body);
 }
 
 void triggers_update(struct hg_request *r)
 {
 	static const char *const allowed[] = { "enabled", "label", "event_filters", NULL };
-	const char *label, *filters;
-	enum field_state st_label, st_enabled;
-	struct json_object *body = NULL;
-	PGresult *res = NULL;
+	struct trigger_fields f = { 0 };
+	struct json_object *body = NULL, *t = NULL;
+	const char *missing = NULL;
 	enum store_rc rc;
-	bool enabled, filters_set;
 
 	if (!api_body_object(r, &body))
 		return;
-	if (!field_known(r, body, allowed) ||
-	    !field_text(r, body, "label", FIELD_NULLABLE, LABEL_MAX_CHARS, &st_label, &label) ||
-	    !field_bool(r, body, "enabled", 0, &st_enabled, &enabled) ||
-	    !event_filters(r, body, &filters_set, &filters))
+	if (!field_known(r, body, allowed) || !label_enabled(r, body, 0, &f) ||
+	    !event_filters(r, body, &f))
 		goto done;
-	if (st_label == FIELD_NULL)
-		label = "";
-	{
-		const char *values[7] = {
-			r->workspace_id, r->params[0], r->params[1],
-			st_enabled == FIELD_VALUE ? (enabled ? "true" : "false") : NULL,
-			label, filters_set ? "true" : "false", filters,
-		};
-
-		rc = store_exec(&st_update, values, &res);
-	}
-	if (found(r, rc, res))
-		send_trigger(r, 200, res);
+	rc = trigger_update(r->workspace_id, r->params[0], r->params[1], &f, &t, &missing);
+	if (done_ok(r, rc, missing))
+		api_send_member(r, 200, "trigger", t);
 done:
-	PQclear(res);
 	json_object_put(body);
 }
 
 void triggers_delete(struct hg_request *r)
 {
-	const char *values[3] = { r->workspace_id, r->params[0], r->params[1] };
-	PGresult *res = NULL;
-	enum store_rc rc;
+	const char *missing = NULL;
+	enum store_rc rc = trigger_delete(r->workspace_id, r->params[0], r->params[1], &missing);
 
-	rc = store_exec(&st_delete, values, &res);
-	if (found(r, rc, res))
+	if (done_ok(r, rc, missing))
 		req_send_raw(r, 204, NULL);
-	PQclear(res);
 }
 
 void triggers_rotate_token(struct hg_request *r)
 {
-	char token[HG_TOKEN_LEN + 1];
-	const char *values[4] = { r->workspace_id, r->params[0], r->params[1], token };
-	PGresult *res = NULL;
-	enum store_rc rc;
+	struct json_object *t = NULL;
+	const char *missing = NULL;
+	enum store_rc rc = trigger_rotate(r->workspace_id, r->params[0], r->params[1], r->settings,
+					  &t, &missing);
 
-	if (exec_new_token(r, &st_rotate, values, token, &rc, &res) && found(r, rc, res))
-		send_trigger(r, 200, res);
-	OPENSSL_cleanse(token, sizeof(token));
-	PQclear(res);
+	if (done_ok(r, rc, missing))
+		api_send_member(r, 200, "trigger", t);
 }
 
 /* Wipe the secret where the request held it: the raw body and the parsed string. */
@@ -350,13 +188,11 @@ static void cleanse_secret(struct hg_request *r, struct json_object *body)
 void triggers_set_secret(struct hg_request *r)
 {
 	static const char *const allowed[] = { "signing_secret", "keep_previous_for_s", NULL };
-	const char *given;
-	char *secret = NULL, seconds[24];
+	const char *given, *missing = NULL;
+	char *secret = NULL;
 	enum field_state st_secret, st_keep;
-	struct json_object *body = NULL;
-	PGresult *res = NULL;
+	struct json_object *body = NULL, *t = NULL;
 	enum store_rc rc;
-	size_t len = 0, start = 0;
 	long keep;
 
 	if (!api_body_object(r, &body)) {
@@ -364,50 +200,42 @@ void triggers_set_secret(struct hg_request *r)
 		return;
 	}
 	if (!field_known(r, body, allowed) ||
-	    !field_text(r, body, "signing_secret", FIELD_NULLABLE, SECRET_MAX_CHARS,
+	    !field_text(r, body, "signing_secret", FIELD_NULLABLE, TRIGGER_SECRET_MAX_CHARS,
 			&st_secret, &given) ||
-	    !field_int(r, body, "keep_previous_for_s", FIELD_NULLABLE, 0, KEEP_PREVIOUS_MAX_S,
+	    !field_int(r, body, "keep_previous_for_s", FIELD_NULLABLE, 0, TRIGGER_KEEP_PREVIOUS_MAX_S,
 		       &st_keep, &keep))
 		goto done;
-	if (given) {
-		/* trimmed; a copy, so that the body can be wiped at once */
-		len = strlen(given);
-		while (len > 0 && isspace((unsigned char)given[len - 1]))
-			len--;
-		while (start < len && isspace((unsigned char)given[start]))
-			start++;
-		len -= start;
-		secret = malloc(len + 1);
-		if (!secret) {
-			req_send_error(r, 500, "internal error");
-			goto done;
-		}
-		memcpy(secret, given + start, len);
-		secret[len] = '\0';
-	}
-	cleanse_secret(r, body);
-	if (len > 0 && field_chars(secret, len) < SECRET_MIN_CHARS) {
-		api_bad_request(r, "signing_secret must be at least 16 characters (or empty, to clear it)");
+	/* a copy, so that the body can be wiped at once */
+	if (given && !(secret = strdup(given))) {
+		req_send_error(r, 500, "internal error");
 		goto done;
 	}
-	snprintf(seconds, sizeof(seconds), "%ld", st_keep == FIELD_VALUE ? keep : 0L);
-	{
-		const char *values[5] = {
-			r->workspace_id, r->params[0], r->params[1],
-			len > 0 ? secret : NULL,	/* empty or absent clears */
-			seconds,
-		};
-
-		rc = store_exec(&st_set_secret, values, &res);
+	cleanse_secret(r, body);
+	if (secret && !trigger_secret_trim(secret)) {
+		api_bad_request(r, "signing_secret must be " TRIGGER_SECRET_RULE);
+		goto done;
 	}
-	if (found(r, rc, res))
-		send_trigger(r, 200, res);
+	if (secret && secret[0]) {
+		const char *why = NULL;
+
+		rc = trigger_secret_fits(r->workspace_id, r->params[0], r->params[1], secret, &why,
+					 &missing);
+		if (!done_ok(r, rc, missing))
+			goto done;
+		if (why) {
+			api_bad_request(r, why);
+			goto done;
+		}
+	}
+	rc = trigger_set_secret(r->workspace_id, r->params[0], r->params[1], secret,
+				st_keep == FIELD_VALUE ? keep : 0L, &t, &missing);
+	if (done_ok(r, rc, missing))
+		api_send_member(r, 200, "trigger", t);
 done:
 	if (secret) {
-		OPENSSL_cleanse(secret, len);
+		OPENSSL_cleanse(secret, strlen(secret));
 		free(secret);
 	}
 	cleanse_secret(r, body);
-	PQclear(res);
 	json_object_put(body);
 }

@@ -1,4 +1,4 @@
-/* ctl: what hookgatectl's main and helpers (ctl.c) share with its commands (ctl_cmds.c, ctl_ops.c). */
+/* ctl: what hookgatectl's main and helpers (main.c) share with its command files (one per resource). */
 #ifndef HG_CTL_H
 #define HG_CTL_H
 
@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
+#include "db/store.h"
 #include "lib/settings.h"
 
 #define CTL_PROGRAM "hookgatectl"
@@ -50,15 +51,26 @@ struct ctl_command {
 	enum ctl_rc (*run)(struct ctl *c, int argc, char **argv);
 };
 
-/* The commands, ended by an entry whose group is NULL (ctl_cmds.c). */
-extern const struct ctl_command ctl_commands[];
-
-/* The operator's side of the management API (ctl_ops.c), listed in ctl_commands. */
+/* The commands, listed in main.c's table, one file per resource. */
+enum ctl_rc ctl_migrate(struct ctl *c, int argc, char **argv);			/* migrate.c */
+enum ctl_rc ctl_workspace_create(struct ctl *c, int argc, char **argv);		/* workspace.c */
+enum ctl_rc ctl_workspace_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_apikey_create(struct ctl *c, int argc, char **argv);		/* apikey.c */
 enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv);		/* runtime.c */
+enum ctl_rc ctl_runtime_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_autopilot_create(struct ctl *c, int argc, char **argv);		/* autopilot.c */
+enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_autopilot_show(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_autopilot_set_status(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv);		/* trigger.c */
 enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv);
-enum ctl_rc ctl_delivery_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_trigger_set_secret(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_delivery_list(struct ctl *c, int argc, char **argv);		/* ops.c */
 enum ctl_rc ctl_delivery_show(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_delivery_replay(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv);
@@ -99,17 +111,46 @@ bool ctl_id_valid(const char *thing, const char *id) HG_MUSTCHECK;
  */
 bool ctl_print(struct json_object *obj) HG_MUSTCHECK;
 
-/* Whether res failed with SQLSTATE state (e.g. "23505"). */
-bool ctl_sqlstate_is(const PGresult *res, const char *state);
-
 /* Turns row of res into a new JSON object; NULL when out of memory. */
 typedef struct json_object *(*ctl_row_json_fn)(struct ctl *c, const PGresult *res, int row);
 
 /* Every column by name (model_row_json). */
 struct json_object *ctl_row_json(struct ctl *c, const PGresult *res, int row);
 
-/* The trigger JSON of SPEC 4.2 with its token: the operator is the owner. */
-struct json_object *ctl_trigger_json(struct ctl *c, const PGresult *res, int row);
+/*
+ * The answer of a resource module's call: print *out (ownership moves
+ * here; *out is NULLed) when rc is STORE_OK; else say "<thing> '<id>' not
+ * found" (STORE_NOT_FOUND) or "<what>: <why>" (the store's last error).
+ * Takes out's address, so that a call may be its first argument.
+ */
+enum ctl_rc ctl_answer(enum store_rc rc, struct json_object **out, const char *what,
+		       const char *thing, const char *id);
+
+/*
+ * Parse a command whose one argument is the ID (its name in usage: arg,
+ * e.g. "RUNTIME_ID") of a thing into *id, check it and connect. CTL_OK, or
+ * what to return.
+ */
+enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
+		       const char *thing, const char **id);
+
+/*
+ * Whether a module's lookup found <thing> '<id>' (rc STORE_OK); else false
+ * after saying "not found" or "<what>: <why>".
+ */
+bool ctl_found(enum store_rc rc, const char *thing, const char *id, const char *what)
+	HG_MUSTCHECK;
+
+/*
+ * A list command whose one option is --<owner> VALUE (owner "workspace": a
+ * slug; "autopilot": an id): parse it into *value, connect, and find the
+ * workspace that scopes the list into workspace_id. CTL_OK, or what to return.
+ */
+enum ctl_rc ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner,
+			  const char **value, char workspace_id[STORE_ID_LEN]);
+
+/* The id of the workspace called slug into id; false after saying why. */
+bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN]) HG_MUSTCHECK;
 
 /*
  * Print row 0 of res (a query returning at most one row) through to_json,

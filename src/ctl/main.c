@@ -1,4 +1,4 @@
-/* ctl: hookgatectl main: global options, dispatch, usage, configuration, output helpers shared by the commands. */
+/* ctl: hookgatectl main: global options, the command table, usage, configuration, helpers shared by the command files. */
 #include "config.h"
 
 #include <errno.h>
@@ -6,12 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl/ctl.h"
+#include "db/autopilot.h"
 #include "db/model.h"
 #include "db/store.h"
+#include "db/workspace.h"
 #include "lib/log.h"
 #include "lib/util.h"
+
+/* How to name another configuration file, in the messages of a missing one. */
+#define NAME_ANOTHER "name another with -c FILE or HOOKGATE_CONFIG"
 
 static void usage(FILE *out)
 {
@@ -25,20 +31,26 @@ static void usage(FILE *out)
 	      "Commands:\n"
 	      "  migrate\n"
 	      "  workspace create SLUG [--name NAME]\n"
+	      "  workspace list\n"
 	      "  apikey create --workspace SLUG [--scope read|write] [--name NAME]\n"
 	      "  apikey list --workspace SLUG\n"
 	      "  apikey revoke APIKEY_ID\n"
 	      "  runtime create --workspace SLUG --name NAME\n"
+	      "  runtime list --workspace SLUG\n"
 	      "  runtime heartbeat RUNTIME_ID\n"
 	      "  autopilot create --workspace SLUG --title TITLE [--description TEXT]\n"
 	      "                   [--status active|paused|archived] [--runtime RUNTIME_ID]\n"
+	      "  autopilot list --workspace SLUG\n"
+	      "  autopilot show AUTOPILOT_ID\n"
 	      "  autopilot set-status AUTOPILOT_ID active|paused|archived\n"
 	      "  trigger create --autopilot AUTOPILOT_ID [--provider NAME] [--label TEXT]\n"
 	      "                 [--disabled]\n"
+	      "                 prints the webhook token: the only time it is shown\n"
 	      "  trigger list --autopilot AUTOPILOT_ID\n"
 	      "  trigger show TRIGGER_ID\n"
 	      "  trigger rotate TRIGGER_ID\n"
-	      "                 a new webhook token; the old one stops working at once\n"
+	      "                 a new webhook token, shown once; the old one stops working\n"
+	      "                 at once\n"
 	      "  trigger set-secret TRIGGER_ID [--stdin] [--keep-previous SECONDS]\n"
 	      "                 reads the secret from standard input (one line; at least\n"
 	      "                 16 characters; an empty line clears it)\n"
@@ -181,16 +193,29 @@ enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 
 bool ctl_connect(struct ctl *c)
 {
+	const char *url = getenv("HOOKGATE_DATABASE_URL"), *file;
 	char err[1024];
+	bool named;
 
 	if (c->conn)
 		return true;
+	file = settings_file(c->config_path, &named);
 	if (!c->settings_loaded) {
 		if (!settings_load(&c->settings, c->config_path, err, sizeof(err))) {
-			ctl_error("%s", err);
+			if (access(file, R_OK) != 0)
+				ctl_error("cannot read the configuration file %s: %s (" NAME_ANOTHER ")",
+					  file, strerror(errno));
+			else
+				ctl_error("%s", err);
 			return false;
 		}
 		c->settings_loaded = true;
+	}
+	/* else libpq's defaults would answer, with a message that names no file */
+	if (!settings_path() && (!url || !*url)) {
+		ctl_error("no configuration: %s does not exist and HOOKGATE_DATABASE_URL is not set ("
+			  NAME_ANOTHER ")", file);
+		return false;
 	}
 	/* the same connection layer as the responder; its log lines stay quiet */
 	log_set_level("off");
@@ -228,22 +253,85 @@ fail:
 	return false;
 }
 
-bool ctl_sqlstate_is(const PGresult *res, const char *state)
-{
-	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-	return s && strcmp(s, state) == 0;
-}
-
 struct json_object *ctl_row_json(struct ctl *c, const PGresult *res, int row)
 {
 	(void)c;
 	return model_row_json(res, row);
 }
 
-struct json_object *ctl_trigger_json(struct ctl *c, const PGresult *res, int row)
+/* Say why a module's call failed: "<thing> '<id>' not found", or "<what>: <why>". */
+static void say_failed(enum store_rc rc, const char *thing, const char *id, const char *what)
 {
-	return model_trigger_json(res, row, &c->settings, true);
+	if (rc == STORE_NOT_FOUND)
+		ctl_error("%s '%s' not found", thing, id);
+	else
+		ctl_error("%s: %s", what, store_last_error());
+}
+
+enum ctl_rc ctl_answer(enum store_rc rc, struct json_object **out, const char *what,
+		       const char *thing, const char *id)
+{
+	struct json_object *o = *out;
+
+	*out = NULL;
+	if (rc == STORE_OK)
+		return ctl_print(o) ? CTL_OK : CTL_FAIL;
+	json_object_put(o);
+	say_failed(rc, thing, id, what);
+	return CTL_FAIL;
+}
+
+bool ctl_found(enum store_rc rc, const char *thing, const char *id, const char *what)
+{
+	if (rc == STORE_OK)
+		return true;
+	say_failed(rc, thing, id, what);
+	return false;
+}
+
+bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN])
+{
+	return ctl_found(workspace_find(slug, id), "workspace", slug, "cannot look up the workspace");
+}
+
+enum ctl_rc ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner,
+			  const char **value, char workspace_id[STORE_ID_LEN])
+{
+	const struct ctl_arg args[] = {
+		{ owner, CTL_REQUIRED, value, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+	bool by_slug = strcmp(owner, "workspace") == 0;
+	enum ctl_rc rc;
+
+	*value = NULL;
+	rc = ctl_parse_args(argc, argv, args);
+	if (rc != CTL_OK)
+		return rc;
+	if ((!by_slug && !ctl_id_valid(owner, *value)) || !ctl_connect(c))
+		return CTL_FAIL;
+	if (by_slug)
+		return ctl_workspace_id(*value, workspace_id) ? CTL_OK : CTL_FAIL;
+	return ctl_found(autopilot_owner(*value, workspace_id), owner, *value,
+			 "cannot look up the autopilot") ? CTL_OK : CTL_FAIL;
+}
+
+enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
+		       const char *thing, const char **id)
+{
+	const struct ctl_arg args[] = {
+		{ arg, CTL_POSITIONAL, id, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+	enum ctl_rc rc;
+
+	*id = NULL;
+	rc = ctl_parse_args(argc, argv, args);
+	if (rc != CTL_OK)
+		return rc;
+	if (!ctl_id_valid(thing, *id) || !ctl_connect(c))
+		return CTL_FAIL;
+	return CTL_OK;
 }
 
 enum ctl_rc ctl_print_one(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
@@ -283,12 +371,39 @@ enum ctl_rc ctl_id_command(struct ctl *c, int argc, char **argv, const char *arg
 			     to_json, what, thing, id);
 }
 
+/* The commands, ended by an entry whose group is NULL. */
+static const struct ctl_command commands[] = {
+	{ "migrate", NULL, ctl_migrate },
+	{ "workspace", "create", ctl_workspace_create },
+	{ "workspace", "list", ctl_workspace_list },
+	{ "apikey", "create", ctl_apikey_create },
+	{ "apikey", "list", ctl_apikey_list },
+	{ "apikey", "revoke", ctl_apikey_revoke },
+	{ "runtime", "create", ctl_runtime_create },
+	{ "runtime", "list", ctl_runtime_list },
+	{ "runtime", "heartbeat", ctl_runtime_heartbeat },
+	{ "autopilot", "create", ctl_autopilot_create },
+	{ "autopilot", "list", ctl_autopilot_list },
+	{ "autopilot", "show", ctl_autopilot_show },
+	{ "autopilot", "set-status", ctl_autopilot_set_status },
+	{ "trigger", "create", ctl_trigger_create },
+	{ "trigger", "list", ctl_trigger_list },
+	{ "trigger", "show", ctl_trigger_show },
+	{ "trigger", "rotate", ctl_trigger_rotate },
+	{ "trigger", "set-secret", ctl_trigger_set_secret },
+	{ "delivery", "list", ctl_delivery_list },
+	{ "delivery", "show", ctl_delivery_show },
+	{ "delivery", "replay", ctl_delivery_replay },
+	{ "run", "list", ctl_run_list },
+	{ NULL, NULL, NULL },
+};
+
 /* Find the command named by argv[0] (and argv[1]); *words gets how many words it took. */
 static const struct ctl_command *find_command(int argc, char **argv, int *words)
 {
 	bool group_known = false;
 
-	for (const struct ctl_command *cmd = ctl_commands; cmd->group; cmd++) {
+	for (const struct ctl_command *cmd = commands; cmd->group; cmd++) {
 		if (strcmp(cmd->group, argv[0]) != 0)
 			continue;
 		group_known = true;

@@ -1,6 +1,8 @@
-/* dbconn: PostgreSQL connections with hookgate session settings; the schema version. */
+/* dbconn: PostgreSQL connections with hookgate session settings, under a deadline; the schema version. */
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +10,7 @@
 
 #include "db/conn.h"
 #include "db/migrations.h"
-
-#define SQLSTATE_UNDEFINED_TABLE "42P01"
+#include "db/store.h"
 
 /*
  * Whether libpq's expand_dbname treats url as a connection string (it holds
@@ -92,8 +93,64 @@ static void copy_message(const char *msg, char *err, size_t errlen)
 		snprintf(err, errlen, "could not connect to the database");
 }
 
+enum db_wait_rc db_wait(PGconn *c, short events, const struct timespec *deadline)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = PQsocket(c), .events = events };
+		int timeout = -1, n;
+
+		if (pfd.fd < 0)
+			return DB_WAIT_ERROR;
+		if (deadline->tv_sec != 0) {
+			struct timespec now;
+			long long left;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+			       (deadline->tv_nsec - now.tv_nsec) / 1000000;
+			if (left <= 0)
+				return DB_WAIT_TIMEOUT;
+			timeout = left > 60000 ? 60000 : (int)left;
+		}
+		n = poll(&pfd, 1, timeout);
+		if (n > 0)
+			return DB_WAIT_READY;	/* errors and hang-ups too: libpq reads them */
+		if (n < 0 && errno != EINTR)
+			return DB_WAIT_ERROR;
+	}
+}
+
+/* Drive PQconnectPoll to its end or to the deadline. False: err filled. */
+static bool connect_wait(PGconn *conn, const struct timespec *deadline, char *err, size_t errlen)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	for (;;) {
+		enum db_wait_rc w;
+
+		switch (st) {
+		case PGRES_POLLING_OK:
+			return true;
+		case PGRES_POLLING_FAILED:
+			copy_message(PQerrorMessage(conn), err, errlen);
+			return false;
+		case PGRES_POLLING_READING:
+			w = db_wait(conn, POLLIN, deadline);
+			break;
+		default:
+			w = db_wait(conn, POLLOUT, deadline);
+			break;
+		}
+		if (w == DB_WAIT_TIMEOUT) {
+			snprintf(err, errlen, "the database did not answer within db_timeout_ms");
+			return false;
+		}
+		st = PQconnectPoll(conn);
+	}
+}
+
 PGconn *db_connect(const struct hg_settings *s, const char *application_name,
-		   char *err, size_t errlen)
+		   const struct timespec *deadline, char *err, size_t errlen)
 {
 	const char *url = s->database_url ? s->database_url : "";
 	char *user = NULL, *options = NULL;
@@ -119,9 +176,9 @@ PGconn *db_connect(const struct hg_settings *s, const char *application_name,
 		 * Keywords are applied in order and the last one wins: the
 		 * database_url may override application_name and the network
 		 * timeouts, never our options or the client encoding (all our
-		 * JSON is UTF-8). The timeouts make a database that stops
-		 * answering (a dead host, a dropped connection) a 503 within
-		 * seconds rather than a request hanging for minutes.
+		 * JSON is UTF-8). The keepalives find a connection that died
+		 * while idle; the caller's deadline bounds everything else (an
+		 * asynchronous connect ignores connect_timeout).
 		 */
 		const char *const keys[] = {
 			"application_name", "connect_timeout", "keepalives",
@@ -133,16 +190,19 @@ PGconn *db_connect(const struct hg_settings *s, const char *application_name,
 			url, options, "UTF8", NULL
 		};
 
-		conn = PQconnectdbParams(keys, vals, 1);
+		/* asynchronous, so that a server that accepts and never answers cannot hang us */
+		conn = PQconnectStartParams(keys, vals, 1);
 	}
 	if (!conn) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (PQstatus(conn) != CONNECTION_OK) {
+	if (PQstatus(conn) == CONNECTION_BAD) {
 		copy_message(PQerrorMessage(conn), err, errlen);
 		goto fail;
 	}
+	if (!connect_wait(conn, deadline, err, errlen))
+		goto fail;
 	free(options);
 	free(user);
 	return conn;

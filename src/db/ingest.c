@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "db/ingest.h"
+#include "db/trigger.h"
 #include "lib/log.h"
 
 static struct statement st_lookup = { "hg_lookup_token",
@@ -15,12 +16,31 @@ static struct statement st_lookup = { "hg_lookup_token",
 	"            THEN t.previous_signing_secret END,"
 	"       t.event_filters::text"
 	"  FROM autopilot_trigger t JOIN autopilot a ON a.id = t.autopilot_id"
-	" WHERE t.webhook_token = $1 AND t.kind = 'webhook'", 1, 0, true };
+	" WHERE t.webhook_token_hash = $1 AND t.kind = 'webhook'", 1, 0, true };
 
 static struct statement st_ingest = { "hg_ingest",
 	"SELECT http_status, response_body, delivery_id, outcome"
-	"  FROM hookgate_ingest($1::uuid, $2, $3, $4, $5, $6::jsonb, $7, $8::bytea,"
-	"                       $9::jsonb, $10::boolean, $11::integer, $12::timestamptz, $13)", 13, 0, false };
+	"  FROM hookgate_ingest($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7, $8::jsonb, $9,"
+	"                       $10::bytea, $11::jsonb, $12::boolean, $13::integer,"
+	"                       $14::timestamptz, $15, $16::bigint)", 16, 0, false };
+
+/*
+ * After the ingest's commit, in a transaction of its own that does not wait
+ * for its commit record to be flushed: PostgreSQL holds a global lock for
+ * a NOTIFY from its commit until that flush, which would make every
+ * webhook commit alone (SPEC 3.6). Only for a run that is pending: a
+ * duplicate, an ignored delivery or a skipped run wakes nobody.
+ */
+static struct statement st_notify = { "hg_ingest_notify",
+	"SELECT set_config('synchronous_commit', 'off', true),"
+	"       pg_notify('hookgate_run', r.id::text)"
+	"  FROM autopilot_run r WHERE r.id = $1::uuid AND r.status = 'pending'", 1, 0, false };
+
+/* The dispatch failed and rolled back: the delivery committed as failed. */
+static struct statement st_failed = { "hg_ingest_failed",
+	"SELECT http_status, response_body, delivery_id"
+	"  FROM hookgate_ingest_failed($1::uuid, $2::uuid, $3, $4, $5, $6, $7::jsonb, $8,"
+	"                              $9::bytea, $10::timestamptz, $11)", 11, 0, false };
 
 
 static char *dup_or_null(const PGresult *res, int col)
@@ -35,11 +55,14 @@ static void copy_field(char *dst, size_t size, const PGresult *res, int col)
 
 enum store_rc ingest_lookup_token(const char *token, struct trigger_info *out)
 {
-	const char *values[1] = { token };
+	char hash[65];
+	const char *values[1] = { hash };
 	PGresult *res;
 	enum store_rc rc;
 
 	memset(out, 0, sizeof(*out));
+	/* only the token's SHA-256 is stored (SPEC 2) */
+	trigger_token_hash(token, hash);
 	rc = store_exec(&st_lookup, values, &res);
 	if (rc != STORE_OK)
 		return rc;
@@ -87,51 +110,100 @@ void trigger_info_free(struct trigger_info *t)
 	t->event_filters = NULL;
 }
 
+/* out from a result whose first columns are http_status, response_body, delivery_id. */
+static enum store_rc take_answer(const PGresult *res, const char *outcome, struct ingest_result *out)
+{
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1)) {
+		log_error("the ingest returned no answer");
+		return STORE_ERROR;
+	}
+	out->http_status = atoi(PQgetvalue(res, 0, 0));
+	out->response_body = strdup(PQgetvalue(res, 0, 1));
+	if (!out->response_body)
+		return STORE_ERROR;
+	if (!PQgetisnull(res, 0, 2))
+		copy_field(out->delivery_id, sizeof(out->delivery_id), res, 2);
+	snprintf(out->outcome, sizeof(out->outcome), "%s",
+		 outcome ? outcome : PQgetvalue(res, 0, 3));
+	return STORE_OK;
+}
+
+/*
+ * The ingest rolled back with an error that is not the database's absence:
+ * record the delivery as failed, with that error (SQLSTATE and primary
+ * message: never a value), answered 500.
+ */
+static enum store_rc persist_failed(const struct ingest_args *a, struct ingest_result *out)
+{
+	const char *values[11];
+	int lengths[11] = { 0 }, formats[11] = { 0 };
+	char error[512];
+	PGresult *res;
+	enum store_rc rc;
+
+	snprintf(error, sizeof(error), "%s", store_last_error());
+	values[0] = a->delivery_id;
+	values[1] = a->trigger_id;
+	values[2] = a->event;
+	values[3] = a->dedupe_key;
+	values[4] = a->dedupe_source;
+	values[5] = a->signature_status;
+	values[6] = a->selected_headers;
+	values[7] = a->content_type;
+	values[8] = (const char *)a->raw_body;
+	lengths[8] = (int)a->raw_body_len;
+	formats[8] = 1;
+	values[9] = a->received_at;
+	values[10] = error;
+	rc = store_exec_binary(&st_failed, values, lengths, formats, &res);
+	if (rc != STORE_OK)
+		return rc;
+	if (PQntuples(res) == 0) {
+		/* the trigger was deleted meanwhile */
+		PQclear(res);
+		return STORE_NOT_FOUND;
+	}
+	rc = take_answer(res, "failed", out);
+	PQclear(res);
+	return rc;
+}
+
 enum store_rc ingest_persist(const struct ingest_args *a, struct ingest_result *out)
 {
-	char offline[24];
-	const char *values[13];
-	int lengths[13] = { 0 }, formats[13] = { 0 };
+	char offline[24], defer[24];
+	const char *values[16], *notify[1] = { a->run_id };
+	int lengths[16] = { 0 }, formats[16] = { 0 };
 	PGresult *res;
 	enum store_rc rc;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(offline, sizeof(offline), "%ld", a->offline_after_s);
-	values[0] = a->trigger_id;
-	values[1] = a->event;
-	values[2] = a->dedupe_key;
-	values[3] = a->dedupe_source;
-	values[4] = a->signature_status;
-	values[5] = a->selected_headers;
-	values[6] = a->content_type;
-	values[7] = (const char *)a->raw_body;
-	lengths[7] = (int)a->raw_body_len;
-	formats[7] = 1;			/* bytea sent as binary: the exact bytes */
-	values[8] = a->trigger_payload;
-	values[9] = a->event_filtered ? "true" : "false";
-	values[10] = offline;
-	values[11] = a->received_at;
-	values[12] = a->handshake_body;
+	snprintf(defer, sizeof(defer), "%lld", a->defer_ms);
+	values[0] = a->delivery_id;
+	values[1] = a->run_id;
+	values[2] = a->trigger_id;
+	values[3] = a->event;
+	values[4] = a->dedupe_key;
+	values[5] = a->dedupe_source;
+	values[6] = a->signature_status;
+	values[7] = a->selected_headers;
+	values[8] = a->content_type;
+	values[9] = (const char *)a->raw_body;
+	lengths[9] = (int)a->raw_body_len;
+	formats[9] = 1;			/* bytea sent as binary: the exact bytes */
+	values[10] = a->trigger_payload;
+	values[11] = a->event_filtered ? "true" : "false";
+	values[12] = offline;
+	values[13] = a->received_at;
+	values[14] = a->handshake_body;
+	values[15] = defer;
 
-	rc = store_exec_binary(&st_ingest, values, lengths, formats, &res);
+	rc = store_exec_then(&st_ingest, values, lengths, formats, &st_notify, notify, &res);
+	if (rc == STORE_ERROR)
+		return persist_failed(a, out);
 	if (rc != STORE_OK)
 		return rc;
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1)) {
-		log_error("hookgate_ingest returned no answer");
-		rc = STORE_ERROR;
-		goto done;
-	}
-	out->http_status = atoi(PQgetvalue(res, 0, 0));
-	out->response_body = strdup(PQgetvalue(res, 0, 1));
-	if (!out->response_body) {
-		rc = STORE_ERROR;
-		goto done;
-	}
-	if (!PQgetisnull(res, 0, 2))
-		copy_field(out->delivery_id, sizeof(out->delivery_id), res, 2);
-	copy_field(out->outcome, sizeof(out->outcome), res, 3);
-done:
+	rc = take_answer(res, NULL, out);
 	PQclear(res);
 	return rc;
 }
-

@@ -19,6 +19,8 @@ struct trigger_info {
 };
 
 struct ingest_args {
+	const char *delivery_id;	/* UUIDv7, made by the caller */
+	const char *run_id;		/* UUIDv7: the run's id when one is made */
 	const char *trigger_id;
 	const char *event;
 	const char *dedupe_key;		/* NULL when none */
@@ -28,11 +30,12 @@ struct ingest_args {
 	const char *content_type;	/* NULL when none */
 	const unsigned char *raw_body;
 	size_t raw_body_len;
-	const char *trigger_payload;	/* JSON text */
+	const char *trigger_payload;	/* the envelope's JSON text, parsed once by PostgreSQL */
 	bool event_filtered;
 	long offline_after_s;
 	const char *received_at;	/* RFC 3339 */
 	const char *handshake_body;	/* Slack url_verification answer, or NULL */
+	long long defer_ms;		/* token_rate's deferral of the run; 0: none */
 };
 
 struct ingest_result {
@@ -46,7 +49,12 @@ struct ingest_result {
 enum store_rc ingest_lookup_token(const char *token, struct trigger_info *out) HG_MUSTCHECK;
 void trigger_info_free(struct trigger_info *t);
 
-/* The one transaction of SPEC 3.1 step 9; out->response_body is the answer to send. */
+/*
+ * The one transaction of SPEC 3.1 step 9; out->response_body is the answer
+ * to send. A pending run's NOTIFY follows the commit in a transaction of
+ * its own, pipelined (no extra round trip). A failed dispatch rolls back
+ * and is then recorded as a failed delivery, answered 500.
+ */
 enum store_rc ingest_persist(const struct ingest_args *a, struct ingest_result *out) HG_MUSTCHECK;
 
 #endif

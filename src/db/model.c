@@ -1,7 +1,6 @@
-/* model: JSON of stored rows (triggers, deliveries; any row by column type) from text-format PGresults. */
+/* model: JSON of stored rows (any row by column type, lists, deliveries) from text-format PGresults. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,30 +20,8 @@
 /* Stored payloads nest an envelope around the body; allow more than json-c's default 32. */
 #define MODEL_JSON_DEPTH 256
 
-
-#define WEBHOOK_PATH_PREFIX "/api/webhooks/autopilots/"
-
 const char *const model_delivery_statuses[] = {
 	"queued", "dispatched", "rejected", "ignored", "failed", NULL
-};
-
-/* Column positions of MODEL_TRIGGER_COLUMNS. */
-enum {
-	TC_ID,
-	TC_AUTOPILOT_ID,
-	TC_KIND,
-	TC_ENABLED,
-	TC_PROVIDER,
-	TC_LABEL,
-	TC_EVENT_FILTERS,
-	TC_WEBHOOK_TOKEN,
-	TC_HAS_SECRET,
-	TC_SECRET_HINT,
-	TC_HAS_PREVIOUS,
-	TC_LAST_FIRED_AT,
-	TC_CREATED_AT,
-	TC_UPDATED_AT,
-	TC_COUNT
 };
 
 /* Add v (may be NULL: JSON null) to o under key; v is put when that fails. */
@@ -119,101 +96,53 @@ static HG_MUSTCHECK bool add_json(struct json_object *o, const char *key,
 	return add(o, key, v);
 }
 
-/* A formatted string. */
-static HG_MUSTCHECK __attribute__((format(printf, 3, 4)))
-bool add_printf(struct json_object *o, const char *key, const char *fmt, ...)
-{
-	struct json_object *v;
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return false;
-	v = json_object_new_string_len(s, n);
-	free(s);
-	if (!v)
-		return false;
-	return add(o, key, v);
-}
-
-struct json_object *model_trigger_json(const PGresult *res, int row,
-				       const struct hg_settings *s, bool show_token)
-{
-	struct json_object *o = NULL;
-	const char *token, *public_url = s->public_url ? s->public_url : "";
-	const char *base_path = s->base_path ? s->base_path : "";
-	size_t url_len = strlen(public_url);
-
-	if (!res || PQnfields(res) < TC_COUNT || row < 0 || row >= PQntuples(res))
-		goto fail;
-	token = PQgetvalue(res, row, TC_WEBHOOK_TOKEN);
-	while (url_len > 0 && public_url[url_len - 1] == '/')
-		url_len--;
-
-	o = json_object_new_object();
-	if (!o)
-		goto fail;
-	if (!add_text(o, "id", res, row, TC_ID) ||
-	    !add_text(o, "autopilot_id", res, row, TC_AUTOPILOT_ID) ||
-	    !add_text(o, "kind", res, row, TC_KIND) ||
-	    !add_bool(o, "enabled", res, row, TC_ENABLED) ||
-	    !add_text(o, "provider", res, row, TC_PROVIDER) ||
-	    !add_text(o, "label", res, row, TC_LABEL) ||
-	    !add_json(o, "event_filters", res, row, TC_EVENT_FILTERS))
-		goto fail;
-	if (show_token && !PQgetisnull(res, row, TC_WEBHOOK_TOKEN)) {
-		if (!add_printf(o, "webhook_path", WEBHOOK_PATH_PREFIX "%s", token))
-			goto fail;
-		if (url_len > 0) {
-			if (!add_printf(o, "webhook_url", "%.*s%s" WEBHOOK_PATH_PREFIX "%s",
-					(int)url_len, public_url, base_path, token))
-				goto fail;
-		} else if (!add(o, "webhook_url", NULL)) {
-			goto fail;
-		}
-		if (!add_text(o, "webhook_token", res, row, TC_WEBHOOK_TOKEN))
-			goto fail;
-	} else if (!add(o, "webhook_path", NULL) || !add(o, "webhook_url", NULL) ||
-		   !add(o, "webhook_token", NULL)) {
-		goto fail;
-	}
-	if (!add_bool(o, "has_signing_secret", res, row, TC_HAS_SECRET) ||
-	    !add_text(o, "signing_secret_hint", res, row, TC_SECRET_HINT) ||
-	    !add_bool(o, "has_previous_signing_secret", res, row, TC_HAS_PREVIOUS) ||
-	    !add_text(o, "last_fired_at", res, row, TC_LAST_FIRED_AT) ||
-	    !add_text(o, "created_at", res, row, TC_CREATED_AT) ||
-	    !add_text(o, "updated_at", res, row, TC_UPDATED_AT))
-		goto fail;
-	return o;
-fail:
-	json_object_put(o);
-	return NULL;
-}
-
-struct json_object *model_trigger_list(const PGresult *res, const struct hg_settings *s,
-				       bool show_token)
+struct json_object *model_rows_json(const PGresult *res, model_row_fn to_json)
 {
 	struct json_object *arr = json_object_new_array();
+	int n = PQntuples(res);
 
 	if (!arr)
 		return NULL;
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct json_object *t;
+	if (n == 1 && PQnfields(res) > 0 && PQgetisnull(res, 0, 0))
+		n = 0;	/* a list joined from its owner, which has none */
+	for (int i = 0; i < n; i++) {
+		struct json_object *o = to_json(res, i);
 
-		if (PQgetisnull(res, i, TC_ID))
-			continue;	/* the autopilot has no trigger */
-		t = model_trigger_json(res, i, s, show_token);
-		if (!t || json_object_array_add(arr, t) != 0) {
-			json_object_put(t);
+		if (!o || json_object_array_add(arr, o) != 0) {
+			json_object_put(o);
 			json_object_put(arr);
 			return NULL;
 		}
 	}
 	return arr;
+}
+
+enum store_rc model_exec_one(struct statement *st, const char *const *values,
+			     model_row_fn to_json, struct json_object **out)
+{
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(st, values, &res);
+
+	*out = NULL;
+	if (rc == STORE_OK && PQntuples(res) != 1)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK && !(*out = to_json(res, 0)))
+		rc = STORE_ERROR;
+	PQclear(res);
+	return rc;
+}
+
+enum store_rc model_exec_list(struct statement *st, const char *const *values,
+			      model_row_fn to_json, struct json_object **out)
+{
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(st, values, &res);
+
+	*out = NULL;
+	if (rc == STORE_OK && !(*out = model_rows_json(res, to_json)))
+		rc = STORE_ERROR;
+	PQclear(res);
+	return rc;
 }
 
 struct json_object *model_row_json(const PGresult *res, int row)

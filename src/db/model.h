@@ -1,4 +1,4 @@
-/* model: JSON of stored rows, with the same field names in the API and hookgatectl. */
+/* model: JSON of stored rows by column name and type, with the same field names in the API and hookgatectl. */
 #ifndef HG_MODEL_H
 #define HG_MODEL_H
 
@@ -6,19 +6,38 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "lib/settings.h"
+#include "db/store.h"
+
+
+/* A timestamp column of alias a as ISO 8601 text (2026-11-30T01:02:03.456789+00:00), named as the column. */
+#define MODEL_TS(a, col) "to_json(" a "." col ")#>>'{}' AS " col
 
 /*
- * The columns a trigger query must select, in this order, for
- * model_trigger_json (prefix with the table alias "t.").
+ * last_fired_at and last_run_at (SPEC 2) are derived at read time, never
+ * written by each delivery (every webhook to one trigger would queue on
+ * its row lock): when the trigger (alias t), the autopilot (alias a) last
+ * made a run. Each is one probe of an index (autopilot_run_trigger_idx,
+ * autopilot_run_list_idx).
  */
-#define MODEL_TRIGGER_COLUMNS \
-	"t.id, t.autopilot_id, t.kind, t.enabled, t.provider, t.label, " \
-	"t.event_filters::text, t.webhook_token, " \
-	"(t.signing_secret IS NOT NULL), right(t.signing_secret, 4), " \
-	"(t.previous_signing_secret IS NOT NULL AND t.previous_secret_expires_at > now()), " \
-	"to_json(t.last_fired_at)#>>'{}', to_json(t.created_at)#>>'{}', " \
-	"to_json(t.updated_at)#>>'{}'"
+#define MODEL_TRIGGER_LAST_FIRED_AT \
+	"to_json((SELECT lr.created_at FROM autopilot_run lr WHERE lr.trigger_id = t.id" \
+	" ORDER BY lr.created_at DESC LIMIT 1))#>>'{}' AS last_fired_at"
+#define MODEL_AUTOPILOT_LAST_RUN_AT \
+	"to_json((SELECT lr.created_at FROM autopilot_run lr WHERE lr.autopilot_id = a.id" \
+	" ORDER BY lr.created_at DESC, lr.id DESC LIMIT 1))#>>'{}' AS last_run_at"
+
+/* Turns row of res into a new JSON object; NULL when out of memory. */
+typedef struct json_object *(*model_row_fn)(const PGresult *res, int row);
+
+/*
+ * A keyset page of a list, newest first: the API asks for its ?limit= plus
+ * one (an extra row says there is a next page), hookgatectl for all rows.
+ */
+struct model_page {
+	const char *limit;		/* rows to fetch, as text; NULL: all */
+	const char *before_ts;		/* created_at and id of the last row seen, or NULL */
+	const char *before_id;
+};
 
 /*
  * The slim delivery of a list (SPEC 4.4), alias d, named as the API's
@@ -59,20 +78,23 @@
 extern const char *const model_delivery_statuses[];
 
 /*
- * The trigger JSON of SPEC 4.2 from row of res (selected with
- * MODEL_TRIGGER_COLUMNS). show_token false nulls webhook_token,
- * webhook_path and webhook_url (read keys). Returns a new object.
+ * An array of to_json of every row of res, but a single row whose first
+ * column is NULL (a list joined from its owner, which has none) gives [].
+ * Returns a new array; NULL when out of memory.
  */
-struct json_object *model_trigger_json(const PGresult *res, int row,
-				       const struct hg_settings *s, bool show_token);
+struct json_object *model_rows_json(const PGresult *res, model_row_fn to_json);
 
 /*
- * An array of the trigger JSON of every row of res, as model_trigger_json;
- * a row whose id is NULL (a list joined from an autopilot without
- * triggers) is skipped. Returns a new array; NULL when out of memory.
+ * Run st and give its one row as to_json makes it in *out (the caller's);
+ * STORE_NOT_FOUND when it returned no row. Other failures as store_exec's
+ * (store_failed_with tells them apart).
  */
-struct json_object *model_trigger_list(const PGresult *res, const struct hg_settings *s,
-				       bool show_token);
+enum store_rc model_exec_one(struct statement *st, const char *const *values,
+			     model_row_fn to_json, struct json_object **out) HG_MUSTCHECK;
+
+/* Run st and give an array of every row as to_json makes it in *out (the caller's). */
+enum store_rc model_exec_list(struct statement *st, const char *const *values,
+			      model_row_fn to_json, struct json_object **out) HG_MUSTCHECK;
 
 /*
  * The delivery detail of SPEC 4.4 from row of res (selected with

@@ -11,6 +11,16 @@
 
 #include "lib/settings.h"
 
+/* The SQLSTATEs (PostgreSQL's errcodes) that hookgate tells apart, named once. */
+#define SQLSTATE_UNIQUE_VIOLATION	"23505"
+#define SQLSTATE_FOREIGN_KEY_VIOLATION	"23503"
+#define SQLSTATE_CHECK_VIOLATION	"23514"
+#define SQLSTATE_UNDEFINED_TABLE	"42P01"
+#define SQLSTATE_UNDEFINED_FUNCTION	"42883"
+
+/* A UUID as text, with its NUL. */
+#define STORE_ID_LEN 37
+
 enum store_rc {
 	STORE_OK,
 	STORE_NOT_FOUND,
@@ -35,9 +45,19 @@ struct statement {
 /*
  * Run st with text parameters (NULL for SQL NULL). *res receives the result
  * to PQclear (NULL unless STORE_OK). Errors are logged; a dead connection
- * is re-opened on the next call.
+ * is re-opened on the next call. Every call, connecting included, ends
+ * within db_timeout_ms: past it the connection is dropped and the answer
+ * is STORE_UNAVAILABLE.
  */
 enum store_rc store_exec(struct statement *st, const char *const *values, PGresult **res)
+	HG_MUSTCHECK;
+
+/*
+ * Run st with the one value $1 and copy columns 0 and (when b is not NULL)
+ * 1 of its one row into a and b (STORE_ID_LEN bytes each): the id of a
+ * slug, the owners of a row. STORE_NOT_FOUND when there is no row.
+ */
+enum store_rc store_find_ids(struct statement *st, const char *value, char *a, char *b)
 	HG_MUSTCHECK;
 
 /*
@@ -46,6 +66,18 @@ enum store_rc store_exec(struct statement *st, const char *const *values, PGresu
  */
 enum store_rc store_exec_binary(struct statement *st, const char *const *values,
 				const int *lengths, const int *formats, PGresult **res) HG_MUSTCHECK;
+
+/*
+ * store_exec_binary of st, then after in a transaction of its own behind
+ * st's commit, pipelined in the same round trip: the ingress's NOTIFY,
+ * which must not hold PostgreSQL's notify lock while st's commit record is
+ * flushed. *res is st's result; after's outcome is only logged (a lost
+ * notification is allowed: listeners also poll). Never retried.
+ */
+enum store_rc store_exec_then(struct statement *st, const char *const *values,
+			      const int *lengths, const int *formats,
+			      struct statement *after, const char *const *after_values,
+			      PGresult **res) HG_MUSTCHECK;
 
 /*
  * The process's connection, opened when needed; NULL when the database
@@ -69,6 +101,9 @@ const char *store_last_error(void);
 
 /* The SQLSTATE of the last failed statement ("" when none), e.g. "23505". */
 const char *store_last_sqlstate(void);
+
+/* Whether the last statement failed with SQLSTATE state (one of the SQLSTATE_ names). */
+bool store_failed_with(const char *state);
 
 /*
  * Remember the settings and the application_name (neither copied); the

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/common.h"
 #include "http/ratelimit.h"
 #include "http/shm.h"
 
@@ -16,7 +17,12 @@
 
 const char *limit_name(enum limit_kind k)
 {
-	static const char *const names[] = { "ip_ceiling", "ip_bad_credentials", "token_rate" };
+	static const char *const names[] = {
+		"ip_ceiling", "ip_bad_credentials", "token_rate", "token_ceiling",
+	};
+
+	_Static_assert(HG_ARRAY_LEN(names) == LIMIT_KINDS, "a name per limit");
+	_Static_assert(SHM_LIMITS == LIMIT_KINDS, "a metrics counter per limit");
 
 	return k < LIMIT_KINDS ? names[k] : "unknown";
 }
@@ -43,6 +49,19 @@ bool gcra_step(uint64_t *tat, uint64_t now, long per_minute, bool charge, uint64
 	if (charge)
 		*tat = t + interval;
 	return true;
+}
+
+uint64_t gcra_defer(uint64_t *tat, uint64_t now, long per_minute)
+{
+	uint64_t interval, tau, t;
+
+	if (per_minute <= 0)
+		return 0;
+	interval = 60 * NS_PER_S / (uint64_t)per_minute;
+	tau = interval * (uint64_t)(per_minute - 1);
+	t = *tat > now ? *tat : now;
+	*tat = t + interval;
+	return t - now > tau ? t - now - tau : 0;
 }
 
 long retry_after_seconds(uint64_t retry_ns)
@@ -147,4 +166,23 @@ bool limit_take(enum limit_kind k, const char *key, long per_minute, bool charge
 	if (!allowed)
 		*retry_after_s = retry_after_seconds(retry);
 	return allowed;
+}
+
+void limit_defer(enum limit_kind k, const char *key, long per_minute, uint64_t *delay_ns)
+{
+	struct shm_segment *seg;
+	struct shm_cell *c;
+	uint64_t tat, next;
+
+	*delay_ns = 0;
+	if (per_minute <= 0 || !key || !*key || !(seg = shm_get()))
+		return;
+	c = find_cell(seg, cell_key(atomic_load(&seg->seed), k, key));
+	if (!c)
+		return;
+	tat = atomic_load(&c->tat);
+	do {
+		next = tat;
+		*delay_ns = gcra_defer(&next, now_ns(), per_minute);
+	} while (!atomic_compare_exchange_weak(&c->tat, &tat, next));
 }

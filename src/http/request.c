@@ -122,6 +122,7 @@ void req_init(struct hg_request *r, FCGX_Request *fcgx, char **envp,
 	r->fcgx = fcgx;
 	r->envp = envp;
 	r->hdrs.envp = envp;
+	hdrs_index(&r->hdrs);
 	r->settings = s;
 	r->method = req_env(r, "REQUEST_METHOD");
 	if (!r->method)

@@ -7,14 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHM_LAYOUT_VERSION	1
+#define SHM_LAYOUT_VERSION	2
 #define SHM_CELLS		32768	/* a power of two */
 #define SHM_PROBE		8	/* slots looked at per key before evicting */
 #define SHM_ROUTES		32	/* route-table entries, the last for "no route" */
 #define SHM_CODES		16	/* tracked HTTP codes, the last for "other" */
 #define SHM_BUCKETS		12	/* duration histogram buckets, the last +Inf */
 #define SHM_OUTCOMES		6
-#define SHM_LIMITS		3
+#define SHM_LIMITS		4
 
 struct shm_cell {
 	_Atomic uint64_t key;		/* keyed hash of (limit, key); 0: empty */

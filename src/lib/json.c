@@ -272,3 +272,87 @@ enum json_verdict json_storable(const unsigned char *text, size_t len)
 		return JSON_SYNTAX;
 	return r.verdict;
 }
+
+/*
+ * Decode the member name the reader stands on (a string already checked)
+ * into out, NUL-terminated; false when it does not fit (it then matches
+ * no key we look for). The reader ends after the closing quote.
+ */
+static bool member_name(struct reader *r, char *out, size_t outlen)
+{
+	size_t n = 0;
+	bool fits = true;
+
+	r->p++;					/* the opening quote */
+	while (r->p < r->end && *r->p != '"') {
+		unsigned char c = *r->p;
+		char buf[4];
+		size_t k = 1;
+
+		buf[0] = (char)c;
+		if (c == '\\' && r->end - r->p >= 2) {
+			unsigned char e = r->p[1];
+			const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
+
+			if (e == 'u' && r->end - r->p >= 6) {
+				long u = hex4(r->p + 2);
+
+				/* only what a name we look for can hold: ASCII */
+				if (u < 0 || u >= 0x80)
+					fits = false;
+				buf[0] = (char)u;
+				r->p += 6;
+			} else {
+				buf[0] = strchr(from, e) ? to[strchr(from, e) - from] : (char)e;
+				r->p += 2;
+			}
+		} else {
+			r->p++;
+		}
+		if (n + k >= outlen)
+			fits = false;
+		else
+			out[n++] = buf[0];
+	}
+	r->p++;					/* the closing quote */
+	out[n] = '\0';
+	return fits;
+}
+
+bool json_member_span(const unsigned char *text, size_t len, const char *key,
+		      size_t *off, size_t *vlen)
+{
+	struct reader r = { .p = text, .end = text + len, .verdict = JSON_STORABLE };
+	bool found = false;
+	char name[64];
+
+	skip_ws(&r);
+	if (r.p >= r.end || *r.p != '{')
+		return false;
+	r.p++;
+	skip_ws(&r);
+	while (r.p < r.end && *r.p == '"') {
+		const unsigned char *start;
+		bool match = member_name(&r, name, sizeof(name)) && strcmp(name, key) == 0;
+
+		skip_ws(&r);
+		if (r.p >= r.end || *r.p != ':')
+			return false;
+		r.p++;
+		skip_ws(&r);
+		start = r.p;
+		if (!value(&r, 1))
+			return false;
+		if (match) {
+			found = true;
+			*off = (size_t)(start - text);
+			*vlen = (size_t)(r.p - start);
+		}
+		skip_ws(&r);
+		if (r.p < r.end && *r.p == ',') {
+			r.p++;
+			skip_ws(&r);
+		}
+	}
+	return found;
+}

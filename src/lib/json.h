@@ -41,4 +41,14 @@ enum json_verdict json_storable(const unsigned char *text, size_t len) HG_MUSTCH
  */
 bool json_number_storable(const char *text, size_t len);
 
+/*
+ * The exact text of the value of member key in the top-level object of
+ * text[0..len) (already found storable): *off and *vlen receive its span.
+ * When key is given several times the last counts, as for json-c and
+ * jsonb. Escapes in member names are decoded before comparing. False
+ * when text is not an object or has no such member.
+ */
+bool json_member_span(const unsigned char *text, size_t len, const char *key,
+		      size_t *off, size_t *vlen) HG_MUSTCHECK;
+
 #endif

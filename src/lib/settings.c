@@ -11,7 +11,7 @@
 #include "lib/settings.h"
 #include "lib/cidr.h"
 
-enum kind { K_STRING, K_COUNT, K_PATH_PREFIX, K_CIDRS, K_LEVEL };
+enum kind { K_STRING, K_COUNT, K_BOOL, K_PATH_PREFIX, K_CIDRS, K_LEVEL };
 
 struct key {
 	const char *name;
@@ -23,19 +23,26 @@ struct key {
 
 #define STR(f) offsetof(struct hg_settings, f)
 
+/* db_timeout_ms by default: the server's statement_timeout plus this, so the server's comes first. */
+#define DB_TIMEOUT_MARGIN_MS 2000
+
 static const struct key keys[] = {
 	{ "database_url",		K_STRING,	STR(database_url),		"",	0 },
+	{ "db_prepared_statements",	K_BOOL,		STR(db_prepared_statements),	"on",	0 },
 	{ "public_url",			K_STRING,	STR(public_url),		"",	0 },
 	{ "base_path",			K_PATH_PREFIX,	STR(base_path),			"",	0 },
 	{ "max_body_bytes",		K_COUNT,	STR(max_body_bytes),		"262144",	64L << 20 },
 	{ "ip_ceiling",			K_COUNT,	STR(ip_ceiling),		"600",	0 },
 	{ "ip_bad_credentials",		K_COUNT,	STR(ip_bad_credentials),	"30",	0 },
 	{ "token_rate",			K_COUNT,	STR(token_rate),		"60",	0 },
+	{ "token_ceiling",		K_COUNT,	STR(token_ceiling),		"0",	0 },
 	{ "trusted_proxies",		K_CIDRS,	STR(trusted_proxies),		"",	0 },
 	{ "metrics_allow",		K_CIDRS,	STR(metrics_allow),		"127.0.0.0/8, ::1/128",	0 },
 	{ "runtime_offline_after",	K_COUNT,	STR(runtime_offline_after),	"90",	0 },
 	{ "signature_tolerance_s",	K_COUNT,	STR(signature_tolerance_s),	"300",	0 },
 	{ "statement_timeout_ms",	K_COUNT,	STR(statement_timeout_ms),	"5000",	0 },
+	/* no default of its own: statement_timeout_ms + 2000 unless set (settings_load) */
+	{ "db_timeout_ms",		K_COUNT,	STR(db_timeout_ms),		NULL,	0 },
 	{ "shm_name",			K_STRING,	STR(shm_name),			"/hookgate",	0 },
 	{ "log_level",			K_LEVEL,	STR(log_level),			"info",	0 },
 	/* hookgate-worker's own keys (SPEC 10); the responder reads and ignores them */
@@ -109,6 +116,11 @@ static const char *set_value(struct hg_settings *s, const struct key *k, const c
 		*(long *)field = v;
 		return NULL;
 	}
+	case K_BOOL:
+		if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+			return "expected on or off";
+		*(bool *)field = strcmp(value, "on") == 0;
+		return NULL;
 	case K_PATH_PREFIX:
 		if (value[0] != '\0' && value[0] != '/')
 			return "expected a path starting with /";
@@ -223,25 +235,33 @@ static bool load_env(struct hg_settings *s, char *err, size_t errlen)
 	return true;
 }
 
-bool settings_load(struct hg_settings *s, const char *path, char *err, size_t errlen)
+const char *settings_file(const char *path, bool *named)
 {
-	bool must_exist = true;
-	FILE *f;
-
-	memset(s, 0, sizeof(*s));
-	loaded_path[0] = '\0';
-	for (size_t i = 0; i < NKEYS; i++) {
-		if (set_value(s, &keys[i], keys[i].def)) {
-			snprintf(err, errlen, "bad default for %s", keys[i].name);
-			goto fail;
-		}
-	}
+	*named = true;
 	if (!path || !*path)
 		path = getenv("HOOKGATE_CONFIG");
 	if (!path || !*path) {
 		path = HG_DEFAULT_CONFIG;
-		must_exist = false;
+		*named = false;
 	}
+	return path;
+}
+
+bool settings_load(struct hg_settings *s, const char *path, char *err, size_t errlen)
+{
+	bool must_exist;
+	FILE *f;
+
+	memset(s, 0, sizeof(*s));
+	loaded_path[0] = '\0';
+	s->db_timeout_ms = -1;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].def && set_value(s, &keys[i], keys[i].def)) {
+			snprintf(err, errlen, "bad default for %s", keys[i].name);
+			goto fail;
+		}
+	}
+	path = settings_file(path, &must_exist);
 	f = fopen(path, "r");
 	if (f) {
 		bool ok = load_file(s, f, path, err, errlen);
@@ -255,6 +275,8 @@ bool settings_load(struct hg_settings *s, const char *path, char *err, size_t er
 	}
 	if (!load_env(s, err, errlen))
 		goto fail;
+	if (s->db_timeout_ms < 0)
+		s->db_timeout_ms = s->statement_timeout_ms + DB_TIMEOUT_MARGIN_MS;
 	return true;
 fail:
 	settings_free(s);
@@ -264,7 +286,7 @@ fail:
 void settings_free(struct hg_settings *s)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (keys[i].kind != K_COUNT) {
+		if (keys[i].kind != K_COUNT && keys[i].kind != K_BOOL) {
 			char **field = (char **)((char *)s + keys[i].offset);
 			free(*field);
 			*field = NULL;

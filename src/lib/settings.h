@@ -11,17 +11,20 @@
 
 struct hg_settings {
 	char *database_url;		/* libpq conninfo; "" means libpq defaults */
+	bool db_prepared_statements;	/* false: every statement unnamed (pgbouncer transaction mode) */
 	char *public_url;		/* "" when unset */
 	char *base_path;		/* "" or "/prefix" without trailing slash */
 	long max_body_bytes;
 	long ip_ceiling;
 	long ip_bad_credentials;
-	long token_rate;
+	long token_rate;		/* runs per minute per trigger before runs are deferred */
+	long token_ceiling;		/* requests per minute per trigger before 429; 0 off */
 	char *trusted_proxies;		/* CIDR list, comma or space separated */
 	char *metrics_allow;
 	long runtime_offline_after;	/* seconds */
 	long signature_tolerance_s;
 	long statement_timeout_ms;
+	long db_timeout_ms;		/* client-side deadline of every database call; 0 none */
 	char *shm_name;
 	char *log_level;		/* error, warn, info, debug */
 	char *worker_runtime;		/* hookgate-worker: runtime name or id; "" unset */
@@ -42,6 +45,12 @@ struct hg_settings {
 bool settings_load(struct hg_settings *s, const char *path,
 		   char *err, size_t errlen) HG_MUSTCHECK;
 void settings_free(struct hg_settings *s);
+
+/*
+ * The file settings_load reads for path: path, else $HOOKGATE_CONFIG, else
+ * HG_DEFAULT_CONFIG. *named says whether it was named (then it must exist).
+ */
+const char *settings_file(const char *path, bool *named);
 
 /* The path that settings_load read, or NULL when no file was read. */
 const char *settings_path(void);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -196,6 +198,55 @@ void sha256_hex(const void *data, size_t len, char out[65])
 	if (EVP_Digest(len ? data : empty, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
 		return;
 	hex_encode(md, mdlen, out);
+}
+
+/*
+ * Random bytes for UUIDv7s, drawn from RAND_bytes a block at a time (one
+ * call per id cost more than the rest of the id). Refilled after a fork:
+ * two processes must never hand out the same bytes.
+ */
+static bool uuid7_random(unsigned char out[10])
+{
+	static unsigned char pool[320];
+	static size_t used = sizeof(pool);
+	static pid_t owner;
+	pid_t me = getpid();
+
+	if (used + 10 > sizeof(pool) || owner != me) {
+		if (RAND_bytes(pool, sizeof(pool)) != 1)
+			return false;
+		used = 0;
+		owner = me;
+	}
+	memcpy(out, pool + used, 10);
+	OPENSSL_cleanse(pool + used, 10);
+	used += 10;
+	return true;
+}
+
+bool uuid7_generate(char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[16];
+	struct timespec ts;
+	uint64_t ms;
+	size_t o = 0;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || !uuid7_random(b + 6))
+		return false;
+	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));	/* version 7 */
+	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));	/* variant 10 */
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[o] = '\0';
+	return true;
 }
 
 bool uuid_valid(const char *s)

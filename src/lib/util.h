@@ -43,6 +43,13 @@ bool hex_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen)
 /* SHA-256 of data as 64 lower-case hex digits plus NUL. */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
+/*
+ * A new time-ordered UUID (RFC 9562 version 7: the 48-bit Unix time in
+ * milliseconds first, then 74 random bits from RAND_bytes), so that rows
+ * keyed by it land at the right edge of every index. out: 37 bytes.
+ */
+bool uuid7_generate(char out[37]) HG_MUSTCHECK;
+
 /* Canonical textual UUID: 8-4-4-4-12 hex digits, either case. */
 bool uuid_valid(const char *s);
 

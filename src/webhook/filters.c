@@ -1,14 +1,64 @@
-/* filters: which events a trigger admits, by name and action (SPEC 4.3). */
+/* filters: which events a trigger admits, by name and action (SPEC 4.3): validation and matching. */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/util.h"
 #include "webhook/filters.h"
 
-static bool nonempty_string(struct json_object *v)
+/* Whether v is a string the contract allows in a filter: non-empty, UTF-8, no NUL, short enough. */
+static bool filter_string(struct json_object *v)
 {
-	return json_object_is_type(v, json_type_string) && json_object_get_string_len(v) > 0;
+	const char *s;
+	size_t len;
+
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	s = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	return s && len > 0 && len <= FILTER_STRING_MAX && !memchr(s, '\0', len) &&
+	       utf8_valid((const unsigned char *)s, len);
+}
+
+/*
+ * Whether f is one well-formed filter: {"event": string, "actions"?: null
+ * or [string...]} and nothing else. On failure err names what is wrong.
+ */
+static bool filter_valid(struct json_object *f, size_t i, char *err, size_t errlen)
+{
+	struct json_object *ev, *acts;
+
+	if (!json_object_is_type(f, json_type_object)) {
+		snprintf(err, errlen, "event_filters[%zu] must be an object", i);
+		return false;
+	}
+	json_object_object_foreach(f, key, val) {
+		(void)val;
+		if (strcmp(key, "event") != 0 && strcmp(key, "actions") != 0) {
+			snprintf(err, errlen, "event_filters[%zu]: unknown member '%.32s'", i, key);
+			return false;
+		}
+	}
+	if (!json_object_object_get_ex(f, "event", &ev) || !filter_string(ev)) {
+		snprintf(err, errlen, "event_filters[%zu].event must be a non-empty UTF-8 string"
+			 " of at most %d bytes without NUL", i, FILTER_STRING_MAX);
+		return false;
+	}
+	if (!json_object_object_get_ex(f, "actions", &acts) || !acts)
+		return true;
+	if (!json_object_is_type(acts, json_type_array)) {
+		snprintf(err, errlen, "event_filters[%zu].actions must be an array", i);
+		return false;
+	}
+	for (size_t j = 0; j < json_object_array_length(acts); j++) {
+		if (!filter_string(json_object_array_get_idx(acts, j))) {
+			snprintf(err, errlen, "event_filters[%zu].actions[%zu] must be a non-empty UTF-8"
+				 " string of at most %d bytes without NUL", i, j, FILTER_STRING_MAX);
+			return false;
+		}
+	}
+	return true;
 }
 
 bool filters_valid(struct json_object *v, char *err, size_t errlen)
@@ -22,38 +72,13 @@ bool filters_valid(struct json_object *v, char *err, size_t errlen)
 		return false;
 	}
 	n = json_object_array_length(v);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *f = json_object_array_get_idx(v, i), *ev, *acts;
-
-		if (!json_object_is_type(f, json_type_object)) {
-			snprintf(err, errlen, "event_filters[%zu] must be an object", i);
-			return false;
-		}
-		json_object_object_foreach(f, key, val) {
-			(void)val;
-			if (strcmp(key, "event") != 0 && strcmp(key, "actions") != 0) {
-				snprintf(err, errlen, "event_filters[%zu]: unknown member '%.32s'", i, key);
-				return false;
-			}
-		}
-		if (!json_object_object_get_ex(f, "event", &ev) || !nonempty_string(ev)) {
-			snprintf(err, errlen, "event_filters[%zu].event must be a non-empty string", i);
-			return false;
-		}
-		if (!json_object_object_get_ex(f, "actions", &acts) || !acts)
-			continue;
-		if (!json_object_is_type(acts, json_type_array)) {
-			snprintf(err, errlen, "event_filters[%zu].actions must be an array", i);
-			return false;
-		}
-		for (size_t j = 0; j < json_object_array_length(acts); j++) {
-			if (!nonempty_string(json_object_array_get_idx(acts, j))) {
-				snprintf(err, errlen,
-					 "event_filters[%zu].actions[%zu] must be a non-empty string", i, j);
-				return false;
-			}
-		}
+	if (n > FILTERS_MAX) {
+		snprintf(err, errlen, "event_filters may hold at most %d filters", FILTERS_MAX);
+		return false;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (!filter_valid(json_object_array_get_idx(v, i), i, err, errlen))
+			return false;
 	return true;
 }
 
@@ -61,8 +86,14 @@ static const char *const provider_segments[] = {
 	"github", "gitlab", "stripe", "shopify", "slack", NULL,
 };
 
-/* Split event into name and action (both into buffers), dropping a known provider segment. */
-static void split_event(const char *event, char *name, size_t nlen, char *action, size_t alen)
+/* A piece of the delivery's event: not NUL-terminated. */
+struct span {
+	const char *s;
+	size_t len;
+};
+
+/* Split event into name and action, dropping a known provider segment; no length limit. */
+static void split_event(const char *event, struct span *name, struct span *action)
 {
 	const char *dot = strchr(event, '.');
 	size_t len;
@@ -75,54 +106,90 @@ static void split_event(const char *event, char *name, size_t nlen, char *action
 		}
 	}
 	len = strcspn(event, ".");
-	snprintf(name, nlen, "%.*s", (int)len, event);
-	snprintf(action, alen, "%s", event[len] ? event + len + 1 : "");
+	name->s = event;
+	name->len = len;
+	action->s = event[len] ? event + len + 1 : "";
+	action->len = strlen(action->s);
 }
 
-static bool actions_contain(struct json_object *acts, const char *value)
+static bool span_equal(struct json_object *v, struct span sp)
 {
-	for (size_t j = 0; value && *value && j < json_object_array_length(acts); j++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(acts, j)), value) == 0)
+	return (size_t)json_object_get_string_len(v) == sp.len &&
+	       memcmp(json_object_get_string(v), sp.s, sp.len) == 0;
+}
+
+static bool actions_contain(struct json_object *acts, struct span value)
+{
+	for (size_t j = 0; value.len > 0 && j < json_object_array_length(acts); j++)
+		if (span_equal(json_object_array_get_idx(acts, j), value))
 			return true;
 	return false;
 }
 
-static const char *payload_string(struct json_object *payload, const char *key)
+static struct span payload_string(struct json_object *payload, const char *key)
 {
 	struct json_object *v;
+	struct span sp = { "", 0 };
 
 	if (payload && json_object_is_type(payload, json_type_object) &&
-	    json_object_object_get_ex(payload, key, &v) && json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return NULL;
+	    json_object_object_get_ex(payload, key, &v) && json_object_is_type(v, json_type_string)) {
+		sp.s = json_object_get_string(v);
+		sp.len = (size_t)json_object_get_string_len(v);
+	}
+	return sp;
 }
 
-bool filters_admit(struct json_object *filters, const char *event, struct json_object *payload)
+/* Whether the well-formed filter f admits the delivery. */
+static bool filter_admits(struct json_object *f, struct span name, struct span action,
+			  struct json_object *payload)
 {
 	static const char *const fields[] = { "action", "state", "conclusion", "status", NULL };
-	char name[256], action[256];
+	struct json_object *ev, *acts;
+
+	if (!json_object_object_get_ex(f, "event", &ev) || !span_equal(ev, name))
+		return false;
+	if (!json_object_object_get_ex(f, "actions", &acts) || !acts ||
+	    json_object_array_length(acts) == 0)
+		return true;
+	if (actions_contain(acts, action))
+		return true;
+	for (int k = 0; fields[k]; k++)
+		if (actions_contain(acts, payload_string(payload, fields[k])))
+			return true;
+	return false;
+}
+
+bool filters_admit(struct json_object *filters, const char *event, struct json_object *payload,
+		   char *err, size_t errlen)
+{
+	struct span name, action;
 	size_t n;
 
-	if (!filters || !json_object_is_type(filters, json_type_array))
+	if (err && errlen)
+		err[0] = '\0';
+	if (!filters)
 		return true;
+	if (!json_object_is_type(filters, json_type_array)) {
+		if (err && errlen)
+			snprintf(err, errlen, "event_filters is not an array");
+		return false;
+	}
 	n = json_object_array_length(filters);
 	if (n == 0)
 		return true;
-	split_event(event, name, sizeof(name), action, sizeof(action));
+	split_event(event, &name, &action);
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *f = json_object_array_get_idx(filters, i), *ev, *acts;
+		struct json_object *f = json_object_array_get_idx(filters, i);
+		char why[200];
 
-		if (!json_object_object_get_ex(f, "event", &ev) ||
-		    strcmp(json_object_get_string(ev), name) != 0)
+		/* a filter written outside the API that the API would refuse matches nothing */
+		if (!filter_valid(f, i, why, sizeof(why))) {
+			if (err && errlen && !err[0])
+				snprintf(err, errlen, "%s", why);
 			continue;
-		if (!json_object_object_get_ex(f, "actions", &acts) || !acts ||
-		    json_object_array_length(acts) == 0)
+		}
+		if (filter_admits(f, name, action, payload))
 			return true;
-		if (actions_contain(acts, action))
-			return true;
-		for (int k = 0; fields[k]; k++)
-			if (actions_contain(acts, payload_string(payload, fields[k])))
-				return true;
 	}
 	return false;
 }

@@ -6,17 +6,26 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+/* Limits of SPEC 4.3. */
+#define FILTERS_MAX		100	/* filters in one trigger */
+#define FILTER_STRING_MAX	1024	/* bytes of a name or an action */
+
 /*
- * Check v as event_filters: null, or an array of objects
- * {"event": non-empty string, "actions"?: array of non-empty strings}
- * with no other members. On failure err holds a message for a 400.
+ * Check v as event_filters: null, or an array of at most FILTERS_MAX
+ * objects {"event": string, "actions"?: array of strings} with no other
+ * members, each string non-empty, UTF-8, without NUL and at most
+ * FILTER_STRING_MAX bytes. On failure err holds a message for a 400.
  */
 bool filters_valid(struct json_object *v, char *err, size_t errlen);
 
 /*
  * Whether a delivery with event (e.g. "github.pull_request.opened") and
  * payload passes filters (parsed event_filters; NULL or [] admits all).
+ * Names and actions compare whole, whatever their length. A filter that
+ * filters_valid would refuse (written outside the API) matches nothing:
+ * then err (may be NULL) says why, for the log.
  */
-bool filters_admit(struct json_object *filters, const char *event, struct json_object *payload);
+bool filters_admit(struct json_object *filters, const char *event, struct json_object *payload,
+		   char *err, size_t errlen);
 
 #endif

@@ -1,4 +1,4 @@
-/* hdrs: look up request headers in a CGI/FastCGI environment (HTTP_* variables). */
+/* hdrs: look up request headers in a CGI/FastCGI environment (HTTP_* variables), indexed once per request. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -52,13 +52,74 @@ static bool cgi_name(const char *name, char *out, size_t outlen)
 	return true;
 }
 
+/* FNV-1a of name[0..len). */
+static uint32_t name_hash(const char *name, size_t len)
+{
+	uint32_t x = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		x = (x ^ (unsigned char)name[i]) * 16777619u;
+	return x;
+}
+
+static bool is_header_var(const char *e)
+{
+	return strncmp(e, "HTTP_", 5) == 0 || strncmp(e, "CONTENT_TYPE=", 13) == 0 ||
+	       strncmp(e, "CONTENT_LENGTH=", 15) == 0;
+}
+
+void hdrs_index(struct hg_hdrs *h)
+{
+	size_t count = 0;
+
+	h->indexed = false;
+	memset(h->entry, 0, sizeof(h->entry));
+	if (!h->envp)
+		return;
+	for (size_t i = 0; h->envp[i]; i++) {
+		const char *e = h->envp[i], *eq;
+		uint32_t x;
+		size_t slot, len;
+
+		if (!is_header_var(e) || !(eq = strchr(e, '=')))
+			continue;
+		if (++count > HDRS_SLOTS / 2 || i >= UINT16_MAX)
+			return;		/* too many: every lookup scans, as without an index */
+		len = (size_t)(eq - e);
+		x = name_hash(e, len);
+		for (slot = x & (HDRS_SLOTS - 1); h->entry[slot]; slot = (slot + 1) & (HDRS_SLOTS - 1)) {
+			const char *o = h->envp[h->entry[slot] - 1];
+
+			if (h->hash[slot] == x && strncmp(o, e, len + 1) == 0)
+				break;	/* the same name again: the first one counts, as env_get */
+		}
+		if (!h->entry[slot]) {
+			h->hash[slot] = x;
+			h->entry[slot] = (uint16_t)(i + 1);
+		}
+	}
+	h->indexed = true;
+}
+
 const char *hdrs_get(const struct hg_hdrs *h, const char *name)
 {
 	char env_name[ENV_NAME_MAX];
+	size_t len;
+	uint32_t x;
 
 	if (!h || !h->envp || !name || !cgi_name(name, env_name, sizeof(env_name)))
 		return NULL;
-	return env_get(h->envp, env_name);
+	if (!h->indexed)
+		return env_get(h->envp, env_name);
+	len = strlen(env_name);
+	x = name_hash(env_name, len);
+	for (size_t slot = x & (HDRS_SLOTS - 1); h->entry[slot]; slot = (slot + 1) & (HDRS_SLOTS - 1)) {
+		const char *e = h->envp[h->entry[slot] - 1];
+
+		if (h->hash[slot] == x && strncmp(e, env_name, len) == 0 && e[len] == '=')
+			return e + len + 1;
+	}
+	return NULL;
 }
 
 static bool is_blank(char c)

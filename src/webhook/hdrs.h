@@ -2,11 +2,26 @@
 #ifndef HG_HDRS_H
 #define HG_HDRS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#define HDRS_SLOTS 128			/* a power of two; more headers than half: not indexed */
+
+/*
+ * The request's headers. { envp } alone is valid (every lookup scans the
+ * list); hdrs_index builds a table once per request so that each lookup
+ * is a hash probe instead of a scan of every FastCGI parameter.
+ */
 struct hg_hdrs {
 	char **envp;			/* NULL-terminated NAME=value list, not owned */
+	bool indexed;
+	uint32_t hash[HDRS_SLOTS];	/* of the variable name */
+	uint16_t entry[HDRS_SLOTS];	/* 1 + its position in envp; 0: empty slot */
 };
+
+/* Index h->envp's header variables (HTTP_*, CONTENT_TYPE, CONTENT_LENGTH). */
+void hdrs_index(struct hg_hdrs *h);
 
 /*
  * Value of the header called name (any case, e.g. "X-GitHub-Event"), or NULL.

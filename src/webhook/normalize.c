@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -328,8 +329,13 @@ fail:
 	return ok;
 }
 
-/* An out-of-memory failure is NORM_INVALID_FORM too, as body_parse's is NORM_INVALID_JSON. */
-static enum norm_result form_parse(const unsigned char *body, size_t len, struct json_object **out)
+/*
+ * An out-of-memory failure is NORM_INVALID_FORM too, as body_parse's is
+ * NORM_INVALID_JSON. *payload (may be NULL) receives a copy of the
+ * "payload" field's text when that is what *out was parsed from.
+ */
+static enum norm_result form_parse(const unsigned char *body, size_t len, struct json_object **out,
+				   char **payload)
 {
 	struct json_object *obj = NULL, *inner = NULL, *p;
 	size_t i = 0;
@@ -352,6 +358,10 @@ static enum norm_result form_parse(const unsigned char *body, size_t len, struct
 	if (json_object_object_get_ex(obj, "payload", &p) && json_object_is_type(p, json_type_string) &&
 	    body_parse((const unsigned char *)json_object_get_string(p),
 		       (size_t)json_object_get_string_len(p), &inner) == NORM_OK) {
+		if (payload && !(*payload = strdup(json_object_get_string(p)))) {
+			json_object_put(inner);
+			goto fail;
+		}
 		json_object_put(obj);
 		obj = inner;
 	}
@@ -368,6 +378,128 @@ enum norm_result body_parse_typed(const unsigned char *body, size_t len, const c
 	char mt[MEDIA_TYPE_MAX];
 
 	if (strcmp(media_type(content_type, mt, sizeof(mt)), FORM_MEDIA_TYPE) == 0)
-		return form_parse(body, len, out);
+		return form_parse(body, len, out, NULL);
 	return body_parse(body, len, out);
+}
+
+/* The JSON text of body[0..len): without a leading byte-order mark and surrounding blanks. */
+static void json_body_text(const unsigned char *body, size_t len, struct json_text *t)
+{
+	size_t start = 0;
+
+	if (len >= sizeof(bom) && memcmp(body, bom, sizeof(bom)) == 0)
+		start = sizeof(bom);
+	while (start < len && json_blank(body[start]))
+		start++;
+	while (len > start && json_blank(body[len - 1]))
+		len--;
+	t->text = (const char *)body + start;
+	t->len = len - start;
+}
+
+enum norm_result body_parse_keep_text(const unsigned char *body, size_t len,
+				      const char *content_type, struct json_object **out,
+				      struct json_text *text)
+{
+	char mt[MEDIA_TYPE_MAX];
+	enum norm_result r;
+
+	memset(text, 0, sizeof(*text));
+	if (strcmp(media_type(content_type, mt, sizeof(mt)), FORM_MEDIA_TYPE) != 0) {
+		r = body_parse(body, len, out);
+		if (r == NORM_OK)
+			json_body_text(body, len, text);
+		return r;
+	}
+	r = form_parse(body, len, out, &text->owned);
+	if (r != NORM_OK)
+		return r;
+	if (!text->owned) {
+		/* the fields object: strings only, which json-c writes exactly */
+		const char *s = json_object_to_json_string_ext(*out, JSON_C_TO_STRING_PLAIN);
+
+		if (!s || !(text->owned = strdup(s))) {
+			json_object_put(*out);
+			*out = NULL;
+			return NORM_INVALID_FORM;
+		}
+	}
+	json_body_text((const unsigned char *)text->owned, strlen(text->owned), text);
+	return NORM_OK;
+}
+
+bool payload_text(const struct json_text *t, struct json_object *body, struct json_object *payload,
+		  const char **text, size_t *len)
+{
+	size_t off;
+
+	if (payload == body) {
+		*text = t->text;
+		*len = t->len;
+		return true;
+	}
+	if (!json_member_span((const unsigned char *)t->text, t->len, "eventPayload", &off, len))
+		return false;
+	*text = t->text + off;
+	return true;
+}
+
+char *media_type_text(const char *content_type)
+{
+	char mt[MEDIA_TYPE_MAX];
+
+	if (!*media_type(content_type, mt, sizeof(mt)))
+		return NULL;
+	return utf8_escape(mt, SIZE_MAX);
+}
+
+/* s as a JSON string (json-c's escaping), appended to *out; false when out of memory. */
+static bool json_string_text(const char *s, char **out)
+{
+	struct json_object *o = json_object_new_string(s);
+	const char *t = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+
+	*out = t ? strdup(t) : NULL;
+	json_object_put(o);
+	return *out != NULL;
+}
+
+char *envelope_text(const char *event, const char *payload, size_t len,
+		    const char *content_type, const char *received_at)
+{
+	char *ev = NULL, *at = NULL, *mt = NULL, *ct = NULL, *out = NULL;
+
+	if (!event || !payload || !received_at || len > INT_MAX)
+		return NULL;
+	if (!json_string_text(event, &ev) || !json_string_text(received_at, &at))
+		goto done;
+	mt = media_type_text(content_type);
+	if (mt && !json_string_text(mt, &ct))
+		goto done;
+	{
+		/* pieces copied in order: a printf of a 256 KiB payload costs more than the rest */
+		const char *const part[] = {
+			"{\"event\":", ev, ",\"eventPayload\":", NULL, ",\"request\":{\"receivedAt\":",
+			at, ct ? ",\"contentType\":" : "", ct ? ct : "", "}}",
+		};
+		size_t plen[HG_ARRAY_LEN(part)], total = 1, o = 0;
+
+		for (size_t i = 0; i < HG_ARRAY_LEN(part); i++)
+			total += plen[i] = part[i] ? strlen(part[i]) : len;
+		out = malloc(total);
+		if (!out)
+			goto done;
+		for (size_t i = 0; i < HG_ARRAY_LEN(part); i++) {
+			memcpy(out + o, part[i] ? part[i] : payload, plen[i]);
+			o += plen[i];
+		}
+		out[o] = '\0';
+	}
+done:
+	free(ct);
+	free(mt);
+	free(at);
+	free(ev);
+	return out;
 }

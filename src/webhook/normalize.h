@@ -40,6 +40,48 @@ enum norm_result body_parse(const unsigned char *body, size_t len, struct json_o
 enum norm_result body_parse_typed(const unsigned char *body, size_t len, const char *content_type,
 				  struct json_object **out);
 
+/* The JSON text of a parsed body (SPEC 3.3: P keeps the sender's exact text). */
+struct json_text {
+	const char *text;		/* into the body received, or owned */
+	size_t len;
+	char *owned;			/* malloc'd when text is not the body's bytes; free() it */
+};
+
+/*
+ * body_parse_typed that also gives, in *text, the JSON text *out was
+ * parsed from: the body without its byte-order mark and blanks, or a form
+ * body's "payload" field decoded, or (a form without one) the fields
+ * object serialised. *text is empty unless NORM_OK.
+ */
+enum norm_result body_parse_keep_text(const unsigned char *body, size_t len,
+				      const char *content_type, struct json_object **out,
+				      struct json_text *text);
+
+/*
+ * The exact text of P within the body text t: t itself when payload is the
+ * whole body, else the span of the body's "eventPayload" member (event_infer's
+ * envelope rule). False when it cannot be found (out of step with payload).
+ */
+bool payload_text(const struct json_text *t, struct json_object *body, struct json_object *payload,
+		  const char **text, size_t *len);
+
+/*
+ * The media type of content_type (media_type), with every byte that is not
+ * UTF-8 written as \xHH (utf8_escape), so that it can be stored and put in
+ * JSON; malloc'd, NULL when there is none (or out of memory).
+ */
+char *media_type_text(const char *content_type);
+
+/*
+ * The envelope of SPEC 3.3 as JSON text, the one definition of it:
+ * {"event": event, "eventPayload": payload (its text spliced in as
+ * received, never re-serialised: numbers keep their digits), "request":
+ * {"receivedAt", "contentType" (media_type_text) when there is one}}.
+ * payload[0..len) must be one JSON value. malloc'd; NULL when out of memory.
+ */
+char *envelope_text(const char *event, const char *payload, size_t len,
+		    const char *content_type, const char *received_at);
+
 /*
  * The event name inferred from payload and headers (SPEC 3.3), malloc'd,
  * owned by the caller; *payload_out (borrowed from body, may be body
@@ -48,8 +90,9 @@ enum norm_result body_parse_typed(const unsigned char *body, size_t len, const c
 char *event_infer(struct json_object *body, const struct hg_hdrs *h, struct json_object **payload_out);
 
 /*
- * The envelope {"event","eventPayload","request":{"receivedAt","contentType"?}}.
- * event is copied; the payload is referenced (json_object_get), so the
+ * The envelope {"event","eventPayload","request":{"receivedAt","contentType"?}}
+ * as json-c objects (json-c clamps integers beyond 64 bits when it writes
+ * them: what is stored is built by envelope_text). event is copied; the payload is referenced (json_object_get), so the
  * caller still owns body. content_type is the raw header value (parameters
  * are removed here), or NULL. received_at is RFC 3339 UTC.
  * Returns a new object owned by the caller, or NULL when out of memory.

@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
 #include "webhook/normalize.h"
 #include "webhook/provider.h"
 
-enum pick { PICK_ABSENT, PICK_SET, PICK_TOO_LONG };
+enum pick { PICK_ABSENT, PICK_SET };
 
 static bool blank(char c)
 {
@@ -17,19 +18,28 @@ static bool blank(char c)
 }
 
 /*
- * Take v[0..len) (already trimmed) as the dedupe key, with its source.
- * A value that does not fit d->key is PICK_TOO_LONG: cutting it would make
- * different keys equal (and collapse distinct deliveries), so the delivery
- * gets no key at all rather than the next candidate's.
+ * Take v[0..len) (already trimmed) as the dedupe key, with its source
+ * (SPEC 3.5). A key of any length dedupes: one longer than
+ * DEDUPE_KEY_MAX bytes, or that is not UTF-8 text (a NUL included), is
+ * kept as "sha256:<hex of its bytes>", the same for every retry; cutting
+ * or dropping it would merge distinct deliveries or switch dedupe off.
  */
 static enum pick take_value(const char *v, size_t len, const char *source, struct dedupe *d)
 {
+	char hex[65];
+
+	_Static_assert(sizeof(d->key) > DEDUPE_KEY_MAX && sizeof(d->key) > sizeof("sha256:") + 64,
+		       "a key or its hash fits");
 	if (!v || len == 0)
 		return PICK_ABSENT;
-	if (len >= sizeof(d->key))
-		return PICK_TOO_LONG;
-	memcpy(d->key, v, len);
-	d->key[len] = '\0';
+	if (len > DEDUPE_KEY_MAX || memchr(v, '\0', len) ||
+	    !utf8_valid((const unsigned char *)v, len)) {
+		sha256_hex(v, len, hex);
+		snprintf(d->key, sizeof(d->key), "sha256:%s", hex);
+	} else {
+		memcpy(d->key, v, len);
+		d->key[len] = '\0';
+	}
 	d->source = source;
 	return PICK_SET;
 }
@@ -66,9 +76,6 @@ static enum pick take_member(struct json_object *body, const char *member, const
 	}
 	while (len > 0 && blank(s[len - 1]))
 		len--;
-	/* A NUL inside the value would cut the key short; no key then. */
-	if (memchr(s, '\0', len))
-		return PICK_TOO_LONG;
 	return take_value(s, len, source, d);
 }
 
@@ -125,10 +132,12 @@ static void dedupe_slack(const struct hg_hdrs *h, struct json_object *body, stru
 	(void)take_member(body, "event_id", "body.event_id", d);
 }
 
+/* Shopify: X-Shopify-Webhook-Id, else the event webhooks' unprefixed shopify-webhook-id. */
 static void dedupe_shopify(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d)
 {
 	(void)body;
-	dedupe_first_of(h, d, "X-Shopify-Webhook-Id", "x-shopify-webhook-id", NULL, NULL);
+	dedupe_first_of(h, d, "X-Shopify-Webhook-Id", "x-shopify-webhook-id",
+			"shopify-webhook-id", "shopify-webhook-id");
 }
 
 static void dedupe_gitlab(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d)
@@ -195,12 +204,15 @@ static char *event_slack(struct json_object *body, const struct hg_hdrs *h)
 	return prefixed("slack.", t, strlen(t));
 }
 
+/* shopify: "shopify.<X-Shopify-Topic>", else the event webhooks' unprefixed shopify-topic. */
 static char *event_shopify(struct json_object *body, const struct hg_hdrs *h)
 {
 	size_t len;
 	const char *v = hdrs_get_span(h, "X-Shopify-Topic", &len);
 
 	(void)body;
+	if (!v)
+		v = hdrs_get_span(h, "shopify-topic", &len);
 	return prefixed("shopify.", v, len);
 }
 
@@ -226,6 +238,20 @@ static bool challenge_slack(struct json_object *body, const char **challenge)
 	return *challenge != NULL;
 }
 
+/* ---- secret rules ---- */
+
+/* standard: a whpk_ secret must be an Ed25519 public key; any other is an HMAC secret. */
+static bool secret_standard(const char *secret, const char **message)
+{
+	unsigned char key[SIG_ED25519_KEY_LEN];
+
+	if (!sig_is_public_key(secret) || sig_standard_public_key(secret, key))
+		return true;
+	*message = "a whpk_ signing secret must be whpk_ followed by the base64 of a 32-byte "
+		   "Ed25519 public key";
+	return false;
+}
+
 /* A new provider is one entry here plus its functions. */
 static const struct provider providers[] = {
 	{ .name = "generic", .verify = sig_check_hub256, .dedupe = dedupe_generic,
@@ -233,7 +259,7 @@ static const struct provider providers[] = {
 	{ .name = "github", .verify = sig_check_hub256, .dedupe = dedupe_github,
 	  .event = event_none },
 	{ .name = "standard", .verify = sig_check_standard, .dedupe = dedupe_standard,
-	  .event = event_body_type },
+	  .event = event_body_type, .secret_valid = secret_standard },
 	{ .name = "stripe", .verify = sig_check_stripe, .dedupe = dedupe_stripe,
 	  .event = event_body_type },
 	{ .name = "slack", .verify = sig_check_slack, .dedupe = dedupe_slack,
@@ -287,4 +313,18 @@ bool provider_url_verification(const struct provider *p, struct json_object *bod
 		return false;
 	*challenge = c;
 	return true;
+}
+
+bool provider_secret_valid(const struct provider *p, const char *secret, const char **message)
+{
+	const char *m = NULL;
+
+	if (!p) {
+		*message = "unknown provider";
+		return false;
+	}
+	if (!secret || !secret[0] || !p->secret_valid || p->secret_valid(secret, &m))
+		return true;
+	*message = m;
+	return false;
 }

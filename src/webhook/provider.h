@@ -6,11 +6,15 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "lib/common.h"
 #include "webhook/hdrs.h"
 #include "webhook/signature.h"
 
+/* A longer dedupe key, or one that is not UTF-8, is stored as its SHA-256 (SPEC 3.5). */
+#define DEDUPE_KEY_MAX 255
+
 struct dedupe {
-	char key[512];			/* trimmed value; "" when none */
+	char key[DEDUPE_KEY_MAX + 1];	/* trimmed value, or "sha256:<hex>"; "" when none */
 	const char *source;		/* lower-case header name, or "body.<member>" (static), or NULL */
 };
 
@@ -27,6 +31,11 @@ struct provider {
 	char *(*event)(struct json_object *body, const struct hg_hdrs *h);
 	/* Slack-style handshake: see provider_url_verification. NULL when the provider has none. */
 	bool (*challenge)(struct json_object *body, const char **challenge);
+	/*
+	 * The provider's own rule for a non-empty signing secret (see
+	 * provider_secret_valid); NULL when any secret will do.
+	 */
+	bool (*secret_valid)(const char *secret, const char **message);
 };
 
 /* The provider called name, or NULL. */
@@ -54,5 +63,18 @@ char *provider_event(const struct provider *p, struct json_object *body, const s
  */
 bool provider_url_verification(const struct provider *p, struct json_object *body,
 			       const char **challenge);
+
+/*
+ * Whether secret (trimmed, as it will be stored; NULL or "" clears the
+ * secret and is always valid) can be p's signing secret. The rules common
+ * to every provider (length, UTF-8) stay with the caller; this adds the
+ * provider's own: for standard, a "whpk_" secret must decode to a 32-byte
+ * Ed25519 public key. When not valid, *message is a static sentence for a
+ * 400 or a CLI error that names the problem (never the secret). NULL p
+ * is never valid ("unknown provider"). The API's PUT .../signing-secret
+ * and hookgatectl trigger set-secret both call this before storing.
+ */
+bool provider_secret_valid(const struct provider *p, const char *secret, const char **message)
+	HG_MUSTCHECK;
 
 #endif

@@ -25,10 +25,22 @@ TOKEN_RE = re.compile(r"^awt_[A-Za-z0-9_-]{43}$")
 AUTOPILOT_KEYS = {"id", "workspace_id", "title", "description", "status", "runtime_id",
                   "last_run_at", "created_at", "updated_at"}
 TRIGGER_KEYS = {"id", "autopilot_id", "kind", "enabled", "provider", "label", "event_filters",
-                "webhook_path", "webhook_url", "webhook_token", "has_signing_secret",
+                "webhook_path", "webhook_url", "webhook_token", "webhook_token_hint", "has_signing_secret",
                 "signing_secret_hint", "has_previous_signing_secret", "last_fired_at",
                 "created_at", "updated_at"}
 RUNTIME_KEYS = {"id", "workspace_id", "name", "last_seen_at", "online", "created_at"}
+
+
+# the answers that carry a webhook token: create and rotate; every other one shows only its hint
+TOKEN_FIELDS = ("webhook_token", "webhook_path", "webhook_url")
+
+
+def as_read(trigger):
+    """A trigger as any answer but create and rotate shows it: no token, its hint."""
+    hidden = dict(trigger, **{k: None for k in TOKEN_FIELDS})
+    if trigger.get("webhook_token"):
+        assert trigger["webhook_token_hint"] == trigger["webhook_token"][:8], trigger
+    return hidden
 
 
 def random_key():

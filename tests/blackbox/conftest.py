@@ -80,9 +80,11 @@ def front(request, pool_front, cgi_front):
 class Fixtures:
     """Creates rows through hookgatectl, under one workspace unique to the test."""
 
-    def __init__(self, ctl, db):
+    def __init__(self, ctl, db, front=None):
         self.ctl = ctl
         self.db = db
+        self.front = front
+        self._read_key = None
         self.slug = unique_slug()
         self.workspace = ctl("workspace", "create", self.slug, "--name", "bb " + self.slug)
 
@@ -149,10 +151,31 @@ class Fixtures:
         return self.db.execute("SELECT * FROM autopilot WHERE id = %s",
                                (trig.autopilot_id,)).fetchone()
 
+    # ---- what the API shows (last_fired_at, last_run_at are derived at read time, SPEC 2)
+
+    def shown(self, trig):
+        """GET /api/autopilots/{id} with a read key: (autopilot, the trigger's JSON)."""
+        if self._read_key is None:
+            self._read_key = self.ctl("apikey", "create", "--workspace", self.slug,
+                                      "--scope", "read")["key"]
+        resp = self.front.get("/api/autopilots/" + trig.autopilot_id,
+                              headers={"Authorization": "Bearer " + self._read_key})
+        assert resp.status_code == 200, resp.text
+        out = resp.json()
+        trigger = [t for t in out["triggers"] if t["id"] == trig.id]
+        assert len(trigger) == 1, out
+        return out["autopilot"], trigger[0]
+
+    def last_fired_at(self, trig):
+        return self.shown(trig)[1]["last_fired_at"]
+
+    def last_run_at(self, trig):
+        return self.shown(trig)[0]["last_run_at"]
+
 
 @pytest.fixture
-def fx(ctl, db):
-    return Fixtures(ctl, db)
+def fx(ctl, db, stack):
+    return Fixtures(ctl, db, Front("pool", stack.fastcgi))
 
 
 @pytest.fixture(scope="session")

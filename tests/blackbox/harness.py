@@ -29,6 +29,8 @@ FCGI = os.path.join(BUILDDIR, "hookgate-fcgi")
 CTL = os.path.join(BUILDDIR, "hookgatectl")
 LIGHTTPD = os.environ.get("HG_LIGHTTPD") or shutil.which(
     "lighttpd", path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/local/sbin") or "/usr/sbin/lighttpd"
+PGBOUNCER = os.environ.get("HG_PGBOUNCER") or shutil.which(
+    "pgbouncer", path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/local/sbin")  # None: tests skip
 
 
 def _find_pgbin():
@@ -46,6 +48,14 @@ def _find_pgbin():
 
 
 PGBIN = _find_pgbin()
+
+
+def pg_tool(name):
+    """A PostgreSQL server program: in PGBIN, else beside the file that PGBIN's initdb links to."""
+    path = os.path.join(PGBIN, name)
+    if os.path.exists(path):
+        return path
+    return os.path.join(os.path.dirname(os.path.realpath(os.path.join(PGBIN, "initdb"))), name)
 IS_ROOT = os.geteuid() == 0
 
 WEBHOOK_PREFIX = "/api/webhooks/autopilots/"
@@ -73,6 +83,17 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def terminate(proc):
+    """SIGTERM a child started by the harness, SIGKILL if it is still there after 10 s."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 def wait_for(pred, timeout, what, interval=0.05):
@@ -137,12 +158,44 @@ class PgCluster:
                    "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"])
         return self
 
-    def start(self):
+    def init_standby(self, primary, name):
+        """This cluster as a streaming standby of primary (pg_basebackup -R), application_name name."""
+        self._run([pg_tool("pg_basebackup"), "-D", self.data, "-R", "-X", "stream",
+                   "-c", "fast", "--no-sync", "-d",
+                   "host=%s port=%d user=hookgate application_name=%s" % (primary.dir, self.PORT, name)])
+        return self
+
+    def start(self, **settings):
+        """Start; settings are extra -c name=value server settings for this start only."""
         opts = "-c listen_addresses='' -k %s -p %d -c fsync=off -c max_connections=150" % (
             shlex.quote(self.dir), self.PORT)
+        opts += "".join(" -c %s=%s" % (k, shlex.quote(str(v))) for k, v in settings.items())
         self._run([os.path.join(PGBIN, "pg_ctl"), "-D", self.data, "-l", self.log,
                    "-w", "-t", "60", "-o", opts, "start"])
         return self
+
+    def promote(self):
+        """pg_ctl promote a standby, waiting until it accepts writes."""
+        self._run([os.path.join(PGBIN, "pg_ctl"), "-D", self.data, "-w", "-t", "60", "promote"])
+
+    def kill(self):
+        """SIGKILL the postmaster and every process it started at once, as when its machine dies."""
+        with open(os.path.join(self.data, "postmaster.pid")) as f:
+            lines = f.read().split("\n")
+        postmaster = int(lines[0])
+        victims = [postmaster] + children(postmaster)
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        wait_for(lambda: not [p for p, st, _, _ in processes() if p in victims and st != "Z"],
+                 10, "the killed PostgreSQL processes to exit")
+        # the SysV segment that a dead postmaster leaves behind (line 7: key and id)
+        if len(lines) > 6 and len(lines[6].split()) == 2:
+            subprocess.run(["ipcrm", "-m", lines[6].split()[1]], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        return victims
 
     def stop(self, mode="fast", check=True):
         return self._run([os.path.join(PGBIN, "pg_ctl"), "-D", self.data, "-m", mode,
@@ -154,6 +207,70 @@ class PgCluster:
 
     def connect(self):
         return psycopg.connect(self.conninfo, autocommit=True, row_factory=dict_row)
+
+
+# ---------------------------------------------------------------- pgbouncer
+
+class Pgbouncer:
+    """pgbouncer in front of a cluster, on a unix socket in its own directory.
+
+    Set up as doc/scaling.md says: transaction pooling, and the "options"
+    startup parameter (hookgate's session settings) ignored, since pgbouncer
+    1.18 refuses it; the role's own settings take its place.
+    """
+
+    PORT = 6432
+
+    def __init__(self, base, name, cluster, pool_mode="transaction", pool_size=10):
+        self.dir = os.path.join(base, name)
+        self.ini = os.path.join(self.dir, "pgbouncer.ini")
+        self.log = os.path.join(self.dir, "pgbouncer.log")
+        self.cluster = cluster
+        self.pool_mode = pool_mode
+        self.pool_size = pool_size
+        self.proc = None
+        os.mkdir(self.dir, 0o755)
+        self.conninfo = "host=%s port=%d user=hookgate dbname=postgres" % (self.dir, self.PORT)
+
+    def start(self):
+        with open(self.ini, "w") as f:
+            f.write("\n".join([
+                "[databases]",
+                "* = host=%s port=%d" % (self.cluster.dir, self.cluster.PORT),
+                "[pgbouncer]",
+                "listen_addr =",
+                "listen_port = %d" % self.PORT,
+                "unix_socket_dir = %s" % self.dir,
+                "auth_type = trust",
+                "admin_users = hookgate",
+                "auth_file = %s" % os.path.join(self.dir, "users.txt"),
+                "pool_mode = %s" % self.pool_mode,
+                "default_pool_size = %d" % self.pool_size,
+                "max_client_conn = 500",
+                "ignore_startup_parameters = options",
+                "logfile = %s" % self.log,
+                "pidfile = %s" % os.path.join(self.dir, "pgbouncer.pid"),
+            ]) + "\n")
+        with open(os.path.join(self.dir, "users.txt"), "w") as f:
+            f.write('"hookgate" ""\n')
+        kw = {}
+        if IS_ROOT:  # pgbouncer refuses to run as root
+            pw = pwd.getpwnam("nobody")
+            for path in (self.dir, self.ini, os.path.join(self.dir, "users.txt")):
+                os.chown(path, pw.pw_uid, pw.pw_gid)
+            kw = dict(user=pw.pw_uid, group=pw.pw_gid, extra_groups=[])
+        self.proc = subprocess.Popen([PGBOUNCER, self.ini], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     env=clean_env(), cwd=self.dir, start_new_session=True, **kw)
+        sock = os.path.join(self.dir, ".s.PGSQL.%d" % self.PORT)
+        wait_for(lambda: os.path.exists(sock) or self.proc.poll() is not None, 20,
+                 "pgbouncer's socket %s" % sock)
+        if self.proc.poll() is not None:
+            raise RuntimeError("pgbouncer exited with %s\n%s" % (self.proc.returncode, tail(self.log)))
+        return self
+
+    def stop(self):
+        terminate(self.proc)
 
 
 # ---------------------------------------------------------------- configuration and CLI
@@ -374,13 +491,7 @@ class Lighttpd:
         return "http://127.0.0.1:%d%s%s" % (self.port, self.prefix, path)
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        terminate(self.proc)
 
 
 # ---------------------------------------------------------------- one stack
@@ -390,13 +501,17 @@ class Stack:
 
     counter = 0
 
-    def __init__(self, base, name, workers=8, migrate=True, cgi=True, **config_extra):
+    def __init__(self, base, name, workers=8, migrate=True, cgi=True, cluster=None,
+                 database_url=None, **config_extra):
+        """cluster: an existing one (not stopped by close) instead of a new one;
+        database_url: what hookgate connects to instead of the cluster (pgbouncer, several hosts)."""
         Stack.counter += 1
         self.base = os.path.join(base, name)
         os.mkdir(self.base, 0o755)
-        self.cluster = PgCluster(self.base).init().start()
+        self.own_cluster = cluster is None
+        self.cluster = cluster or PgCluster(self.base).init().start()
         self.config = write_config(
-            os.path.join(self.base, "hookgate.conf"), self.cluster.conninfo,
+            os.path.join(self.base, "hookgate.conf"), database_url or self.cluster.conninfo,
             "/hookgate-bb-%d-%d" % (os.getpid(), Stack.counter), **config_extra)
         self.ctl = Ctl(self.config)
         self.migrated = None
@@ -416,7 +531,7 @@ class Stack:
             if part is not None:
                 part.stop()
         self.pool.stop()
-        if self.cluster.running():
+        if self.own_cluster and self.cluster.running():
             self.cluster.stop(check=False)
 
 

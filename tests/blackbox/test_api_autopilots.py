@@ -1,9 +1,11 @@
 """Management API, autopilots (SPEC 4.1): CRUD, validation, workspace scoping, keys and scopes."""
 
+import re
+
 import pytest
 import requests
 
-from apihelp import (AUTOPILOT_KEYS, TRIGGER_KEYS, UUID_RE, assert_iso, count, new_id,
+from apihelp import (AUTOPILOT_KEYS, TRIGGER_KEYS, UUID_RE, as_read, assert_iso, count, new_id,
                      random_key, api_front, ws, ws2)  # noqa: F401 (fixtures)
 
 
@@ -142,9 +144,12 @@ def test_show_includes_triggers(ws):
     assert set(out) == {"autopilot", "triggers"}, out
     assert out["autopilot"] == ap
     assert [t["id"] for t in out["triggers"]] == [t1["id"], t2["id"]]
-    assert out["triggers"][0] == t1
+    # even to the write key, only create and rotate answers show the token: here its hint
+    assert out["triggers"][0] == as_read(t1)
     assert set(out["triggers"][1]) == TRIGGER_KEYS
-    assert out["triggers"][1]["webhook_token"] == t2["webhook_token"]
+    assert out["triggers"][1] == as_read(t2)
+    assert out["triggers"][1]["webhook_token_hint"] == t2["webhook_token"][:8]
+    assert t1["webhook_token"] not in ws.write.seen[-1] and t2["webhook_token"] not in ws.write.seen[-1]
 
 
 def test_show_without_triggers(ws):
@@ -154,11 +159,14 @@ def test_show_without_triggers(ws):
 
 def test_show_to_read_key_hides_tokens(ws):
     ap = ws.write.autopilot()
-    ws.write.trigger(ap["id"])
+    made = ws.write.trigger(ap["id"])
     out = ws.read.get("/api/autopilots/" + ap["id"])
     t = out["triggers"][0]
     assert t["webhook_token"] is None and t["webhook_path"] is None and t["webhook_url"] is None
-    assert "awt_" not in ws.read.seen[-1]
+    # the hint (awt_ and 4 characters) only, never a whole token
+    assert t["webhook_token_hint"] == made["webhook_token"][:8]
+    assert made["webhook_token"] not in ws.read.seen[-1]
+    assert not re.search(r"awt_[A-Za-z0-9_-]{5}", ws.read.seen[-1]), ws.read.seen[-1]
 
 
 def test_show_unknown_or_foreign_is_404(ws, ws2):

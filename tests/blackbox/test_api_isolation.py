@@ -421,6 +421,8 @@ READ_BODY = {
 }
 
 TRIGGER_FIELDS_HIDDEN = ("webhook_token", "webhook_path", "webhook_url")
+# more of a token than its hint (awt_ and 4 characters) shows
+WHOLE_TOKEN = r"awt_[A-Za-z0-9_-]{5}"
 # the GET routes that return trigger JSON (SPEC 4.1, 4.2)
 TRIGGER_ROUTES = {("GET", AP), ("GET", AP + "/triggers")}
 
@@ -479,13 +481,16 @@ def test_read_key(route, world):
         for f in TRIGGER_FIELDS_HIDDEN:
             assert f in t and t[f] is None, "read key sees %s = %r" % (f, t.get(f))
     for t in w_triggers:
-        assert t["webhook_token"] and t["webhook_path"], t
+        # only create and rotate answers carry a token, for the write key too (SPEC 4.2)
+        assert all(t[f] is None for f in TRIGGER_FIELDS_HIDDEN), t
+        assert t["webhook_token_hint"] and t["webhook_token_hint"].startswith("awt_"), t
     if key in TRIGGER_ROUTES:
         assert {t["id"] for t in r_triggers} == {world.ids["trA"]}, r_triggers
         assert r_triggers[0]["has_signing_secret"] is True
         assert r_triggers[0]["signing_secret_hint"] == world.secretA[-4:]
-    # no webhook token anywhere in a read key's answer; otherwise it sees what the write key sees
-    assert "awt_" not in r_resp.text, r_resp.text
+    # no webhook token anywhere in a read key's answer (hints: awt_ and 4 characters);
+    # otherwise it sees what the write key sees
+    assert not re.search(WHOLE_TOKEN, r_resp.text), r_resp.text
     for token in world.tokens.values():
         assert token not in r_resp.text
     assert r_out == _hide_tokens(w_out)
@@ -503,7 +508,8 @@ def test_read_key_on_autopilot_show_and_trigger_list(world):
         [ids["trA"], extra["id"]]
     for t in shown["triggers"] + listed["triggers"]:
         assert (t["webhook_token"], t["webhook_path"], t["webhook_url"]) == (None, None, None), t
-    assert "awt_" not in json.dumps(shown) + json.dumps(listed)
+        assert re.fullmatch(r"awt_[A-Za-z0-9_-]{4}", t["webhook_token_hint"]), t
+    assert not re.search(WHOLE_TOKEN, json.dumps(shown) + json.dumps(listed))
 
 
 # ---------------------------------------------------------------- 3. no secret ever echoed

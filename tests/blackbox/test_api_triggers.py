@@ -1,14 +1,16 @@
 """Management API, triggers (SPEC 4.2, 4.3): CRUD, token rotation, signing secrets, event filters."""
 
+import base64
 import hashlib
 import hmac
 import json
+import os
 import time
 
 import pytest
 import requests
 
-from apihelp import (TOKEN_RE, TRIGGER_KEYS, UUID_RE, Api, assert_iso, count, new_id, random_key,
+from apihelp import (TOKEN_RE, TRIGGER_KEYS, UUID_RE, Api, as_read, assert_iso, count, new_id, random_key,
                      api_front, ws, ws2)  # noqa: F401 (fixtures)
 from harness import WEBHOOK_PREFIX, assert_json_response
 
@@ -22,6 +24,10 @@ def _tpath(ap_id, t_id=None, tail=""):
 
 def _row(ws, trigger_id):
     return ws.db.execute("SELECT * FROM autopilot_trigger WHERE id = %s", (trigger_id,)).fetchone()
+
+
+def _sha256(token):
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _n_triggers(ws, ap_id):
@@ -63,7 +69,13 @@ def test_create_default_webhook_trigger(ws):
     assert t["last_fired_at"] is None
     assert_iso(t["created_at"])
     assert_iso(t["updated_at"])
-    assert _row(ws, t["id"])["webhook_token"] == t["webhook_token"]
+    assert t["webhook_token_hint"] == t["webhook_token"][:8]
+    # only the token's SHA-256 and hint are stored, never the token
+    row = _row(ws, t["id"])
+    assert row["webhook_token_hash"] == _sha256(t["webhook_token"])
+    assert row["webhook_token_hint"] == t["webhook_token"][:8]
+    assert "webhook_token" not in row
+    assert t["webhook_token"] not in json.dumps(dict(row), default=str)
     # the token works at once
     resp = ws.front.hook(ws.trig(t), {"type": "created"})
     assert assert_json_response(resp, 200)["status"] == "accepted"
@@ -170,7 +182,8 @@ def test_list_in_creation_order(ws):
     made = [ws.write.trigger(ap["id"], label="t%d" % i) for i in range(3)]
     ws.write.trigger(ws.write.autopilot()["id"], label="elsewhere")
     out = ws.write.get(_tpath(ap["id"]))
-    assert out == {"triggers": made}
+    # a list never shows a token, not even to the write key that made them: their hints
+    assert out == {"triggers": [as_read(t) for t in made]}
 
 
 def test_list_empty(ws):
@@ -211,7 +224,7 @@ def test_patch_enabled_label_and_filters(ws):
         "enabled": False, "label": "new", "event_filters": [{"event": "push"}]})["trigger"]
     assert set(new) == TRIGGER_KEYS
     assert (new["enabled"], new["label"], new["event_filters"]) == (False, "new", [{"event": "push"}])
-    assert new["webhook_token"] == t["webhook_token"]
+    assert new["webhook_token"] is None and new["webhook_token_hint"] == t["webhook_token_hint"]
     assert new["created_at"] == t["created_at"] and new["updated_at"] > t["updated_at"]
     resp = ws.front.hook(ws.trig(t), {"type": "push"})
     assert assert_json_response(resp, 200)["reason"] == "trigger_disabled"
@@ -248,7 +261,7 @@ def test_patch_validation_changes_nothing(ws, body, field):
     t = ws.write.trigger(ap["id"], label="stable", event_filters=[{"event": "push"}])
     msg = ws.write.error("PATCH", _tpath(ap["id"], t["id"]), body)
     assert field in msg, msg
-    assert ws.write.get(_tpath(ap["id"]))["triggers"] == [t]
+    assert ws.write.get(_tpath(ap["id"]))["triggers"] == [as_read(t)]
 
 
 def _foreign_cases(ws, ws2):
@@ -327,7 +340,11 @@ def test_rotate_token(ws):
     ok = ws.front.hook(ws.trig(new), {"type": "push"})
     assert assert_json_response(ok, 200)["status"] == "accepted"
     assert ws.read.get(_tpath(ap["id"]))["triggers"][0]["id"] == t["id"]
-    assert _row(ws, t["id"])["webhook_token"] == new["webhook_token"]
+    assert new["webhook_token_hint"] == new["webhook_token"][:8]
+    assert _row(ws, t["id"])["webhook_token_hash"] == _sha256(new["webhook_token"])
+    assert _row(ws, t["id"])["webhook_token_hint"] == new["webhook_token"][:8]
+    assert count(ws.db, "SELECT count(*) AS n FROM autopilot_trigger WHERE webhook_token_hash = %s",
+                 _sha256(t["webhook_token"])) == 0
 
 
 # ---------------------------------------------------------------- signing secrets
@@ -346,7 +363,7 @@ def test_set_secret_is_write_only(ws, stack):
     assert new["has_signing_secret"] is True
     assert new["signing_secret_hint"] == SECRET[-4:]
     assert new["has_previous_signing_secret"] is False
-    assert new["webhook_token"] == t["webhook_token"]
+    assert new["webhook_token"] is None and new["webhook_token_hint"] == t["webhook_token_hint"]
     assert _row(ws, t["id"])["signing_secret"] == SECRET
     listed = ws.read.get(_tpath(ap["id"]))["triggers"][0]
     assert listed["has_signing_secret"] is True and listed["signing_secret_hint"] == SECRET[-4:]
@@ -391,6 +408,57 @@ def test_sixteen_chars_is_enough(ws):
     new = _secret(ws, ap, t, {"signing_secret": "\u00e9" * 15 + "z"})["trigger"]
     assert new["has_signing_secret"] is True
     assert new["signing_secret_hint"] == "\u00e9\u00e9\u00e9z"
+
+
+def _whpk(nbytes, pad=True):
+    text = base64.b64encode(os.urandom(nbytes)).decode()
+    return "whpk_" + (text if pad else text.rstrip("="))
+
+
+@pytest.mark.parametrize("bad", [_whpk(31), _whpk(33), _whpk(64), "whpk_" + "*" * 43,
+                                 "whpk_0123456789abcdef"],
+                         ids=["31-bytes", "33-bytes", "64-bytes", "not-base64", "short"])
+def test_whpk_secret_must_be_an_ed25519_key(ws, bad):
+    """standard: a whpk_ secret is the sender's Ed25519 public key, 32 bytes (SPEC 7)."""
+    ap = ws.write.autopilot()
+    t = ws.write.trigger(ap["id"], provider="standard")
+    _secret(ws, ap, t, {"signing_secret": SECRET})
+    msg = ws.write.error("PUT", _tpath(ap["id"], t["id"], "/signing-secret"),
+                         {"signing_secret": bad, "keep_previous_for_s": 60})
+    assert "whpk_" in msg and "32-byte" in msg and "Ed25519" in msg, msg
+    assert bad not in msg and bad[5:] not in msg
+    row = _row(ws, t["id"])
+    assert row["signing_secret"] == SECRET and row["previous_signing_secret"] is None, "a 400 changed the trigger"
+
+
+@pytest.mark.parametrize("pad", [True, False], ids=["padded", "unpadded"])
+def test_whpk_secret_of_32_bytes(ws, pad):
+    ap = ws.write.autopilot()
+    t = ws.write.trigger(ap["id"], provider="standard")
+    key = _whpk(32, pad=pad)
+    new = _secret(ws, ap, t, {"signing_secret": "  " + key + "\n"})["trigger"]
+    assert new["has_signing_secret"] is True
+    assert new["signing_secret_hint"] == key[-4:]
+    assert _row(ws, t["id"])["signing_secret"] == key
+
+
+def test_whpk_text_is_an_ordinary_secret_elsewhere(ws):
+    """Only standard reads whpk_: for the HMAC providers it is a secret like any other."""
+    ap = ws.write.autopilot()
+    bad = _whpk(31)
+    for provider in ("generic", "github", "stripe", "slack", "shopify", "gitlab"):
+        t = ws.write.trigger(ap["id"], provider=provider)
+        assert _secret(ws, ap, t, {"signing_secret": bad})["trigger"]["signing_secret_hint"] == bad[-4:]
+    t = ws.write.trigger(ap["id"])
+    resp = ws.front.hook(ws.trig(t), {"type": "x"}, secret=bad)
+    assert assert_json_response(resp, 200)["status"] == "accepted"
+
+
+def test_whpk_secret_on_unknown_trigger_is_404(ws):
+    ap = ws.write.autopilot()
+    msg = ws.write.error("PUT", _tpath(ap["id"], new_id(), "/signing-secret"),
+                         {"signing_secret": _whpk(31)}, status=404)
+    assert msg == "trigger not found"
 
 
 @pytest.mark.parametrize("body", [{"signing_secret": ""}, {"signing_secret": "   "},
@@ -567,7 +635,7 @@ def test_trigger_routes_through_cgi(ws, cgi_front):
     assert new["has_signing_secret"] is True
     rot = api.post(_tpath(ap["id"], t["id"], "/rotate-webhook-token"), status=200)["trigger"]
     assert rot["webhook_token"] != t["webhook_token"]
-    assert api.get(_tpath(ap["id"]))["triggers"][0]["webhook_token"] == rot["webhook_token"]
+    assert api.get(_tpath(ap["id"]))["triggers"] == [as_read(rot)]
     api.delete(_tpath(ap["id"], t["id"]))
     assert api.get(_tpath(ap["id"])) == {"triggers": []}
     assert all(SECRET not in text for text in api.seen)

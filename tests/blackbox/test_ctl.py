@@ -1,6 +1,7 @@
 """hookgatectl, the operator's side of the API: apikey list|revoke, trigger list|rotate, delivery list|show|replay, run list."""
 
 import base64
+import hashlib
 import json
 import shutil
 import subprocess
@@ -163,10 +164,13 @@ def test_trigger_list(fx, c):
     fx.trigger()                                       # another autopilot's
     got = c.ok("trigger", "list", "--autopilot", ap["id"])
     assert [t["id"] for t in got] == [t1.id, t2.id]     # oldest first
-    for t in got:
+    for t, made in zip(got, (t1, t2)):
         assert set(t) == TRIGGER_KEYS, t
-        assert TOKEN_RE.match(t["webhook_token"]) and t["webhook_path"] == WEBHOOK_PREFIX + t["webhook_token"]
+        # the token was shown once, by create: a list or show has its hint only
+        assert (t["webhook_token"], t["webhook_path"], t["webhook_url"]) == (None, None, None), t
+        assert t["webhook_token_hint"] == made.token[:8]
         assert t == c.ok("trigger", "show", t["id"])
+    assert t1.token not in json.dumps(got) and t2.token not in json.dumps(got)
     assert got[0]["label"] == "first" and got[0]["enabled"] is True
     assert got[1]["provider"] == "github" and got[1]["enabled"] is False
     assert got[1]["has_signing_secret"] is True and got[1]["signing_secret_hint"] == SECRET[-4:]
@@ -191,18 +195,22 @@ def test_trigger_rotate(fx, c, pool_front, db):
     assert out["webhook_path"] == WEBHOOK_PREFIX + out["webhook_token"]
     assert out["has_signing_secret"] is True and out["signing_secret_hint"] == SECRET[-4:]
     assert out["updated_at"] >= before["updated_at"]
-    assert {k: v for k, v in out.items() if k not in ("webhook_token", "webhook_path", "webhook_url",
-                                                       "updated_at")} == \
-        {k: v for k, v in before.items() if k not in ("webhook_token", "webhook_path", "webhook_url",
-                                                       "updated_at")}
+    assert out["webhook_token_hint"] == out["webhook_token"][:8]
+    changed = ("webhook_token", "webhook_path", "webhook_url", "webhook_token_hint", "updated_at")
+    assert {k: v for k, v in out.items() if k not in changed} == \
+        {k: v for k, v in before.items() if k not in changed}
     # the old token is dead at once, the new one works
     assert assert_json_response(pool_front.hook(trig, body, secret=SECRET), 404) == \
         {"error": "webhook not found"}
     new = type(trig)(**{**vars(trig), "path": out["webhook_path"], "token": out["webhook_token"]})
     assert_json_response(pool_front.hook(new, body, secret=SECRET), 200)
-    assert c.ok("trigger", "show", trig.id)["webhook_token"] == out["webhook_token"]
-    assert db.execute("SELECT count(*) AS n FROM autopilot_trigger WHERE webhook_token = %s",
-                      (trig.token,)).fetchone()["n"] == 0
+    shown = c.ok("trigger", "show", trig.id)
+    assert shown["webhook_token"] is None and shown["webhook_token_hint"] == out["webhook_token"][:8]
+    assert db.execute("SELECT count(*) AS n FROM autopilot_trigger WHERE webhook_token_hash = %s",
+                      (hashlib.sha256(trig.token.encode()).hexdigest(),)).fetchone()["n"] == 0
+    assert db.execute("SELECT webhook_token_hash FROM autopilot_trigger WHERE id = %s",
+                      (trig.id,)).fetchone()["webhook_token_hash"] == \
+        hashlib.sha256(out["webhook_token"].encode()).hexdigest()
 
 
 def test_trigger_rotate_errors(c):
@@ -225,6 +233,17 @@ def test_trigger_set_secret_keep_previous(fx, c, pool_front):
     assert "--keep-previous" in err
     assert c.ok("trigger", "set-secret", trig.id, "--keep-previous", "2592000",
                 input=SECRET + "\n")["has_previous_signing_secret"] is True
+
+
+def test_trigger_set_secret_checks_a_whpk_key(fx, c):
+    """The provider's rule holds in the CLI as in the API: a standard trigger's whpk_ key is 32 bytes."""
+    trig = fx.trigger(provider="standard", secret=SECRET)
+    bad = "whpk_" + base64.b64encode(b"k" * 31).decode()
+    err = c.fail("trigger", "set-secret", trig.id, input=bad + "\n")
+    assert "32-byte" in err and "Ed25519" in err and bad[5:] not in err, err
+    assert fx.trigger_row(trig)["signing_secret"] == SECRET, "a refused key changed the trigger"
+    good = "whpk_" + base64.b64encode(b"k" * 32).decode()
+    assert c.ok("trigger", "set-secret", trig.id, input=good + "\n")["signing_secret_hint"] == good[-4:]
 
 
 # ---------------------------------------------------------------- delivery list

@@ -185,8 +185,8 @@ def test_failed_dispatch_does_not_block_retry(pool_front, fx, db):
     assert failed["autopilot_run_id"] is None
     assert_recorded(resp, failed)
     assert fx.runs(trig) == []
-    assert fx.trigger_row(trig)["last_fired_at"] is None
-    assert fx.autopilot_row(trig)["last_run_at"] is None
+    assert fx.last_fired_at(trig) is None
+    assert fx.last_run_at(trig) is None
 
     retry = pool_front.hook(trig, {"a": 1}, headers=key)
     ok = assert_json_response(retry, 200)

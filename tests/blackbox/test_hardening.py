@@ -1,6 +1,7 @@
 """Hostile or odd input found in review: each case gets a clear answer and loses nothing."""
 
 import base64
+import hashlib
 import os
 import socket
 import subprocess
@@ -44,6 +45,7 @@ def test_pool_never_replaces_a_file_that_is_not_a_socket(tmp_path, stack):
 
 
 def test_header_bytes_that_are_not_utf8_are_kept_escaped(pool_front, fx):
+    """Kept headers and a header event are escaped; a dedupe key that is not UTF-8 is hashed (SPEC 3.5)."""
     trig = fx.trigger(provider="github")
     headers = {"User-Agent": "Mozilla\xe9", "X-GitHub-Event": "push\xe9",
                "X-GitHub-Delivery": "d\xff1"}
@@ -54,7 +56,8 @@ def test_header_bytes_that_are_not_utf8_are_kept_escaped(pool_front, fx):
     assert again["status"] == "duplicate" and again["delivery_id"] == body["delivery_id"]
     row = fx.delivery(body["delivery_id"])
     assert row["selected_headers"]["user-agent"] == "Mozilla\\xE9"
-    assert row["dedupe_key"] == "d\\xFF1"
+    assert row["dedupe_key"] == "sha256:" + hashlib.sha256(b"d\xff1").hexdigest()
+    assert row["dedupe_source"] == "x-github-delivery"
     assert row["event"] == "github.push\\xE9"
     assert row["attempt_count"] == 2
 
@@ -143,7 +146,7 @@ def test_shared_memory_made_by_someone_else_is_refused(make_pool, fx, tmp_path):
     os.fchmod(fd, 0o666)
     os.close(fd)
     try:
-        pool, front = make_pool(workers=1, token_rate=1)
+        pool, front = make_pool(workers=1, token_ceiling=1)
         # point this pool at the foreign segment
         with open(pool.config, "a") as f:
             f.write("shm_name = %s\n" % name)

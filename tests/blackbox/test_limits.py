@@ -1,4 +1,4 @@
-"""Rate limits shared by the whole pool (SPEC 5): ip_ceiling, ip_bad_credentials, token_rate."""
+"""Rate limits shared by the whole pool (SPEC 5): ip_ceiling, ip_bad_credentials, token_ceiling, token_rate."""
 
 import uuid
 
@@ -18,8 +18,13 @@ def assert_429(resp):
     return int(retry)
 
 
-def test_token_rate_is_shared_by_every_worker(make_pool, fx):
-    pool, front = make_pool(workers=WORKERS, token_rate=5)
+def _served_by(pool):
+    return {line.split("[")[1].split("]")[0] for line in pool.log_text().splitlines()
+            if "POST /api/webhooks/autopilots/{token} " in line}
+
+
+def test_token_ceiling_is_shared_by_every_worker(make_pool, fx):
+    pool, front = make_pool(workers=WORKERS, token_ceiling=5)
     trig = fx.trigger()
     codes = [front.hook(trig, {"n": i}).status_code for i in range(5)]
     assert codes == [200] * 5
@@ -32,8 +37,18 @@ def test_token_rate_is_shared_by_every_worker(make_pool, fx):
     assert front.hook(other, {"n": 1}).status_code == 200
     # the budget is the pool's, not a worker's: the 5 allowed and the refused
     # requests were served by more than one worker
-    served_by = {line.split("[")[1].split("]")[0] for line in pool.log_text().splitlines()
-                 if "POST /api/webhooks/autopilots/{token} " in line}
+    served_by = _served_by(pool)
+    assert len(served_by) >= 2, "every request went to one worker: %r" % served_by
+
+
+def test_token_rate_schedule_is_shared_by_every_worker(make_pool, fx):
+    """token_rate defers (SPEC 3.6) with one schedule per trigger for the whole pool."""
+    pool, front = make_pool(workers=WORKERS, token_rate=5)
+    trig = fx.trigger()
+    answers = [assert_json_response(front.hook(trig, {"n": i}), 200) for i in range(6)]
+    assert [("available_at" in a) for a in answers] == [False] * 5 + [True], answers
+    assert len(fx.deliveries(trig)) == 6
+    served_by = _served_by(pool)
     assert len(served_by) >= 2, "every request went to one worker: %r" % served_by
 
 
@@ -124,7 +139,7 @@ def test_a_killed_worker_wedges_nothing(make_pool, fx):
     import threading
     import time
 
-    pool, front = make_pool(workers=WORKERS, token_rate=1000)
+    pool, front = make_pool(workers=WORKERS, token_rate=1000, token_ceiling=100000)
     trig = fx.trigger()
     stop = threading.Event()
     codes = []

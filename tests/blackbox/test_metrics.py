@@ -115,12 +115,14 @@ def test_metrics_count_every_request_of_every_worker(make_pool, fx):
 
 
 def test_rate_limit_refusals_are_counted(make_pool, fx):
-    pool, front = make_pool(workers=2, token_rate=2)
+    pool, front = make_pool(workers=2, token_ceiling=2, token_rate=1)
     trig = fx.trigger()
     codes = [front.hook(trig, {"n": i}).status_code for i in range(5)]
     assert codes == [200, 200, 429, 429, 429]
     samples = parse_strict(front.get("/metrics").text)
-    assert metric(samples, "hookgate_rate_limited_total", limit="token_rate") == 3
+    assert metric(samples, "hookgate_rate_limited_total", limit="token_ceiling") == 3
+    # token_rate deferred the second run but refuses nothing
+    assert metric(samples, "hookgate_rate_limited_total", limit="token_rate") == 0
     assert metric(samples, "hookgate_rate_limited_total", limit="ip_ceiling") == 0
 
 

@@ -2,6 +2,8 @@
 
 Signatures are computed here with Python's hmac, hashlib and base64 only, as
 each provider documents them: a cross-check of the C code, not a copy of it.
+Standard Webhooks' Ed25519 signatures (v1a) come from python3-cryptography
+(Debian's package; those tests skip, loudly, without it).
 Tests marked "needs the ingress wiring" exercise provider_event,
 provider_url_verification and body_parse_typed, which ingress.c calls once wired.
 """
@@ -18,6 +20,12 @@ import uuid
 import pytest
 
 from harness import assert_json_response, assert_recorded, sign as hub256
+
+try:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+except ImportError:  # python3-cryptography is not installed
+    Ed25519PrivateKey = None
 
 TOLERANCE = 300
 
@@ -60,6 +68,32 @@ def sign_shopify(secret, raw):
     return base64.b64encode(_hmac(secret, raw)).decode()
 
 
+class PublicKey(str):
+    """A whpk_ secret as hookgate stores it; .private is the sender's key that signs for it."""
+
+    private = None
+
+
+def ed25519_pair():
+    """A new sender key: the whpk_ text of its public half, carrying the private half."""
+    if Ed25519PrivateKey is None:
+        pytest.skip("python3-cryptography is not installed (Debian: apt-get install python3-cryptography)")
+    private = Ed25519PrivateKey.generate()
+    raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    assert len(raw) == 32
+    key = PublicKey("whpk_" + base64.b64encode(raw).decode())
+    key.private = private
+    return key
+
+
+def sign_standard_v1a(secret, msg_id, ts, raw):
+    """v1a,<base64 Ed25519 signature>; a secret that is no PublicKey signs with a key hookgate never saw."""
+    private = getattr(secret, "private", None) or ed25519_pair().private
+    sig = private.sign(b"%s.%d." % (msg_id.encode(), ts) + raw)
+    assert len(sig) == 64
+    return "v1a," + base64.b64encode(sig).decode()
+
+
 def compact(obj):
     return json.dumps(obj, separators=(",", ":")).encode()
 
@@ -73,7 +107,8 @@ def random_secret(prefix):
 class Scheme:
     """What a sender of this provider puts on the wire."""
 
-    name = None
+    name = None               # the provider
+    variant = None            # a second way the same provider sends
     timestamped = False
     signs_body = True
     sig_headers = ()          # removed for the "no signature header" case
@@ -182,6 +217,33 @@ class Shopify(Scheme):
                 "X-Shopify-Webhook-Id": key}
 
 
+class ShopifyEvents(Shopify):
+    """Shopify's newer event webhooks: the same headers without the X- prefix."""
+
+    variant = "events"
+    sig_headers = ("shopify-hmac-sha256",)
+    event = "shopify.products/update"
+    dedupe_source = "shopify-webhook-id"
+
+    def headers(self, secret, raw, key, ts):
+        return {"shopify-hmac-sha256": sign_shopify(secret, raw), "shopify-topic": "products/update",
+                "shopify-webhook-id": key, "shopify-event-id": "ev-" + key,
+                "shopify-shop-domain": "bb-shop.myshopify.com", "shopify-api-version": "2025-07"}
+
+
+class StandardEd25519(Standard):
+    """Standard Webhooks' asymmetric scheme: hookgate holds the sender's public key (whpk_)."""
+
+    variant = "ed25519"
+
+    def new_secret(self):
+        return ed25519_pair()
+
+    def headers(self, secret, raw, key, ts):
+        return {"webhook-id": key, "webhook-timestamp": str(ts),
+                "webhook-signature": sign_standard_v1a(secret, key, ts, raw)}
+
+
 class GitLab(Scheme):
     name = "gitlab"
     signs_body = False
@@ -196,13 +258,14 @@ class GitLab(Scheme):
         return {"X-Gitlab-Token": secret, "X-Gitlab-Event": "Push Hook", "X-Gitlab-Event-UUID": key}
 
 
-SCHEMES = [Generic(), GitHub(), Standard(), Stripe(), Slack(), Shopify(), GitLab()]
+SCHEMES = [Generic(), GitHub(), Standard(), StandardEd25519(), Stripe(), Slack(), Shopify(), ShopifyEvents(),
+           GitLab()]
 TIMED = [s for s in SCHEMES if s.timestamped]
 BODY_SIGNED = [s for s in SCHEMES if s.signs_body]
 
 
 def ids(schemes):
-    return [s.name for s in schemes]
+    return [s.name + ("-" + s.variant if s.variant else "") for s in schemes]
 
 
 def new_key(scheme):
@@ -505,6 +568,98 @@ def test_slack_documented_vector_is_stale_now(pool_front, fx):
     resp = pool_front.hook(trig, raw, headers=h)
     # a form body: 401 stale once the ingress parses forms (400 invalid JSON before)
     rejected(fx, resp, "stale_timestamp", "stale")
+
+
+# ---------------------------------------------------------------- Ed25519 (v1a) and Shopify's event webhooks
+
+def v1a_headers(secret, key, ts, raw, extra_entries=()):
+    sig = " ".join(list(extra_entries) + [sign_standard_v1a(secret, key, ts, raw)])
+    return {"webhook-id": key, "webhook-timestamp": str(ts), "webhook-signature": sig}
+
+
+def standard_setup(fx, scheme):
+    """A standard trigger with a new secret of scheme's kind, and a fresh message: (secret, trig, msg, ts, raw)."""
+    secret = scheme.new_secret()
+    trig = fx.trigger(provider="standard", secret=secret)
+    msg = new_key(scheme)
+    return secret, trig, msg, int(time.time()), scheme.body(msg)
+
+
+def test_standard_ed25519_signed_by_another_key(pool_front, fx):
+    scheme = StandardEd25519()
+    key, trig, msg, ts, raw = standard_setup(fx, scheme)
+    # the same message signed by a key hookgate does not hold
+    rejected(fx, pool_front.hook(trig, raw, headers=v1a_headers(scheme.new_secret(), msg, ts, raw)),
+             "invalid_signature", "invalid")
+    # the sender's own retry with its real key is then accepted: the forgery took no key away
+    out, d = accepted(fx, pool_front.hook(trig, raw, headers=v1a_headers(key, msg, ts, raw)))
+    assert (d["dedupe_source"], d["dedupe_key"]) == ("webhook-id", msg)
+    assert fx.run(out["run_id"])["trigger_payload"]["event"] == "invoice.paid"
+
+
+def test_standard_bad_v1_beside_good_v1a(pool_front, fx):
+    """A sender migrating to Ed25519 sends both kinds; a v1 entry means nothing to a whpk_ key."""
+    scheme = StandardEd25519()
+    key, trig, msg, ts, raw = standard_setup(fx, scheme)
+    bad_v1 = sign_standard(Standard().new_secret(), msg, ts, raw)
+    h = v1a_headers(key, msg, ts, raw, extra_entries=[bad_v1, "v2,bm90LWEtdmVyc2lvbg=="])
+    assert h["webhook-signature"].startswith("v1,")
+    accepted(fx, pool_front.hook(trig, raw, headers=h))
+    # a v1 entry correctly signed under the public key's text verifies nothing either
+    msg = new_key(scheme)
+    raw = scheme.body(msg)
+    h = {"webhook-id": msg, "webhook-timestamp": str(ts), "webhook-signature": sign_standard(str(key), msg, ts, raw)}
+    rejected(fx, pool_front.hook(trig, raw, headers=h), "invalid_signature", "invalid")
+
+
+def test_standard_whsec_skips_v1a(pool_front, fx):
+    """A v1a entry is not an error for a whsec_ trigger: skipped, the v1 entry decides."""
+    secret, trig, msg, ts, raw = standard_setup(fx, Standard())
+    only_v1a = {"webhook-id": msg, "webhook-timestamp": str(ts),
+                "webhook-signature": sign_standard_v1a(ed25519_pair(), msg, ts, raw)}
+    rejected(fx, pool_front.hook(trig, raw, headers=only_v1a), "invalid_signature", "invalid")
+    both = dict(only_v1a, **{"webhook-signature": only_v1a["webhook-signature"] + " " +
+                             sign_standard(secret, msg, ts, raw)})
+    accepted(fx, pool_front.hook(trig, raw, headers=both))
+
+
+def test_standard_rotation_whsec_to_whpk(pool_front, fx, db):
+    old, new = Standard().new_secret(), StandardEd25519().new_secret()
+    trig = fx.trigger(provider="standard", secret=old)
+    out = fx.set_secret(trig.id, new, keep_previous=120)
+    assert out["has_previous_signing_secret"] is True and out["signing_secret_hint"] == new[-4:], out
+    accepted(fx, send(pool_front, trig, Standard(), old))
+    accepted(fx, send(pool_front, trig, StandardEd25519(), new))
+    db.execute("UPDATE autopilot_trigger SET previous_secret_expires_at = now() - interval '1 second'"
+               " WHERE id = %s", (trig.id,))
+    rejected(fx, send(pool_front, trig, Standard(), old), "invalid_signature", "invalid")
+    accepted(fx, send(pool_front, trig, StandardEd25519(), new))
+
+
+def test_shopify_events_headers_kept(pool_front, fx):
+    """selected_headers keeps the debugging headers of both spellings, never the signature."""
+    secret = Shopify().new_secret()
+    trig = fx.trigger(provider="shopify", secret=secret)
+    for scheme, prefix in ((ShopifyEvents(), ""), (Shopify(), "x-")):
+        key = new_key(scheme)
+        raw = scheme.body(key)
+        h = scheme.headers(secret, raw, key, 0)
+        h.update({"X-Shopify-Event-Id": "ev-" + key, "X-Shopify-Shop-Domain": "bb-shop.myshopify.com",
+                  "X-Shopify-API-Version": "2025-07", "X-Shopify-Triggered-At": "2025-07-01T10:00:00Z"}
+                 if prefix else {"shopify-triggered-at": "2025-07-01T10:00:00Z"})
+        out, d = accepted(fx, pool_front.hook(trig, raw, headers=h))
+        sel = d["selected_headers"]
+        assert sel[prefix + "shopify-topic"] == h[("X-Shopify-Topic" if prefix else "shopify-topic")], sel
+        assert sel[prefix + "shopify-webhook-id"] == key, sel
+        assert sel[prefix + "shopify-event-id"] == "ev-" + key, sel
+        assert sel[prefix + "shopify-shop-domain"] == "bb-shop.myshopify.com", sel
+        assert sel[prefix + "shopify-api-version"] == "2025-07", sel
+        assert sel[prefix + "shopify-triggered-at"] == "2025-07-01T10:00:00Z", sel
+        assert sel["signature_present"] is True
+        assert (d["dedupe_source"], d["dedupe_key"]) == (prefix + "shopify-webhook-id", key)
+        signature = h["X-Shopify-Hmac-Sha256" if prefix else "shopify-hmac-sha256"]
+        assert signature not in json.dumps(sel), "a signature reached selected_headers"
+        assert d["event"] == scheme.event
 
 
 # ---------------------------------------------------------------- form bodies (need the ingress wiring)

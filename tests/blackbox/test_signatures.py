@@ -28,7 +28,7 @@ def test_wrong_signature_rejected(front, fx):
     resp = front.hook(trig, {"type": "x"}, secret="not-the-right-secret-xyz")
     _assert_rejected(fx, trig, resp, "invalid_signature", "invalid")
     assert fx.runs(trig) == []
-    assert fx.trigger_row(trig)["last_fired_at"] is None
+    assert fx.last_fired_at(trig) is None
     assert SECRET not in resp.text
 
 

@@ -114,8 +114,25 @@ static void test_unstorable(void)
 	ok(!json_number_storable("1e200000", 8), "json_number_storable: too large");
 }
 
+static void test_member_span(void)
+{
+	const char *t = "{\"a\":1, \"eventPayload\" : {\"x\":[1,2]} ,\"b\":\"}\"}";
+	const char *dup = "{\"eventPayload\":1,\"eventP\\u0061yload\":[true]}";
+	size_t off = 0, len = 0;
+
+	ok(json_member_span((const unsigned char *)t, strlen(t), "eventPayload", &off, &len) &&
+	   len == 11 && memcmp(t + off, "{\"x\":[1,2]}", 11) == 0, "the span of a member's value");
+	ok(json_member_span((const unsigned char *)dup, strlen(dup), "eventPayload", &off, &len) &&
+	   len == 6 && memcmp(dup + off, "[true]", 6) == 0, "escaped names decode; the last one counts");
+	ok(!json_member_span((const unsigned char *)t, strlen(t), "missing", &off, &len), "no such member");
+	ok(!json_member_span((const unsigned char *)"[1]", 3, "a", &off, &len), "not an object");
+	ok(json_member_span((const unsigned char *)"{\"a\":null}", 10, "a", &off, &len) && len == 4,
+	   "a null value");
+}
+
 int main(void)
 {
+	test_member_span();
 	test_valid();
 	test_syntax();
 	test_depth();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "webhook/hdrs.h"
+#include "lib/common.h"
 #include "webhook/normalize.h"
 #include "tap.h"
 
@@ -141,7 +142,7 @@ static void test_parse(void)
  */
 static char *infer(const char *body, char **env, int *payload_kind)
 {
-	struct hg_hdrs h = { env };
+	struct hg_hdrs h = { .envp = env };
 	struct json_object *o = parse_ok(body), *p = (struct json_object *)1, *m;
 	char *e;
 
@@ -310,7 +311,7 @@ static void test_hdrs(void)
 		"HTTP_USER_AGENT=GitHub-Hookshot/abc",
 		NULL,
 	};
-	struct hg_hdrs h = { env }, none = { NULL };
+	struct hg_hdrs h = { .envp = env }, none = { .envp = NULL };
 	char out[8];
 	size_t len;
 	const char *v;
@@ -463,8 +464,95 @@ static void test_form(void)
 	form_is("{\"a\":1}", FORM, "{\"{\\\"a\\\":1}\":\"\"}", "... into one field named by the text");
 }
 
+/* The same lookups through the index, duplicates and too many headers included. */
+static void test_hdrs_index(void)
+{
+	static char many[80][40];
+	char *env[] = {
+		"CONTENT_TYPE=application/json", "HTTP_X_GITHUB_EVENT=push", "HTTP_X_DUP=first",
+		"HTTP_X_DUP=second", "HTTP_X_EMPTY=", "PATH_INFO=/x", "HTTP_X_GITHUB=short", NULL,
+	};
+	char *big[HG_ARRAY_LEN(many) + 2];
+	struct hg_hdrs h = { .envp = env }, b = { .envp = big };
+
+	hdrs_index(&h);
+	ok(h.indexed, "a request's headers are indexed");
+	is_str(hdrs_get(&h, "Content-Type"), "application/json", "indexed: Content-Type");
+	is_str(hdrs_get(&h, "x-github-event"), "push", "indexed: any case");
+	is_str(hdrs_get(&h, "X-GitHub"), "short", "indexed: a name that is a prefix of another");
+	is_str(hdrs_get(&h, "X-Dup"), "first", "indexed: the first of a repeated header, as a scan");
+	is_str(hdrs_get(&h, "X-Empty"), "", "indexed: an empty header is present");
+	is_str(hdrs_get(&h, "Path-Info"), NULL, "indexed: CGI variables are not headers");
+	is_str(hdrs_get(&h, "X-Missing"), NULL, "indexed: an absent header");
+	for (size_t i = 0; i < HG_ARRAY_LEN(many); i++) {
+		snprintf(many[i], sizeof(many[i]), "HTTP_X_H%u=v%u", (unsigned)i, (unsigned)i);
+		big[i] = many[i];
+	}
+	big[HG_ARRAY_LEN(many)] = "HTTP_X_LAST=last";
+	big[HG_ARRAY_LEN(many) + 1] = NULL;
+	hdrs_index(&b);
+	ok(!b.indexed, "more headers than the index holds: not indexed");
+	is_str(hdrs_get(&b, "X-Last"), "last", "not indexed: found by a scan");
+	is_str(hdrs_get(&b, "X-H7"), "v7", "not indexed: any header");
+}
+
+/* envelope_text splices the payload's own text: digits stay, one definition of the envelope. */
+static void test_envelope_text(void)
+{
+	const char *body = "{\"big\":99999999999999999999,\"s\":\"caf\u00e9\"}";
+	struct json_text t;
+	struct json_object *o = NULL, *p;
+	const char *pt;
+	size_t plen;
+	char *env;
+
+	env = envelope_text("push", body, strlen(body), "Application/JSON; charset=utf-8",
+			    "2024-05-06T07:08:09.000Z");
+	is_str(env, "{\"event\":\"push\",\"eventPayload\":{\"big\":99999999999999999999,"
+	       "\"s\":\"caf\u00e9\"},\"request\":{\"receivedAt\":\"2024-05-06T07:08:09.000Z\","
+	       "\"contentType\":\"application/json\"}}", "the envelope text, payload spliced in");
+	free(env);
+	env = envelope_text("a\"b", "[1]", 3, NULL, "t");
+	is_str(env, "{\"event\":\"a\\\"b\",\"eventPayload\":[1],\"request\":{\"receivedAt\":\"t\"}}",
+	       "event escaped; no content type: none in the envelope");
+	free(env);
+	env = envelope_text("e", "{}", 2, "application/\xff" "json", "t");
+	ok(env && strstr(env, "\"contentType\":\"application/\\\\xFFjson\""),
+	   "a content type that is not UTF-8 is escaped: %s", env ? env : "(null)");
+	free(env);
+
+	const char *envb = "\xef\xbb\xbf {\"event\":\"x\",\"eventPayload\": {\"n\":1.000000000000000000001} } ";
+	const char *form = "payload=%7B%22n%22%3A1e5%7D&x=1";
+
+	is_int(body_parse_keep_text((const unsigned char *)envb, strlen(envb), NULL, &o, &t),
+	       NORM_OK, "keep the text of a body with a BOM and blanks");
+	ok(t.text && t.len > 0 && t.text[0] == '{' && t.text[t.len - 1] == '}' && !t.owned,
+	   "the text is the body's, without BOM and blanks");
+	free(event_infer(o, NULL, &p));
+	ok(payload_text(&t, o, p, &pt, &plen), "the eventPayload member's span");
+	is_int(plen, strlen("{\"n\":1.000000000000000000001}"), "its length");
+	ok(memcmp(pt, "{\"n\":1.000000000000000000001}", plen) == 0, "its exact text");
+	json_object_put(o);
+	free(t.owned);
+
+	is_int(body_parse_keep_text((const unsigned char *)form, strlen(form),
+				    "application/x-www-form-urlencoded", &o, &t), NORM_OK, "a form payload");
+	ok(t.owned && t.len == 9 && memcmp(t.text, "{\"n\":1e5}", 9) == 0,
+	   "a form's payload field, decoded, as it came");
+	json_object_put(o);
+	free(t.owned);
+	is_int(body_parse_keep_text((const unsigned char *)"a=1&b=%C3%A9", 12,
+				    "application/x-www-form-urlencoded", &o, &t), NORM_OK, "a form without payload");
+	ok(t.owned && strcmp(t.owned, "{\"a\":\"1\",\"b\":\"\xc3\xa9\"}") == 0 && t.text == t.owned,
+	   "its fields object: %s", t.owned ? t.owned : "");
+	json_object_put(o);
+	free(t.owned);
+}
+
 int main(void)
 {
+	test_hdrs_index();
+	test_envelope_text();
 	test_parse();
 	test_event();
 	test_envelope();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "webhook/normalize.h"
+#include "lib/util.h"
 #include "webhook/provider.h"
 #include "tap.h"
 
@@ -13,7 +14,7 @@
 static void dedupe_body(const char *provider, char **env, const char *body, struct dedupe *d)
 {
 	const struct provider *p = provider_find(provider);
-	struct hg_hdrs h = { env };
+	struct hg_hdrs h = { .envp = env };
 	struct json_object *o = NULL;
 
 	memset(d->key, 'J', sizeof(d->key));
@@ -124,6 +125,15 @@ static const struct vector vectors[] = {
 	  "8f742231b10e8888abcd99yyyzzz85a5", 1531420618 },
 	{ "shopify", { "HTTP_X_SHOPIFY_HMAC_SHA256=cKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM=", NULL },
 	  "{\"id\":820982911946154508,\"email\":\"jon@doe.ca\"}", "shpss_shopifyTestSecret0123456789", 0 },
+	/* Shopify's event webhooks: no X- */
+	{ "shopify", { "HTTP_SHOPIFY_HMAC_SHA256=cKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM=", NULL },
+	  "{\"id\":820982911946154508,\"email\":\"jon@doe.ca\"}", "shpss_shopifyTestSecret0123456789", 0 },
+	/* Standard Webhooks' v1a: Ed25519, the OpenSSL-signed vector of test_signature.c */
+	{ "standard", { "HTTP_WEBHOOK_ID=msg_2Lh9fAcZ0qk3Ed25519vector", "HTTP_WEBHOOK_TIMESTAMP=1700000000",
+			"HTTP_WEBHOOK_SIGNATURE=v1a,0M7rSfohR3aZn2Bp1jHw/UE/oiIUsXlJy3Wn8H3UOQBmRKFBcdXYKXk"
+			"UovFzcStntR7IQt9xBJdfMZGzYWFnBg==", NULL },
+	  "{\"type\":\"invoice.paid\",\"data\":{\"id\":\"in_1\"}}",
+	  "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC86k=", 1700000000 },
 	{ "gitlab", { "HTTP_X_GITLAB_TOKEN=gitlab-secret-token-0123", NULL },
 	  "{}", "gitlab-secret-token-0123", 0 },
 };
@@ -135,7 +145,7 @@ static void test_verify(void)
 	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
 		const struct vector *v = &vectors[i];
 		const struct provider *p = provider_find(v->provider);
-		struct hg_hdrs h = { (char **)v->env }, none = { no_env };
+		struct hg_hdrs h = { .envp = (char **)v->env }, none = { .envp = no_env };
 		struct sig_input in = {
 			.hdrs = &h,
 			.body = (const unsigned char *)v->body,
@@ -199,8 +209,18 @@ static void test_dedupe(void)
 	key_is("generic", none, "", NULL, "no key headers: no key");
 }
 
-/* Longest key struct dedupe holds. */
-#define KEY_CAP (sizeof(((struct dedupe *)0)->key) - 1)
+/* Longest key stored as it came (SPEC 3.5); a longer one is stored as its SHA-256. */
+#define KEY_CAP ((size_t)DEDUPE_KEY_MAX)
+
+/* Whether key is "sha256:" + the hex SHA-256 of bytes[0..len). */
+static bool is_hash_of(const char *key, const char *bytes, size_t len)
+{
+	char hex[65], want[80];
+
+	sha256_hex(bytes, len, hex);
+	snprintf(want, sizeof(want), "sha256:%s", hex);
+	return strcmp(key, want) == 0;
+}
 
 /* "NAME=" followed by n copies of c, into out (n + 64 bytes). */
 static char *env_entry(char *out, const char *name, char c, size_t n)
@@ -230,12 +250,25 @@ static void test_long_keys(void)
 	ok(strlen(d.key) == KEY_CAP && d.key[0] == 'k' && d.source &&
 	   strcmp(d.source, "idempotency-key") == 0, "a key of %zu bytes fits", KEY_CAP);
 	dedupe("generic", env_long, &d);
-	ok(d.key[0] == '\0' && d.source == NULL,
-	   "a key of %zu bytes is not cut: no key, not the next header's", KEY_CAP + 1);
+	ok(is_hash_of(d.key, too_long + strlen("HTTP_IDEMPOTENCY_KEY="), KEY_CAP + 1) && d.source &&
+	   strcmp(d.source, "idempotency-key") == 0,
+	   "a key of %zu bytes is not cut: its SHA-256, not the next header's", KEY_CAP + 1);
 	dedupe("github", env_long, &d);
 	is_str(d.key, "gh-9", "github: an overlong Idempotency-Key does not matter after a delivery id");
 	dedupe("github", env_gh_long, &d);
-	ok(d.key[0] == '\0' && d.source == NULL, "github: an overlong delivery id gives no key");
+	ok(is_hash_of(d.key, gh_long + strlen("HTTP_X_GITHUB_DELIVERY="), KEY_CAP + 1) && d.source &&
+	   strcmp(d.source, "x-github-delivery") == 0, "github: an overlong delivery id is hashed");
+}
+
+/* A key that is not UTF-8 is stored as the SHA-256 of its bytes, the same every time. */
+static void test_non_utf8_keys(void)
+{
+	char *env[] = { "HTTP_IDEMPOTENCY_KEY=d\xff" "1", NULL };
+	struct dedupe d;
+
+	dedupe("generic", env, &d);
+	ok(is_hash_of(d.key, "d\xff" "1", 3) && strcmp(d.source, "idempotency-key") == 0,
+	   "a key that is not UTF-8: sha256:<hex of its bytes>");
 }
 
 static void test_dedupe_providers(void)
@@ -246,6 +279,10 @@ static void test_dedupe_providers(void)
 	char *idem[] = { "HTTP_IDEMPOTENCY_KEY=idem", "HTTP_X_GITHUB_DELIVERY=gh", NULL };
 	char *shop[] = { "HTTP_X_SHOPIFY_WEBHOOK_ID=b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
 			 "HTTP_IDEMPOTENCY_KEY=idem", NULL };
+	char *shop_events[] = { "HTTP_SHOPIFY_WEBHOOK_ID= 8c0c9c3e-4a6d-4b52-9b3e-2f8f3c1d9a11 ",
+				"HTTP_SHOPIFY_EVENT_ID=ev-1", "HTTP_IDEMPOTENCY_KEY=idem", NULL };
+	char *shop_both[] = { "HTTP_SHOPIFY_WEBHOOK_ID=plain-id", "HTTP_X_SHOPIFY_WEBHOOK_ID=x-id", NULL };
+	char *shop_blank[] = { "HTTP_X_SHOPIFY_WEBHOOK_ID= ", "HTTP_SHOPIFY_WEBHOOK_ID=plain-id", NULL };
 	char *gl_both[] = { "HTTP_X_GITLAB_EVENT_UUID=13792a34-cac6-4fda-95a8-c58e00a3954e",
 			    "HTTP_IDEMPOTENCY_KEY=gl-idem-1", NULL };
 	char *gl_uuid[] = { "HTTP_X_GITLAB_EVENT_UUID=13792a34-cac6-4fda-95a8-c58e00a3954e", NULL };
@@ -272,6 +309,12 @@ static void test_dedupe_providers(void)
 
 	key_is("shopify", shop, "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", "x-shopify-webhook-id",
 	       "X-Shopify-Webhook-Id");
+	key_is("shopify", shop_events, "8c0c9c3e-4a6d-4b52-9b3e-2f8f3c1d9a11", "shopify-webhook-id",
+	       "the event webhooks' shopify-webhook-id, trimmed");
+	key_is("shopify", shop_both, "x-id", "x-shopify-webhook-id",
+	       "X-Shopify-Webhook-Id before shopify-webhook-id");
+	key_is("shopify", shop_blank, "plain-id", "shopify-webhook-id",
+	       "a blank X-Shopify-Webhook-Id counts as absent");
 	key_is("shopify", idem, "", NULL, "Idempotency-Key is not shopify's key");
 
 	key_is("gitlab", gl_both, "gl-idem-1", "idempotency-key", "Idempotency-Key before X-Gitlab-Event-UUID");
@@ -293,7 +336,9 @@ static void test_long_body_keys(void)
 	ok(strlen(d.key) == KEY_CAP && d.source && strcmp(d.source, "body.id") == 0,
 	   "stripe: a body key of %zu bytes fits", KEY_CAP);
 	dedupe_body("stripe", none, too_long, &d);
-	ok(d.key[0] == '\0' && d.source == NULL, "stripe: a body key of %zu bytes is not cut", KEY_CAP + 1);
+	ok(strncmp(d.key, "sha256:", 7) == 0 && strlen(d.key) == 71 && d.source &&
+	   strcmp(d.source, "body.id") == 0, "stripe: a body key of %zu bytes is hashed", KEY_CAP + 1);
+
 	dedupe_body("stripe", none, "{\"id\":\"evt\\u0001x\"}", &d);
 	is_str(d.key, "evt\001x", "stripe: a control character is kept");
 }
@@ -303,7 +348,7 @@ static void event_is(const char *provider, const char *body, char **env, const c
 		     const char *name)
 {
 	const struct provider *p = provider_find(provider);
-	struct hg_hdrs h = { env };
+	struct hg_hdrs h = { .envp = env };
 	struct json_object *o = NULL, *payload = (struct json_object *)1;
 	char *e = NULL, *f = NULL;
 
@@ -327,6 +372,8 @@ static void test_events(void)
 	char *none[] = { NULL };
 	char *gh[] = { "HTTP_X_GITHUB_EVENT=issues", NULL };
 	char *shop[] = { "HTTP_X_SHOPIFY_TOPIC= orders/create ", NULL };
+	char *shop_events[] = { "HTTP_SHOPIFY_TOPIC=products/update", NULL };
+	char *shop_both[] = { "HTTP_SHOPIFY_TOPIC=products/update", "HTTP_X_SHOPIFY_TOPIC=orders/paid", NULL };
 	char *gl[] = { "HTTP_X_GITLAB_EVENT=Merge Request Hook", NULL };
 	char *evtype[] = { "HTTP_X_EVENT_TYPE=custom.thing", NULL };
 	const char *envelope = "{\"event\":\"order.created\",\"eventPayload\":{\"id\":1},\"type\":\"t\"}";
@@ -358,6 +405,10 @@ static void test_events(void)
 
 	event_is("shopify", "{\"id\":1}", shop, "shopify.orders/create", "shopify.orders/create",
 		 "shopify.<X-Shopify-Topic>, trimmed");
+	event_is("shopify", "{\"id\":1}", shop_events, "shopify.products/update", "shopify.products/update",
+		 "shopify.<shopify-topic> (event webhooks, no X-)");
+	event_is("shopify", "{\"id\":1}", shop_both, "shopify.orders/paid", "shopify.orders/paid",
+		 "X-Shopify-Topic before shopify-topic");
 	event_is("shopify", "{\"type\":\"t\"}", none, NULL, "t", "no topic: SPEC 3.3");
 	event_is("gitlab", "{\"object_kind\":\"merge_request\"}", gl, "gitlab.Merge Request Hook",
 		 "gitlab.Merge Request Hook", "gitlab.<X-Gitlab-Event>");
@@ -365,7 +416,7 @@ static void test_events(void)
 
 	{
 		struct json_object *p = (struct json_object *)1;
-		struct hg_hdrs h = { none };
+		struct hg_hdrs h = { .envp = none };
 		char *e = provider_event(NULL, NULL, &h, &p);
 
 		is_str(e, "webhook.received", "provider_event with no provider and no body");
@@ -414,15 +465,52 @@ static void test_url_verification(void)
 	ok(!provider_url_verification(NULL, NULL, NULL), "provider_url_verification(NULL, ...)");
 }
 
+/* provider_secret_valid for provider and secret: want, and a message naming the problem when refused. */
+static void secret_is(const char *provider, const char *secret, bool want, const char *name)
+{
+	const char *msg = "unset";
+	bool got = provider_secret_valid(provider_find(provider), secret, &msg);
+
+	ok(got == want, "%s: secret: %s", provider, name);
+	if (want)
+		is_str(msg, "unset", "%s: no message when valid: %s", provider, name);
+	else
+		ok(msg && strstr(msg, "32-byte") && strstr(msg, "whpk_") && (!secret || !strstr(msg, secret)),
+		   "%s: the message names the rule, not the secret: %s", provider, name);
+}
+
+static void test_secret_valid(void)
+{
+	const char *msg = NULL;
+
+	secret_is("standard", "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC86k=", true, "a 32-byte key");
+	secret_is("standard", "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC86k", true, "unpadded");
+	secret_is("standard", "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC8", false, "a 31-byte key");
+	secret_is("standard", "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC86kAAAA", false, "a 35-byte key");
+	secret_is("standard", "whpk_Kafi2v7Zr0FycFv4BVoWZLC*372bdSFmXnFIl5pC86k=", false, "not base64");
+	secret_is("standard", "whpk_0123456789abcdef", false, "too short for a key");
+	secret_is("standard", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", true, "a whsec_ secret");
+	secret_is("standard", "my raw standard secret!", true, "a raw secret");
+	secret_is("standard", "", true, "empty clears");
+	secret_is("standard", NULL, true, "NULL clears");
+	for (const char *const *n = provider_names(); *n; n++)
+		if (strcmp(*n, "standard") != 0)
+			secret_is(*n, "whpk_0123456789abcdef", true, "whpk_ means nothing here: an HMAC secret as given");
+	ok(!provider_secret_valid(NULL, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &msg) && msg &&
+	   strcmp(msg, "unknown provider") == 0, "no provider: not valid, \"unknown provider\"");
+}
+
 int main(void)
 {
 	test_table();
 	test_verify();
 	test_dedupe();
 	test_long_keys();
+	test_non_utf8_keys();
 	test_dedupe_providers();
 	test_long_body_keys();
 	test_events();
 	test_url_verification();
+	test_secret_valid();
 	return done_testing();
 }

@@ -24,7 +24,7 @@ int main(void)
 	uint64_t tat = 0, retry = 0, t0 = 100000 * S;
 	uint64_t before;
 
-	plan(22);
+	plan(26);
 
 	/* burst: per_minute requests at once, then refused */
 	is_int(run(&tat, t0, 5, 5), 5, "5/min: a burst of 5 passes");
@@ -73,5 +73,17 @@ int main(void)
 	/* a large rate: 600/min is one per 100 ms */
 	tat = 0;
 	is_int(run(&tat, t0, 600, 700), 600, "600/min: 600 of 700 at once pass");
+	{
+		/* token_rate as a schedule: 5 at once, then one every 12 s, nothing refused */
+		uint64_t sched = 0, d[8];
+
+		for (int i = 0; i < 8; i++)
+			d[i] = gcra_defer(&sched, t0, 5);
+		ok(d[0] == 0 && d[4] == 0, "defer: the first 5 start at once");
+		ok(d[5] == 12 * S && d[6] == 24 * S && d[7] == 36 * S, "defer: then one every 12 s");
+		ok(gcra_defer(&sched, t0 + 100 * S, 5) == 0, "defer: the schedule drains with time");
+		sched = 0;
+		ok(gcra_defer(&sched, t0, 0) == 0 && sched == 0, "defer: 0 per minute is off");
+	}
 	return done_testing();
 }

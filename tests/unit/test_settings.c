@@ -69,6 +69,7 @@ static void test_defaults(void)
 		"an empty file loads: %s", err))
 		return;
 	is_str(s.database_url, "", "default database_url");
+	ok(s.db_prepared_statements, "default db_prepared_statements: on");
 	is_str(s.public_url, "", "default public_url");
 	is_str(s.base_path, "", "default base_path");
 	is_int(s.max_body_bytes, 262144, "default max_body_bytes");
@@ -80,6 +81,8 @@ static void test_defaults(void)
 	is_int(s.runtime_offline_after, 90, "default runtime_offline_after");
 	is_int(s.signature_tolerance_s, 300, "default signature_tolerance_s");
 	is_int(s.statement_timeout_ms, 5000, "default statement_timeout_ms");
+	is_int(s.token_ceiling, 0, "default token_ceiling: off");
+	is_int(s.db_timeout_ms, 7000, "default db_timeout_ms: statement_timeout_ms + 2000");
 	is_str(s.shm_name, "/hookgate", "default shm_name");
 	is_str(s.log_level, "info", "default log_level");
 	is_str(settings_path(), empty, "settings_path names the file read");
@@ -95,6 +98,7 @@ static void test_file(void)
 		"\n"
 		"   # an indented comment\n"
 		"database_url = host=/tmp dbname=hg user=hg\n"
+		"db_prepared_statements = off\n"
 		"public_url=https://hooks.example.com\n"
 		"base_path = /hookgate/\n"
 		"\tmax_body_bytes\t=\t1048576\t\n"
@@ -115,6 +119,7 @@ static void test_file(void)
 	if (!ok(written && settings_load(&s, path, err, sizeof(err)), "a full file loads: %s", err))
 		return;
 	is_str(s.database_url, "host=/tmp dbname=hg user=hg", "database_url keeps its inner = and blanks");
+	ok(!s.db_prepared_statements, "db_prepared_statements = off");
 	is_str(s.public_url, "https://hooks.example.com", "public_url without blanks around =");
 	is_str(s.base_path, "/hookgate", "base_path loses its trailing slash");
 	is_int(s.max_body_bytes, 1048576, "tabs around key and value");
@@ -178,13 +183,16 @@ static void test_errors(void)
 		   (const char *const[]){ "metrics_allow", ":1:", NULL }, "bad metrics_allow");
 	load_fails("base.conf", "base_path = hookgate\n",
 		   (const char *const[]){ "base_path", ":1:", NULL }, "base_path without a leading /");
+	load_fails("bool.conf", "db_prepared_statements = yes\n",
+		   (const char *const[]){ "db_prepared_statements", ":1:", "on or off", NULL },
+		   "db_prepared_statements other than on or off");
 	load_fails("noeq.conf", "token_rate 5\n",
 		   (const char *const[]){ ":1:", NULL }, "a line without =");
 }
 
 static void test_env(void)
 {
-	char path[PATH_LEN], other[PATH_LEN], missing[PATH_LEN];
+	char path[PATH_LEN], other[PATH_LEN], missing[PATH_LEN], boolenv[PATH_LEN];
 	struct hg_settings s;
 	char err[512] = "";
 
@@ -209,6 +217,16 @@ static void test_env(void)
 	}
 	unsetenv("HOOKGATE_DATABASE_URL");
 	unsetenv("HOOKGATE_BASE_PATH");
+
+	if (ok(write_file("bool-env.conf", "db_prepared_statements = off\n", boolenv),
+	       "write bool-env.conf")) {
+		setenv("HOOKGATE_DB_PREPARED_STATEMENTS", "on", 1);
+		if (ok(settings_load(&s, boolenv, err, sizeof(err)), "load with a boolean override: %s", err)) {
+			ok(s.db_prepared_statements, "HOOKGATE_DB_PREPARED_STATEMENTS=on wins over off in the file");
+			settings_free(&s);
+		}
+		unsetenv("HOOKGATE_DB_PREPARED_STATEMENTS");
+	}
 
 	setenv("HOOKGATE_TOKEN_RATE", "fast", 1);
 	ok(!settings_load(&s, path, err, sizeof(err)) && contains(err, "HOOKGATE_TOKEN_RATE"),
@@ -254,13 +272,35 @@ static void test_env(void)
 	}
 }
 
+/* db_timeout_ms follows statement_timeout_ms unless set; set, it is what it says. */
+static void test_db_timeout(void)
+{
+	char path[PATH_LEN];
+	struct hg_settings s;
+	char err[512] = "";
+
+	if (ok(write_file("st.conf", "statement_timeout_ms = 100\n", path) &&
+	       settings_load(&s, path, err, sizeof(err)), "statement_timeout_ms alone: %s", err)) {
+		is_int(s.db_timeout_ms, 2100, "db_timeout_ms derived from statement_timeout_ms");
+		settings_free(&s);
+	}
+	if (ok(write_file("db.conf", "statement_timeout_ms = 100\ndb_timeout_ms = 0\n", path) &&
+	       settings_load(&s, path, err, sizeof(err)), "db_timeout_ms = 0: %s", err)) {
+		is_int(s.db_timeout_ms, 0, "db_timeout_ms set to 0 is kept (no deadline)");
+		settings_free(&s);
+	}
+	load_fails("dbneg.conf", "db_timeout_ms = -5\n",
+		   (const char *const[]){ "db_timeout_ms", ":1:", NULL }, "negative db_timeout_ms");
+}
+
 static void test_keys(void)
 {
 	static const char *const expected[] = {
+		"db_prepared_statements",	/* SPEC 13 */
 		"database_url", "public_url", "base_path", "max_body_bytes", "ip_ceiling",
-		"ip_bad_credentials", "token_rate", "trusted_proxies", "metrics_allow",
-		"runtime_offline_after", "signature_tolerance_s", "statement_timeout_ms",
-		"shm_name", "log_level",
+		"ip_bad_credentials", "token_rate", "token_ceiling", "trusted_proxies",
+		"metrics_allow", "runtime_offline_after", "signature_tolerance_s",
+		"statement_timeout_ms", "db_timeout_ms", "shm_name", "log_level",
 		/* SPEC 10 */
 		"worker_runtime", "worker_command", "worker_autopilot", "worker_concurrency",
 		"worker_timeout_s", "worker_lease_s", "worker_output_max_bytes",
@@ -289,7 +329,8 @@ int main(void)
 	static const char *const files[] = {
 		"empty.conf", "full.conf", "crlf.conf", "unknown.conf", "badcount.conf",
 		"negative.conf", "trailing.conf", "huge.conf", "emptycount.conf", "level.conf",
-		"cidr.conf", "metrics.conf", "base.conf", "noeq.conf", "env.conf", "other.conf",
+		"cidr.conf", "metrics.conf", "base.conf", "bool.conf", "noeq.conf", "env.conf", "other.conf",
+		"bool-env.conf", "st.conf", "db.conf", "dbneg.conf",
 	};
 	int status;
 
@@ -302,6 +343,7 @@ int main(void)
 	test_file();
 	test_errors();
 	test_env();
+	test_db_timeout();
 	test_keys();
 	status = done_testing();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)

@@ -3,9 +3,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "webhook/signature.h"
+#include "lib/util.h"
 #include "tap.h"
 
 /* GitHub's documented example ("Validating webhook deliveries"). */
@@ -28,7 +30,7 @@ static enum sig_status check(const char *sig, const char *secret, const char *pr
 {
 	char var[256];
 	char *env[] = { "CONTENT_TYPE=application/json", var, NULL };
-	struct hg_hdrs h = { env };
+	struct hg_hdrs h = { .envp = env };
 	struct sig_input in = {
 		.hdrs = &h,
 		.body = (const unsigned char *)body,
@@ -124,6 +126,38 @@ static void test_hub256(void)
 	   "sig_hub256_matches: no key");
 }
 
+/* Whether sig_hmac_sha256 of data under key is the lower-case hex want. */
+static bool hmac_is(const void *key, size_t klen, const void *data, size_t len, const char *want)
+{
+	unsigned char out[SIG_HMAC_LEN];
+	char hex[2 * SIG_HMAC_LEN + 1];
+
+	if (!sig_hmac_sha256(key, klen, data, len, out))
+		return false;
+	hex_encode(out, sizeof(out), hex);
+	return strcmp(hex, want) == 0;
+}
+
+/* sig_hmac_sha256 itself: RFC 4231 cases 2 and 6 (a key longer than SHA-256's block), an empty message. */
+static void test_hmac_primitive(void)
+{
+	static const char case6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+	unsigned char big_key[131], out[SIG_HMAC_LEN];
+
+	memset(big_key, 0xaa, sizeof(big_key));
+	ok(hmac_is(RFC_KEY, 4, RFC_DATA, sizeof(RFC_DATA) - 1, RFC_HEX), "sig_hmac_sha256: RFC 4231 case 2");
+	ok(hmac_is(big_key, sizeof(big_key), case6, sizeof(case6) - 1,
+		   "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+	   "sig_hmac_sha256: RFC 4231 case 6 (131-byte key)");
+	ok(hmac_is(GH_SECRET, sizeof(GH_SECRET) - 1, NULL, 0, GH_EMPTY_HEX),
+	   "sig_hmac_sha256: an empty message (NULL)");
+	for (int i = 0; i < 3; i++)
+		ok(hmac_is(RFC_KEY, 4, RFC_DATA, sizeof(RFC_DATA) - 1, RFC_HEX),
+		   "sig_hmac_sha256: the same again (%d), from the one process-wide context", i + 1);
+	ok(!sig_hmac_sha256((const unsigned char *)"", 0, (const unsigned char *)"x", 1, out),
+	   "sig_hmac_sha256: an empty key is refused");
+}
+
 static void test_names(void)
 {
 	is_str(sig_status_name(SIG_NOT_REQUIRED), "not_required", "name of SIG_NOT_REQUIRED");
@@ -144,7 +178,7 @@ typedef enum sig_status (*scheme_fn)(const struct sig_input *);
 
 /* Up to 8 CGI variables, each formatted into its own buffer. */
 struct env {
-	char buf[8][1024];
+	char buf[8][2048];
 	char *vars[9];
 	int n;
 };
@@ -173,7 +207,7 @@ static void env_add(struct env *e, const char *fmt, ...)
 static enum sig_status run(scheme_fn fn, struct env *e, const char *secret, const char *previous,
 			   const char *body, time_t now, long tolerance)
 {
-	struct hg_hdrs h = { e->vars };
+	struct hg_hdrs h = { .envp = e->vars };
 	struct sig_input in = {
 		.hdrs = &h,
 		.body = (const unsigned char *)body,
@@ -262,6 +296,8 @@ static void test_standard(void)
 	       "standard: the right digest under another version is invalid");
 	is_int(SW("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE", SW_TS), SIG_INVALID,
 	       "standard: unpadded base64 in the signature is invalid");
+	is_int(SW("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF=", SW_TS), SIG_INVALID,
+	       "standard: non-canonical base64 (unused bits set) of the right digest is invalid");
 	is_int(SW("g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", SW_TS), SIG_INVALID,
 	       "standard: no version prefix is invalid");
 	is_int(SW("v1," "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=,extra", SW_TS), SIG_INVALID,
@@ -353,6 +389,221 @@ static void test_standard(void)
 	is_int((long)sig_standard_key("", key, sizeof(key)), 0, "sig_standard_key: empty");
 	is_int((long)sig_standard_key(NULL, key, sizeof(key)), 0, "sig_standard_key: NULL");
 	is_int((long)sig_standard_key("not base64 at all!", key, 4), 0, "sig_standard_key: out too small");
+}
+
+/* ---- Standard Webhooks, asymmetric (v1a, Ed25519) ---- */
+
+/* RFC 8032 section 7.1, TEST 1: the empty message. */
+#define RFC8032_PUB "\xd7\x5a\x98\x01\x82\xb1\x0a\xb7\xd5\x4b\xfe\xd3\xc9\x64\x07\x3a" \
+	"\x0e\xe1\x72\xf3\xda\xa6\x23\x25\xaf\x02\x1a\x68\xf7\x07\x51\x1a"
+#define RFC8032_SIG "\xe5\x56\x43\x00\xc3\x60\xac\x72\x90\x86\xe2\xcc\x80\x6e\x82\x8a" \
+	"\x84\x87\x7f\x1e\xb8\xe5\xd9\x74\xd8\x73\xe0\x65\x22\x49\x01\x55" \
+	"\x5f\xb8\x82\x15\x90\xa3\x3b\xac\xc6\x1e\x39\x70\x1c\xf9\xb4\x6b" \
+	"\xd2\x5b\xf5\xf0\x59\x5b\xbe\x24\x65\x51\x41\x43\x8e\x7a\x10\x0b"
+/* The same public key as a hookgate secret (base64 of RFC8032_PUB). */
+#define RFC8032_WHPK "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+
+/*
+ * A real Standard Webhooks message signed by OpenSSL's command line:
+ *   openssl genpkey -algorithm ed25519 -out sender.pem
+ *   printf '%s' 'ED_ID.ED_TS.ED_BODY' > msg
+ *   openssl pkeyutl -sign -rawin -inkey sender.pem -in msg | base64 -w0
+ *   openssl pkey -in sender.pem -pubout -outform DER | tail -c 32 | base64 -w0
+ * (the private key was thrown away).
+ */
+#define ED_WHPK "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC86k="
+#define ED_ID "msg_2Lh9fAcZ0qk3Ed25519vector"
+#define ED_TS 1700000000
+#define ED_TS_TEXT "1700000000"
+#define ED_BODY "{\"type\":\"invoice.paid\",\"data\":{\"id\":\"in_1\"}}"
+#define ED_SIG_B64 "0M7rSfohR3aZn2Bp1jHw/UE/oiIUsXlJy3Wn8H3UOQBmRKFBcdXYKXkUovFzcStntR7IQt9xBJdfMZGzYWFnBg=="
+#define ED_SIG "v1a," ED_SIG_B64
+/* 64 zero bytes: well-formed, never a valid signature here. */
+#define ED_ZERO "v1a,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
+
+/* The check of id, ts, body (NUL-terminated) with the signature header sig under secret/previous. */
+static enum sig_status ed(const char *id, const char *ts, const char *body, const char *sig,
+			  const char *secret, const char *previous, time_t now)
+{
+	struct env e;
+
+	env_init(&e);
+	env_add(&e, "HTTP_WEBHOOK_ID=%s", id);
+	env_add(&e, "HTTP_WEBHOOK_TIMESTAMP=%s", ts);
+	if (sig)
+		env_add(&e, "HTTP_WEBHOOK_SIGNATURE=%s", sig);
+	return run(sig_check_standard, &e, secret, previous, body, now, 300);
+}
+
+#define ED(sig, secret, now) ed(ED_ID, ED_TS_TEXT, ED_BODY, (sig), (secret), NULL, (now))
+
+/* Whether every single-bit change of text (len bytes, NUL-free results only) makes check fail. */
+static bool every_flip_fails(char *text, size_t len, const char *what)
+{
+	bool all = true;
+
+	for (size_t i = 0; i < len; i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			enum sig_status st;
+
+			text[i] ^= (char)(1 << bit);
+			if (text[i] == '\0') {	/* a NUL would only cut the C string short */
+				text[i] ^= (char)(1 << bit);
+				continue;
+			}
+			if (strcmp(what, "id") == 0)
+				st = ed(text, ED_TS_TEXT, ED_BODY, ED_SIG, ED_WHPK, NULL, ED_TS);
+			else if (strcmp(what, "timestamp") == 0)
+				st = ed(ED_ID, text, ED_BODY, ED_SIG, ED_WHPK, NULL, ED_TS);
+			else
+				st = ed(ED_ID, ED_TS_TEXT, text, ED_SIG, ED_WHPK, NULL, ED_TS);
+			text[i] ^= (char)(1 << bit);
+			if (st != SIG_INVALID) {
+				diag("%s: byte %zu bit %d flipped gives %s", what, i, bit, sig_status_name(st));
+				all = false;
+			}
+		}
+	}
+	return all;
+}
+
+static void test_ed25519_primitive(void)
+{
+	const unsigned char *pub = (const unsigned char *)RFC8032_PUB;
+	unsigned char sig[SIG_ED25519_SIG_LEN], key[SIG_ED25519_KEY_LEN];
+	bool all = true;
+
+	memcpy(sig, RFC8032_SIG, sizeof(sig));
+	ok(sig_ed25519_verify(pub, NULL, 0, sig), "ed25519: RFC 8032 test 1 (empty message) verifies");
+	ok(sig_ed25519_verify(pub, (const unsigned char *)"", 0, sig),
+	   "ed25519: RFC 8032 test 1 with an empty, non-NULL message");
+	ok(!sig_ed25519_verify(pub, (const unsigned char *)"\x72", 1, sig),
+	   "ed25519: test 1's signature does not hold for a one-byte message");
+	for (size_t i = 0; i < sizeof(sig) * 8; i++) {
+		sig[i / 8] ^= (unsigned char)(1 << (i % 8));
+		all &= !sig_ed25519_verify(pub, NULL, 0, sig);
+		sig[i / 8] ^= (unsigned char)(1 << (i % 8));
+	}
+	ok(all, "ed25519: each of the 512 one-bit changes of test 1's signature fails");
+	all = true;
+	memcpy(key, RFC8032_PUB, sizeof(key));
+	for (size_t i = 0; i < sizeof(key) * 8; i++) {
+		key[i / 8] ^= (unsigned char)(1 << (i % 8));
+		all &= !sig_ed25519_verify(key, NULL, 0, sig);
+		key[i / 8] ^= (unsigned char)(1 << (i % 8));
+	}
+	ok(all, "ed25519: each of the 256 one-bit changes of test 1's public key fails");
+
+	ok(sig_standard_public_key(RFC8032_WHPK, key) && memcmp(key, RFC8032_PUB, sizeof(key)) == 0,
+	   "whpk_: the base64 of test 1's key decodes to it");
+	ok(sig_standard_public_key("whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo", key) &&
+	   memcmp(key, RFC8032_PUB, sizeof(key)) == 0, "whpk_: a missing '=' is tolerated");
+	ok(!sig_standard_public_key("whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcH", key),
+	   "whpk_: a key of 31 bytes is refused");
+	ok(!sig_standard_public_key("whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURoA", key),
+	   "whpk_: a key of 33 bytes is refused");
+	ok(!sig_standard_public_key("whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+				    key), "whpk_: two keys in a row are refused");
+	ok(!sig_standard_public_key("whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPc*URo=", key),
+	   "whpk_: a text that is not base64 is refused");
+	ok(!sig_standard_public_key("whpk_", key), "whpk_: the prefix alone is refused");
+	ok(!sig_standard_public_key("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", key),
+	   "whpk_: a key without the prefix is no public key");
+	ok(!sig_standard_public_key("whsec_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", key),
+	   "whpk_: a whsec_ secret is no public key");
+	ok(!sig_standard_public_key(NULL, key), "whpk_: NULL");
+	ok(sig_is_public_key(ED_WHPK) && sig_is_public_key("whpk_x") && !sig_is_public_key("whsec_x") &&
+	   !sig_is_public_key("WHPK_x") && !sig_is_public_key(NULL), "sig_is_public_key: the prefix, exactly");
+}
+
+static void test_standard_v1a(void)
+{
+	char id[] = ED_ID, ts[] = ED_TS_TEXT, body[] = ED_BODY;
+	char sigtext[sizeof(ED_SIG) + 8], many[2048];
+	unsigned char raw[SIG_ED25519_SIG_LEN];
+	bool all = true;
+
+	is_int(ED(ED_SIG, ED_WHPK, ED_TS), SIG_VALID, "v1a: the OpenSSL-signed message verifies");
+	is_int(ED(ED_SIG, ED_WHPK, ED_TS + 300), SIG_VALID, "v1a: 300 s old is within the window");
+	is_int(ED(ED_SIG, ED_WHPK, ED_TS - 300), SIG_VALID, "v1a: 300 s ahead is within the window");
+	is_int(ED(ED_SIG, ED_WHPK, ED_TS + 301), SIG_STALE, "v1a: 301 s old is stale");
+	is_int(ED(ED_SIG, ED_WHPK, ED_TS - 301), SIG_STALE, "v1a: 301 s in the future is stale");
+	is_int(ED(ED_ZERO, ED_WHPK, ED_TS + 301), SIG_INVALID,
+	       "v1a: a wrong signature on an old timestamp is invalid, not stale");
+	is_int(ED(ED_SIG, RFC8032_WHPK, ED_TS), SIG_INVALID, "v1a: another key is invalid");
+	is_int(ED(NULL, ED_WHPK, ED_TS), SIG_MISSING, "v1a: no signature header is missing");
+	is_int(ED(ED_SIG, NULL, ED_TS), SIG_NOT_REQUIRED, "v1a: no secret: not required");
+
+	ok(every_flip_fails(body, strlen(body), "body"), "v1a: every one-bit change of the body fails");
+	ok(every_flip_fails(id, strlen(id), "id"), "v1a: every one-bit change of webhook-id fails");
+	ok(every_flip_fails(ts, strlen(ts), "timestamp"), "v1a: every one-bit change of webhook-timestamp fails");
+	for (size_t i = 0; i < sizeof(raw) * 8; i++) {
+		char *b64;
+
+		if (base64_decode(ED_SIG_B64, raw, sizeof(raw)) != (long)sizeof(raw)) {
+			all = false;
+			break;
+		}
+		raw[i / 8] ^= (unsigned char)(1 << (i % 8));
+		b64 = base64_encode(raw, sizeof(raw));
+		snprintf(sigtext, sizeof(sigtext), "v1a,%s", b64 ? b64 : "");
+		free(b64);
+		all &= ED(sigtext, ED_WHPK, ED_TS) == SIG_INVALID;
+	}
+	ok(all, "v1a: every one-bit change of the signature fails");
+
+	/* the spelling of the entry */
+	is_int(ED("v1a,0M7rSfohR3aZn2Bp1jHw/UE/oiIUsXlJy3Wn8H3UOQBmRKFBcdXYKXkUovFzcStntR7IQt9xBJdfMZGzYWFnBg",
+		  ED_WHPK, ED_TS), SIG_INVALID, "v1a: unpadded base64 is invalid");
+	is_int(ED("v1a,0M7rSfohR3aZn2Bp1jHw/UE/oiIUsXlJy3Wn8H3UOQBmRKFBcdXYKXkUovFzcStntR7IQt9xBJdfMZGzYWFnBh==",
+		  ED_WHPK, ED_TS), SIG_INVALID,
+	       "v1a: non-canonical base64 (unused bits set) of the right bytes is invalid");
+	is_int(ED("v1a," ED_SIG_B64 "AAAA", ED_WHPK, ED_TS), SIG_INVALID, "v1a: trailing bytes are invalid");
+	is_int(ED("v1a:" ED_SIG_B64, ED_WHPK, ED_TS), SIG_INVALID, "v1a: another separator is invalid");
+	is_int(ED("v1," ED_SIG_B64, ED_WHPK, ED_TS), SIG_INVALID,
+	       "v1a: the signature under v1 is not an Ed25519 entry");
+	is_int(ED(ED_SIG_B64, ED_WHPK, ED_TS), SIG_INVALID, "v1a: no version is invalid");
+
+	/* lists, and the kinds of secret */
+	is_int(ED(ED_ZERO " " ED_SIG, ED_WHPK, ED_TS), SIG_VALID, "v1a: several entries, the second valid");
+	is_int(ED("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE= " ED_SIG, ED_WHPK, ED_TS), SIG_VALID,
+	       "v1a: a bad v1 entry beside a good v1a entry is accepted");
+	is_int(ED(ED_SIG, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", ED_TS), SIG_INVALID,
+	       "v1a: a good v1a entry is skipped by a whsec_ secret");
+	is_int(SW(SW_SIG " " ED_SIG, SW_TS), SIG_VALID, "v1: a whsec_ secret still verifies v1 beside v1a");
+	is_int(sw("WEBHOOK", SW_SIG, ED_WHPK, NULL, SW_BODY, SW_TS), SIG_INVALID,
+	       "v1: a good v1 entry is skipped by a whpk_ secret");
+	is_int(ED(ED_SIG, "whpk_Kafi2v7Zr0FycFv4BVoWZLCQ372bdSFmXnFIl5pC8", ED_TS), SIG_INVALID,
+	       "v1a: a whpk_ secret of 31 bytes verifies nothing");
+	is_int(ED(ED_SIG, "whpk_not*base64", ED_TS), SIG_INVALID, "v1a: a whpk_ secret that is not base64 verifies nothing");
+
+	/* rotation between the kinds */
+	is_int(ed(ED_ID, ED_TS_TEXT, ED_BODY, ED_SIG, SW_SECRET, ED_WHPK, ED_TS), SIG_VALID,
+	       "rotation: whsec_ now, whpk_ kept: a v1a entry is valid");
+	is_int(ed(ED_ID, ED_TS_TEXT, ED_BODY, ED_SIG, RFC8032_WHPK, ED_WHPK, ED_TS), SIG_VALID,
+	       "rotation: whpk_ to another whpk_: the previous key still verifies");
+	is_int(ed(ED_ID, ED_TS_TEXT, ED_BODY, ED_SIG, RFC8032_WHPK, NULL, ED_TS), SIG_INVALID,
+	       "rotation: the previous key once it expired");
+	is_int(sw("WEBHOOK", SW_SIG, ED_WHPK, SW_SECRET, SW_BODY, SW_TS), SIG_VALID,
+	       "rotation: whpk_ now, whsec_ kept: a v1 entry is valid");
+	is_int(sw("WEBHOOK", SW_SIG, ED_WHPK, SW_SECRET, SW_BODY, SW_TS + 301), SIG_STALE,
+	       "rotation: the kept whsec_ with an old timestamp is stale");
+	is_int(sw("WEBHOOK", "v1a,bm90LWVkMjU1MTk=", ED_WHPK, SW_SECRET, SW_BODY, SW_TS), SIG_INVALID,
+	       "rotation: neither kind matches: invalid");
+
+	/* the bound on Ed25519 verifications */
+	many[0] = '\0';
+	for (int i = 0; i < SIG_V1A_MAX_ENTRIES - 1; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s ", ED_ZERO);
+	snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s", ED_SIG);
+	is_int(ED(many, ED_WHPK, ED_TS), SIG_VALID, "v1a: the good entry as the %d-th v1a is verified",
+	       SIG_V1A_MAX_ENTRIES);
+	snprintf(many, sizeof(many), "%s ", ED_ZERO);
+	for (int i = 0; i < SIG_V1A_MAX_ENTRIES - 1; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s ", ED_ZERO);
+	snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s", ED_SIG);
+	is_int(ED(many, ED_WHPK, ED_TS), SIG_INVALID, "v1a: entries after the first %d v1a are not verified",
+	       SIG_V1A_MAX_ENTRIES);
 }
 
 /* ---- Stripe ---- */
@@ -496,25 +747,36 @@ static void test_slack(void)
 #define SH_BODY "{\"id\":820982911946154508,\"email\":\"jon@doe.ca\"}"
 #define SH_SIG "cKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM="
 
-static enum sig_status sh(const char *sig, const char *secret, const char *previous, const char *body)
+/* The vector with the classic X-Shopify-* headers (x true) or the event webhooks' unprefixed ones. */
+static enum sig_status sh_spelled(bool x, const char *sig, const char *secret, const char *previous,
+				  const char *body)
 {
 	struct env e;
 
 	env_init(&e);
-	env_add(&e, "HTTP_X_SHOPIFY_TOPIC=orders/create");
+	env_add(&e, x ? "HTTP_X_SHOPIFY_TOPIC=orders/create" : "HTTP_SHOPIFY_TOPIC=orders/create");
 	if (sig)
-		env_add(&e, "HTTP_X_SHOPIFY_HMAC_SHA256=%s", sig);
+		env_add(&e, x ? "HTTP_X_SHOPIFY_HMAC_SHA256=%s" : "HTTP_SHOPIFY_HMAC_SHA256=%s", sig);
 	return run(sig_check_shopify, &e, secret, previous, body, 0, 300);
+}
+
+static enum sig_status sh(const char *sig, const char *secret, const char *previous, const char *body)
+{
+	return sh_spelled(true, sig, secret, previous, body);
 }
 
 static void test_shopify(void)
 {
+	struct env e;
+
 	is_int(sh(SH_SIG, SH_SECRET, NULL, SH_BODY), SIG_VALID, "shopify: a valid signature");
 	is_int(sh(" " SH_SIG " ", SH_SECRET, NULL, SH_BODY), SIG_VALID, "shopify: blanks around the value");
 	is_int(sh("dKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM=", SH_SECRET, NULL, SH_BODY), SIG_INVALID,
 	       "shopify: one character changed");
 	is_int(sh("cKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM", SH_SECRET, NULL, SH_BODY), SIG_INVALID,
 	       "shopify: no padding");
+	is_int(sh("cKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHN=", SH_SECRET, NULL, SH_BODY), SIG_INVALID,
+	       "shopify: non-canonical base64 (unused bits set) of the right digest");
 	is_int(sh("70aa81f9d5b185257a4ef6abb56c10ec6cabd84d61c09300b0057571dd0b1473", SH_SECRET, NULL, SH_BODY),
 	       SIG_INVALID, "shopify: the digest in hex is not base64");
 	is_int(sh(SH_SIG " " SH_SIG, SH_SECRET, NULL, SH_BODY), SIG_INVALID, "shopify: a list is not accepted");
@@ -528,6 +790,28 @@ static void test_shopify(void)
 	       "shopify: the previous secret after expiry");
 	is_int(sh(SH_SIG, SH_SECRET, "shpss_rotatedShopifySecret", SH_BODY), SIG_VALID,
 	       "shopify: the current secret while a previous one is kept");
+
+	/* Shopify's event webhooks: the same headers without X- */
+	is_int(sh_spelled(false, SH_SIG, SH_SECRET, NULL, SH_BODY), SIG_VALID,
+	       "shopify: shopify-hmac-sha256 (no X-) is valid");
+	is_int(sh_spelled(false, SH_SIG, SH_SECRET, NULL, SH_BODY " "), SIG_INVALID,
+	       "shopify: shopify-hmac-sha256 over a changed body");
+	is_int(sh_spelled(false, "dKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM=", SH_SECRET, NULL, SH_BODY),
+	       SIG_INVALID, "shopify: a wrong shopify-hmac-sha256");
+	is_int(sh_spelled(false, NULL, SH_SECRET, NULL, SH_BODY), SIG_MISSING,
+	       "shopify: neither spelling is missing");
+	is_int(sh_spelled(false, SH_SIG, "shpss_rotatedShopifySecret", SH_SECRET, SH_BODY), SIG_VALID,
+	       "shopify: shopify-hmac-sha256 by the previous secret");
+	env_init(&e);
+	env_add(&e, "HTTP_X_SHOPIFY_HMAC_SHA256=dKqB+dWxhSV6TvartWwQ7Gyr2E1hwJMAsAV1cd0LFHM=");
+	env_add(&e, "HTTP_SHOPIFY_HMAC_SHA256=" SH_SIG);
+	is_int(run(sig_check_shopify, &e, SH_SECRET, NULL, SH_BODY, 0, 300), SIG_INVALID,
+	       "shopify: X-Shopify-Hmac-Sha256 wins when both spellings come");
+	env_init(&e);
+	env_add(&e, "HTTP_X_SHOPIFY_HMAC_SHA256=  ");
+	env_add(&e, "HTTP_SHOPIFY_HMAC_SHA256=" SH_SIG);
+	is_int(run(sig_check_shopify, &e, SH_SECRET, NULL, SH_BODY, 0, 300), SIG_VALID,
+	       "shopify: a blank X-Shopify-Hmac-Sha256 counts as absent");
 }
 
 /* ---- GitLab ---- */
@@ -586,8 +870,11 @@ static void test_hub256_rotation(void)
 int main(void)
 {
 	test_hub256();
+	test_hmac_primitive();
 	test_names();
 	test_standard();
+	test_ed25519_primitive();
+	test_standard_v1a();
 	test_stripe();
 	test_slack();
 	test_shopify();

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/util.h"
 #include "tap.h"
@@ -223,8 +224,28 @@ static void test_utf8(void)
 	ok(!utf8_valid((const unsigned char *)"\xE2\x82\xAC", 2), "utf8: length cuts a sequence");
 }
 
+static void test_uuid7(void)
+{
+	char a[37], b[37];
+	struct timespec ts;
+	unsigned long long ms = 0;
+
+	ok(uuid7_generate(a) && uuid7_generate(b), "two UUIDv7s");
+	ok(uuid_valid(a) && uuid_valid(b), "canonical text: %s", a);
+	ok(a[14] == '7' && strchr("89ab", a[19]), "version 7, variant 10: %s", a);
+	ok(strcmp(a, b) != 0, "distinct");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (int i = 0; i < 13; i++)
+		if (a[i] != '-')
+			ms = ms * 16 + (unsigned long long)(strchr("0123456789abcdef", a[i]) - "0123456789abcdef");
+	ok(ms / 1000 + 2 >= (unsigned long long)ts.tv_sec && ms / 1000 <= (unsigned long long)ts.tv_sec,
+	   "the first 48 bits are the time in milliseconds");
+	ok(strncmp(a, b, 8) <= 0, "time-ordered");
+}
+
 int main(void)
 {
+	test_uuid7();
 	test_hex();
 	test_base64();
 	test_base64url();

@@ -1,0 +1,59 @@
+/* ctl: hookgatectl runtime create|list|heartbeat, through db/runtime (the API's JSON, online included). */
+#include "config.h"
+
+#include "ctl/ctl.h"
+#include "db/runtime.h"
+
+enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv)
+{
+	const char *workspace = NULL, *name = NULL;
+	const struct ctl_arg args[] = {
+		{ "workspace", CTL_REQUIRED, &workspace, NULL },
+		{ "name", CTL_REQUIRED, &name, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+	char workspace_id[STORE_ID_LEN];
+	struct json_object *out = NULL;
+	enum ctl_rc rc;
+
+	rc = ctl_parse_args(argc, argv, args);
+	if (rc != CTL_OK)
+		return rc;
+	if (name[0] == '\0') {
+		ctl_error("--name must not be empty");
+		return CTL_FAIL;
+	}
+	if (!ctl_connect(c) || !ctl_workspace_id(workspace, workspace_id))
+		return CTL_FAIL;
+	return ctl_answer(runtime_create(workspace_id, name, c->settings.runtime_offline_after, &out),
+			  &out, "cannot create runtime", "workspace", workspace);
+}
+
+enum ctl_rc ctl_runtime_list(struct ctl *c, int argc, char **argv)
+{
+	char workspace_id[STORE_ID_LEN];
+	struct json_object *out = NULL;
+	const char *workspace;
+	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, "workspace", &workspace, workspace_id);
+
+	if (rc != CTL_OK)
+		return rc;
+	return ctl_answer(runtime_list(workspace_id, c->settings.runtime_offline_after, &out), &out,
+			  "cannot list runtimes", "workspace", workspace);
+}
+
+enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv)
+{
+	char workspace_id[STORE_ID_LEN];
+	struct json_object *out = NULL;
+	const char *id;
+	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "RUNTIME_ID", "runtime", &id);
+
+	if (rc != CTL_OK)
+		return rc;
+	/* the operator names the runtime alone: the scope is the runtime's own workspace */
+	if (!ctl_found(runtime_owner(id, workspace_id), "runtime", id, "cannot read the runtime"))
+		return CTL_FAIL;
+	return ctl_answer(runtime_heartbeat(workspace_id, id, c->settings.runtime_offline_after, &out),
+			  &out, "cannot record the heartbeat", "runtime", id);
+}
