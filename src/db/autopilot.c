@@ -8,7 +8,7 @@
 /* The autopilot JSON, by column name; created_at and id are the cursor columns. */
 #define AP_COLUMNS \
 	"a.id, a.workspace_id, a.title, a.description, a.status, a.runtime_id, " \
-	MODEL_TS("a", "last_run_at") ", " MODEL_TS("a", "created_at") ", " \
+	MODEL_AUTOPILOT_LAST_RUN_AT ", " MODEL_TS("a", "created_at") ", " \
 	MODEL_TS("a", "updated_at")
 
 const char *const autopilot_statuses[] = { "active", "paused", "archived", NULL };

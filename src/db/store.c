@@ -63,6 +63,11 @@ const char *store_last_sqlstate(void)
 	return last_sqlstate;
 }
 
+bool store_failed_with(const char *state)
+{
+	return strcmp(last_sqlstate, state) == 0;
+}
+
 /*
  * Log a failed result by its SQLSTATE and primary message only: the
  * detail and context lines may quote row values or bound parameters
@@ -518,6 +523,23 @@ enum store_rc store_exec(struct statement *st, const char *const *values, PGresu
 	const struct call c = { st, values, NULL, NULL };
 
 	return run(&c, NULL, idle && st->retry_safe, res);
+}
+
+enum store_rc store_find_ids(struct statement *st, const char *value, char *a, char *b)
+{
+	const char *values[1] = { value };
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(st, values, &res);
+
+	if (rc == STORE_OK && PQntuples(res) != 1)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK) {
+		snprintf(a, STORE_ID_LEN, "%s", PQgetvalue(res, 0, 0));
+		if (b)
+			snprintf(b, STORE_ID_LEN, "%s", PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	return rc;
 }
 
 enum store_rc store_check_ready(void)

@@ -17,6 +17,7 @@
 #define SQLSTATE_CHECK_VIOLATION	"23514"
 #define SQLSTATE_UNDEFINED_TABLE	"42P01"
 #define SQLSTATE_UNDEFINED_FUNCTION	"42883"
+#define SQLSTATE_READ_ONLY		"25006"	/* read_only_sql_transaction: a standby, a fenced primary */
 
 /* A UUID as text, with its NUL. */
 #define STORE_ID_LEN 37

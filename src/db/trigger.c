@@ -27,7 +27,7 @@
 	"right(t.signing_secret, 4) AS signing_secret_hint, " \
 	"coalesce(t.previous_signing_secret IS NOT NULL" \
 	"         AND t.previous_secret_expires_at > now(), false) AS has_previous_signing_secret, " \
-	MODEL_TS("t", "last_fired_at") ", " MODEL_TS("t", "created_at") ", " \
+	MODEL_TRIGGER_LAST_FIRED_AT ", " MODEL_TS("t", "created_at") ", " \
 	MODEL_TS("t", "updated_at")
 
 /* $1 the key's workspace, $2 the autopilot, $3 the trigger: the scope of every statement. */

@@ -119,6 +119,10 @@ class Load:
         with self.lock:
             return sum(1 for a in self.answers if a[2] is not None and 200 <= a[2] < 300)
 
+    def answered_since(self, t):
+        with self.lock:
+            return sum(1 for a in self.answers if a[0] >= t)
+
     def finish(self):
         self.stop.set()
         for t in self.threads:
@@ -138,7 +142,10 @@ def _failover(pair):
         t_kill = time.monotonic()
         pair.primary.kill()
         t_killed = time.monotonic()
-        time.sleep(GAP_S)
+        # at least GAP_S without a primary, and answers to requests sent in it
+        wait_for(lambda: (time.monotonic() >= t_killed + GAP_S and
+                          load.answered_since(t_killed) >= 3),
+                 GAP_S + 15, "answers while there is no primary")
         t_promote = time.monotonic()
         pair.standby.promote()
         t_promoted = time.monotonic()
