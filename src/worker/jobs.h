@@ -6,14 +6,8 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "db/runtime.h"
 #include "db/store.h"
-
-/* The runtime this worker executes for. */
-struct runtime_ref {
-	char id[37];
-	char workspace_id[37];
-	char name[256];
-};
 
 /* A claimed run, as the command needs it. */
 struct job {
@@ -40,12 +34,13 @@ enum store_rc jobs_runtime_seen(const struct runtime_ref *rt) HG_MUSTCHECK;
 
 /*
  * Claim the oldest claimable run (the one claim statement of the API), for
- * autopilot_id only unless it is NULL. STORE_NOT_FOUND when there is none;
+ * autopilot_id only unless it is NULL; a run whose lease expired
+ * max_attempts times is failed instead (max_run_attempts). STORE_NOT_FOUND when there is none;
  * then *next_in_ms is how long until the earliest deferred run may start
  * (-1 when none is waiting).
  */
 enum store_rc jobs_claim(const struct runtime_ref *rt, const char *autopilot_id, long lease_s,
-			 struct job *out, long *next_in_ms) HG_MUSTCHECK;
+			 long max_attempts, struct job *out, long *next_in_ms) HG_MUSTCHECK;
 
 /* Extend the lease of a run this runtime holds. STORE_NOT_FOUND: it holds it no more. */
 enum store_rc jobs_extend(const struct runtime_ref *rt, const struct job *j, long lease_s) HG_MUSTCHECK;

@@ -319,7 +319,8 @@ static void claim(struct loop *l, const struct timespec *t)
 		for (long i = 0; i < l->s->worker_concurrency && !sl; i++)
 			if (!l->slots[i].busy)
 				sl = &l->slots[i];
-		rc = jobs_claim(l->rt, autopilot, l->s->worker_lease_s, &sl->job, &next_in_ms);
+		rc = jobs_claim(l->rt, autopilot, l->s->worker_lease_s, l->s->max_run_attempts,
+				&sl->job, &next_in_ms);
 		if (!answered(l, rc, t))
 			return;
 		if (rc == STORE_NOT_FOUND) {
