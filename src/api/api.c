@@ -59,6 +59,12 @@ bool api_body_object(struct hg_request *r, struct json_object **out)
 		return false;
 	}
 	json_tokener_free(tok);
+	/* a result's integers beyond 64 bits are stored exact */
+	if (!json_keep_numbers((const char *)r->body, r->body_len, &obj)) {
+		json_object_put(obj);
+		req_send_error(r, 500, "internal error");
+		return false;
+	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
 		api_bad_request(r, "request body must be a JSON object");

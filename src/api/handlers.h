@@ -43,7 +43,9 @@ void deliveries_replay(struct hg_request *r);
 /* runs.c */
 void runs_list(struct hg_request *r);
 void runs_show(struct hg_request *r);
+void runs_get(struct hg_request *r);
 void runs_claim(struct hg_request *r);
+void runs_heartbeat(struct hg_request *r);
 void runs_complete(struct hg_request *r);
 void runs_fail(struct hg_request *r);
 

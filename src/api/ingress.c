@@ -5,12 +5,10 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <json-c/json.h>
 
@@ -19,70 +17,13 @@
 #include "lib/log.h"
 #include "http/metrics.h"
 #include "http/limits.h"
+#include "webhook/envelope.h"
 #include "webhook/normalize.h"
 #include "webhook/provider.h"
 #include "webhook/signature.h"
 #include "db/ingest.h"
 #include "lib/json.h"
 #include "lib/util.h"
-
-/* Headers kept for debugging; never a signature or an auth header. */
-static const char *const kept_headers[] = {
-	"User-Agent", "X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID",
-	"X-Gitlab-Event", "X-Gitlab-Event-UUID", "X-Event-Type", "Idempotency-Key",
-	"X-Request-Id", "webhook-id", "svix-id", "X-Slack-Request-Timestamp",
-	"X-Shopify-Topic", "X-Shopify-Webhook-Id", "X-Shopify-Event-Id", "X-Shopify-Shop-Domain",
-	"X-Shopify-API-Version", "X-Shopify-Triggered-At",
-	"shopify-topic", "shopify-webhook-id", "shopify-event-id", "shopify-shop-domain",
-	"shopify-api-version", "shopify-triggered-at", NULL,
-};
-
-/* Signature headers: only whether one was present is kept. */
-static const char *const signature_headers[] = {
-	"X-Hub-Signature-256", "X-Hub-Signature", "webhook-signature", "svix-signature",
-	"Stripe-Signature", "X-Slack-Signature", "X-Shopify-Hmac-Sha256", "shopify-hmac-sha256",
-	"X-Gitlab-Token", NULL,
-};
-
-static struct json_object *selected_headers(const struct hg_hdrs *h)
-{
-	struct json_object *o = json_object_new_object();
-	bool signed_request = false;
-
-	for (int i = 0; kept_headers[i]; i++) {
-		const char *v = hdrs_get(h, kept_headers[i]);
-		char name[64], *safe;
-		size_t n;
-
-		if (!v)
-			continue;
-		for (n = 0; kept_headers[i][n] && n < sizeof(name) - 1; n++)
-			name[n] = (char)tolower((unsigned char)kept_headers[i][n]);
-		name[n] = '\0';
-		/* header bytes need not be UTF-8; jsonb must be */
-		safe = utf8_escape(v, 1024);
-		if (safe)
-			json_object_object_add(o, name, json_object_new_string(safe));
-		free(safe);
-	}
-	for (int i = 0; signature_headers[i]; i++)
-		if (hdrs_get(h, signature_headers[i]))
-			signed_request = true;
-	json_object_object_add(o, "signature_present", json_object_new_boolean(signed_request));
-	return o;
-}
-
-static void rfc3339_now(char *out, size_t len)
-{
-	struct timeval tv;
-	struct tm tm;
-	size_t n;
-
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, len - n, ".%03dZ", (int)(tv.tv_usec / 1000));
-}
 
 void ingress_not_found(struct hg_request *r)
 {
@@ -143,20 +84,18 @@ void ingress_handle(struct hg_request *r)
 	const struct hg_settings *s = r->settings;
 	struct trigger_info ti = { .secret = NULL };
 	struct ingest_result res = { .response_body = NULL };
-	struct json_object *body = NULL, *payload = NULL, *hdrs = NULL;
-	struct json_object *filters = NULL, *handshake = NULL;
-	struct json_text body_text = { .owned = NULL };
-	const char *challenge = NULL, *ptext;
+	struct envelope env = { .body = NULL };
+	struct json_object *hdrs = NULL, *filters = NULL, *handshake = NULL;
+	const char *challenge = NULL;
 	const struct provider *prov;
 	struct sig_input sig;
 	struct dedupe dd = { .source = NULL };
 	enum sig_status status;
 	enum norm_result nr;
-	char received_at[40], delivery_id[37], run_id[37];
-	char *event = NULL, *envelope = NULL, *mtype = NULL;
+	char received_at[ENVELOPE_TIME_MAX], delivery_id[37], run_id[37];
+	char *mtype = NULL;
 	const char *raw_ctype;
 	struct timespec now;
-	size_t plen;
 	long retry;
 	bool admit;
 
@@ -211,30 +150,23 @@ void ingress_handle(struct hg_request *r)
 		goto out;
 	}
 	raw_ctype = hdrs_get(&r->hdrs, "Content-Type");
-	nr = body_parse_keep_text(r->body, r->body_len, raw_ctype, &body, &body_text);
-	if (nr != NORM_OK) {
-		req_send_error(r, 400, norm_error(nr));
-		goto out;
-	}
-	/* stored and put in the envelope with bytes that are not UTF-8 escaped, as headers are */
-	mtype = media_type_text(raw_ctype);
-	rfc3339_now(received_at, sizeof(received_at));
+	envelope_now(received_at, sizeof(received_at));
 	prov = provider_find(ti.provider);
 	if (!prov)
 		prov = provider_find("generic");
-	event = provider_event(prov, body, &r->hdrs, &payload);
-	if (event && !utf8_valid((const unsigned char *)event, strlen(event))) {
-		/* an event taken from a header that is not UTF-8 */
-		char *safe = utf8_escape(event, 1024);
-
-		free(event);
-		event = safe;
+	/* the one definition of the run's payload, shared with replays */
+	if (!envelope_make(prov, r->body, r->body_len, raw_ctype, &r->hdrs, received_at, &env,
+			   &nr)) {
+		if (nr != NORM_OK)
+			req_send_error(r, 400, norm_error(nr));
+		else
+			req_send_error(r, 500, "internal error");
+		goto out;
 	}
-	/* P spliced in as the sender wrote it: PostgreSQL parses it once, numbers exact */
-	if (event && payload_text(&body_text, body, payload, &ptext, &plen))
-		envelope = envelope_text(event, ptext, plen, raw_ctype, received_at);
-	hdrs = selected_headers(&r->hdrs);
-	if (!envelope || !hdrs || !uuid7_generate(delivery_id) || !uuid7_generate(run_id)) {
+	/* stored with bytes that are not UTF-8 escaped, as headers are */
+	mtype = media_type_text(raw_ctype);
+	hdrs = hdrs_selected(&r->hdrs);
+	if (!hdrs || !uuid7_generate(delivery_id) || !uuid7_generate(run_id)) {
 		req_send_error(r, 500, "internal error");
 		goto out;
 	}
@@ -251,13 +183,13 @@ void ingress_handle(struct hg_request *r)
 		.tolerance_s = s->signature_tolerance_s,
 	};
 	status = prov->verify(&sig);
-	prov->dedupe(&r->hdrs, body, &dd);
-	if (!sig_rejects(status) && provider_url_verification(prov, body, &challenge)) {
+	prov->dedupe(&r->hdrs, env.body, &dd);
+	if (!sig_rejects(status) && provider_url_verification(prov, env.body, &challenge)) {
 		handshake = json_object_new_object();
 		json_object_object_add(handshake, "challenge", json_object_new_string(challenge));
 	}
 	filters = stored_filters(ti.event_filters);
-	admit = admitted(&ti, filters, event, payload);
+	admit = admitted(&ti, filters, env.event, env.payload);
 
 	/* 9. one transaction, persist first; the answer is what was committed */
 	{
@@ -265,7 +197,7 @@ void ingress_handle(struct hg_request *r)
 			.delivery_id = delivery_id,
 			.run_id = run_id,
 			.trigger_id = ti.trigger_id,
-			.event = event,
+			.event = env.event,
 			.dedupe_key = dd.key[0] ? dd.key : NULL,
 			.dedupe_source = dd.key[0] ? dd.source : NULL,
 			.signature_status = sig_status_name(status),
@@ -273,7 +205,7 @@ void ingress_handle(struct hg_request *r)
 			.content_type = mtype,
 			.raw_body = r->body,
 			.raw_body_len = r->body_len,
-			.trigger_payload = envelope,
+			.trigger_payload = env.text,
 			.event_filtered = !admit,
 			.offline_after_s = s->runtime_offline_after,
 			.received_at = received_at,
@@ -306,13 +238,10 @@ void ingress_handle(struct hg_request *r)
 	req_send_raw(r, res.http_status, res.response_body);
 out:
 	free(res.response_body);
-	free(event);
-	free(envelope);
 	free(mtype);
-	free(body_text.owned);
 	json_object_put(handshake);
 	json_object_put(filters);
 	json_object_put(hdrs);
-	json_object_put(body);
+	envelope_free(&env);
 	trigger_info_free(&ti);
 }

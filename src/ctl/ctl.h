@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
+#include "db/model.h"
 #include "db/store.h"
 #include "lib/settings.h"
 
@@ -70,10 +71,42 @@ enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_set_secret(struct ctl *c, int argc, char **argv);
-enum ctl_rc ctl_delivery_list(struct ctl *c, int argc, char **argv);		/* ops.c */
+enum ctl_rc ctl_delivery_list(struct ctl *c, int argc, char **argv);		/* delivery.c */
 enum ctl_rc ctl_delivery_show(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_delivery_replay(struct ctl *c, int argc, char **argv);
-enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv);		/* run.c */
+enum ctl_rc ctl_run_show(struct ctl *c, int argc, char **argv);
+
+/* What ctl_list_of_autopilot lists (resource.c): deliveries or runs of one autopilot. */
+struct ctl_list {
+	const char *thing;		/* "delivery" */
+	const char *const *statuses;	/* what --status may be */
+	enum store_rc (*cursor)(const char *autopilot_id, const char *id, char *ts,
+				const char **missing);
+	enum store_rc (*page)(const char *workspace_id, const char *autopilot_id,
+			      const char *status, const struct model_page *page, PGresult **res);
+	model_row_fn row_json;
+	const char *what;		/* "cannot list deliveries" */
+};
+
+/*
+ * The things of --autopilot as one JSON array, newest first, of one
+ * --status, at most --limit (1 to 1000, default 20), older than --before
+ * (a thing of that autopilot).
+ */
+enum ctl_rc ctl_list_of_autopilot(struct ctl *c, int argc, char **argv, const struct ctl_list *l);
+
+/* A db module's lookup of one thing by id (run_show, delivery_show). */
+typedef enum store_rc (*ctl_show_fn)(const char *workspace_id, const char *owner_id,
+				     const char *id, struct json_object **out,
+				     const char **missing);
+
+/*
+ * "<thing> show ID" (ID named arg in the usage, e.g. "RUN_ID"): parse,
+ * check the id, connect, print what show finds in any workspace.
+ */
+enum ctl_rc ctl_show(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
+		     ctl_show_fn show);
 
 /*
  * Parse the arguments after the command words, argv[0..argc), against
@@ -111,12 +144,6 @@ bool ctl_id_valid(const char *thing, const char *id) HG_MUSTCHECK;
  */
 bool ctl_print(struct json_object *obj) HG_MUSTCHECK;
 
-/* Turns row of res into a new JSON object; NULL when out of memory. */
-typedef struct json_object *(*ctl_row_json_fn)(struct ctl *c, const PGresult *res, int row);
-
-/* Every column by name (model_row_json). */
-struct json_object *ctl_row_json(struct ctl *c, const PGresult *res, int row);
-
 /*
  * The answer of a resource module's call: print *out (ownership moves
  * here; *out is NULLed) when rc is STORE_OK; else say "<thing> '<id>' not
@@ -151,22 +178,5 @@ enum ctl_rc ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owne
 
 /* The id of the workspace called slug into id; false after saying why. */
 bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN]) HG_MUSTCHECK;
-
-/*
- * Print row 0 of res (a query returning at most one row) through to_json,
- * or say "<what>: <why>" when the query failed, "<thing> '<id>' not found"
- * when it returned no row. Clears res.
- */
-enum ctl_rc ctl_print_one(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
-			  const char *what, const char *thing, const char *id);
-
-/*
- * A command whose one argument is the ID (its name in usage: arg, e.g.
- * "RUNTIME_ID") of a thing: parse, check the id, connect, run sql with the
- * id as $1 and print its row as ctl_print_one does.
- */
-enum ctl_rc ctl_id_command(struct ctl *c, int argc, char **argv, const char *arg,
-			   const char *thing, const char *sql, ctl_row_json_fn to_json,
-			   const char *what);
 
 #endif

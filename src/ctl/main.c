@@ -65,6 +65,7 @@ static void usage(FILE *out)
 	      "                 same KEY prints the first replay instead\n"
 	      "  run list --autopilot AUTOPILOT_ID [--status STATUS] [--limit N]\n"
 	      "           [--before RUN_ID]\n"
+	      "  run show RUN_ID\n"
 	      "\n"
 	      "Each command prints one JSON object on standard output; a list prints\n"
 	      "one JSON array.\n"
@@ -253,12 +254,6 @@ fail:
 	return false;
 }
 
-struct json_object *ctl_row_json(struct ctl *c, const PGresult *res, int row)
-{
-	(void)c;
-	return model_row_json(res, row);
-}
-
 /* Say why a module's call failed: "<thing> '<id>' not found", or "<what>: <why>". */
 static void say_failed(enum store_rc rc, const char *thing, const char *id, const char *what)
 {
@@ -334,43 +329,6 @@ enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
 	return CTL_OK;
 }
 
-enum ctl_rc ctl_print_one(struct ctl *c, PGresult *res, ctl_row_json_fn to_json,
-			  const char *what, const char *thing, const char *id)
-{
-	enum ctl_rc rc = CTL_FAIL;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		ctl_db_error(c, res, "%s", what);
-	else if (PQntuples(res) == 0)
-		ctl_error("%s '%s' not found", thing, id);
-	else if (ctl_print(to_json(c, res, 0)))
-		rc = CTL_OK;
-	PQclear(res);
-	return rc;
-}
-
-enum ctl_rc ctl_id_command(struct ctl *c, int argc, char **argv, const char *arg,
-			   const char *thing, const char *sql, ctl_row_json_fn to_json,
-			   const char *what)
-{
-	const char *id = NULL;
-	const struct ctl_arg args[] = {
-		{ arg, CTL_POSITIONAL, &id, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-	const char *params[1];
-	enum ctl_rc rc;
-
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_id_valid(thing, id) || !ctl_connect(c))
-		return CTL_FAIL;
-	params[0] = id;
-	return ctl_print_one(c, PQexecParams(c->conn, sql, 1, NULL, params, NULL, NULL, 0),
-			     to_json, what, thing, id);
-}
-
 /* The commands, ended by an entry whose group is NULL. */
 static const struct ctl_command commands[] = {
 	{ "migrate", NULL, ctl_migrate },
@@ -395,6 +353,7 @@ static const struct ctl_command commands[] = {
 	{ "delivery", "show", ctl_delivery_show },
 	{ "delivery", "replay", ctl_delivery_replay },
 	{ "run", "list", ctl_run_list },
+	{ "run", "show", ctl_run_show },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,4 +1,4 @@
-/* model: JSON of stored rows (any row by column type, lists, deliveries) from text-format PGresults. */
+/* model: JSON of stored rows (any row by column type, lists) and the shared list, cursor and get statements of an autopilot's rows, from text-format PGresults. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "db/model.h"
+#include "lib/json.h"
 #include "lib/util.h"
 
 /* Type OIDs of pg_type (stable across PostgreSQL versions). */
@@ -19,10 +20,6 @@
 
 /* Stored payloads nest an envelope around the body; allow more than json-c's default 32. */
 #define MODEL_JSON_DEPTH 256
-
-const char *const model_delivery_statuses[] = {
-	"queued", "dispatched", "rejected", "ignored", "failed", NULL
-};
 
 /* Add v (may be NULL: JSON null) to o under key; v is put when that fails. */
 static HG_MUSTCHECK bool add(struct json_object *o, const char *key, struct json_object *v)
@@ -49,6 +46,11 @@ static HG_MUSTCHECK bool parse_json(const char *text, struct json_object **out)
 		*out = json_object_new_string(text);
 		if (!*out)
 			goto fail;
+	} else if (!json_keep_numbers(text, strlen(text), out)) {
+		/* jsonb keeps integers beyond 64 bits, json-c would clamp them */
+		json_object_put(*out);
+		*out = NULL;
+		goto fail;
 	}
 	json_tokener_free(tok);
 	return true;
@@ -56,6 +58,8 @@ fail:
 	json_tokener_free(tok);
 	return false;
 }
+
+/* A column value as a string, or JSON null when SQL NULL. */
 
 /* A column value as a string, or JSON null when SQL NULL. */
 static HG_MUSTCHECK bool add_text(struct json_object *o, const char *key,
@@ -145,18 +149,28 @@ enum store_rc model_exec_list(struct statement *st, const char *const *values,
 	return rc;
 }
 
+bool model_add(struct json_object *o, const char *key, struct json_object *v)
+{
+	return add(o, key, v);
+}
+
 struct json_object *model_row_json(const PGresult *res, int row)
+{
+	return model_row_json_from(res, row, 0);
+}
+
+struct json_object *model_row_json_from(const PGresult *res, int row, int first)
 {
 	struct json_object *o = NULL;
 	int ncols = res ? PQnfields(res) : 0;
 	bool ok;
 
-	if (!res || row < 0 || row >= PQntuples(res))
+	if (!res || row < 0 || row >= PQntuples(res) || first < 0)
 		goto fail;
 	o = json_object_new_object();
 	if (!o)
 		goto fail;
-	for (int col = 0; col < ncols; col++) {
+	for (int col = first; col < ncols; col++) {
 		const char *name = PQfname(res, col);
 		struct json_object *v;
 
@@ -191,64 +205,58 @@ fail:
 	return NULL;
 }
 
-struct json_object *model_delivery_json(const PGresult *res, int row)
+enum store_rc model_page_exec(struct statement st[MODEL_PAGE_SHAPES], const char *workspace_id,
+			      const char *owner_id, const char *status,
+			      const struct model_page *page, PGresult **res)
 {
-	struct json_object *o = model_row_json(res, row), *v = NULL;
-	int col = res ? PQfnumber(res, "raw_body") : -1;
-	unsigned char *bytes = NULL;
-	const char *encoding = "utf-8";
-	char *b64 = NULL;
-	size_t len;
+	const char *values[6] = { workspace_id, owner_id, status, page->before_ts,
+				  page->before_ts ? page->before_id : NULL, page->limit };
+	enum store_rc rc = store_exec(&st[(status ? 2 : 0) + (page->before_ts ? 1 : 0)], values,
+				      res);
 
-	if (!o || col < 0)
-		goto fail;
-	bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col), &len);
-	if (!bytes)
-		goto fail;
-	if (utf8_valid(bytes, len)) {
-		v = json_object_new_string_len((const char *)bytes, (int)len);
-	} else {
-		encoding = "base64";
-		b64 = base64_encode(bytes, len);
-		if (!b64)
-			goto fail;
-		v = json_object_new_string(b64);
+	if (rc == STORE_OK && PQntuples(*res) == 0) {
+		PQclear(*res);
+		*res = NULL;
+		rc = STORE_NOT_FOUND;
 	}
-	/* replaces the escaped bytea text in place, keeping the field order */
-	if (!v || !add(o, "raw_body", v) ||
-	    !add(o, "raw_body_encoding", json_object_new_string(encoding)))
-		goto fail;
-	free(b64);
-	PQfreemem(bytes);
-	return o;
-fail:
-	free(b64);
-	if (bytes)
-		PQfreemem(bytes);
-	json_object_put(o);
-	return NULL;
+	return rc;
 }
 
-struct json_object *model_replay_json(struct json_object *delivery, struct json_object *run)
+enum store_rc model_cursor_exec(struct statement *st, const char *thing, const char *owner_id,
+				const char *id, char *ts, const char **missing)
 {
-	struct json_object *o = json_object_new_object();
+	const char *values[2] = { owner_id, id };
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(st, values, &res);
 
-	if (!o)
-		goto fail;
-	/* add puts what it cannot add; what it adds is o's */
-	if (!add(o, "delivery", delivery)) {
-		delivery = NULL;
-		goto fail;
+	ts[0] = '\0';
+	if (rc != STORE_OK)
+		return rc;
+	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
+		*missing = PQntuples(res) == 0 ? "autopilot" : thing;
+		rc = STORE_NOT_FOUND;
+	} else {
+		snprintf(ts, 64, "%s", PQgetvalue(res, 0, 1));
 	}
-	delivery = NULL;
-	if (!add(o, "run", run)) {
-		run = NULL;
-		goto fail;
+	PQclear(res);
+	return rc;
+}
+
+enum store_rc model_get_exec(struct statement *st, const char *thing, const char *workspace_id,
+			     const char *owner_id, const char *id, PGresult **res,
+			     const char **missing)
+{
+	const char *values[3] = { workspace_id, owner_id, id };
+	enum store_rc rc = store_exec(st, values, res);
+
+	if (rc != STORE_OK)
+		return rc;
+	if (PQntuples(*res) == 0 || PQgetisnull(*res, 0, 0)) {
+		/* without an owner, no row means no such row */
+		*missing = PQntuples(*res) == 0 && owner_id ? "autopilot" : thing;
+		PQclear(*res);
+		*res = NULL;
+		return STORE_NOT_FOUND;
 	}
-	return o;
-fail:
-	json_object_put(run);
-	json_object_put(delivery);
-	json_object_put(o);
-	return NULL;
+	return STORE_OK;
 }

@@ -40,42 +40,68 @@ struct model_page {
 };
 
 /*
- * The slim delivery of a list (SPEC 4.4), alias d, named as the API's
- * fields. Never raw_body, selected_headers or response_body: a list does
- * not even read them. id is its first column, created_at its last.
+ * The list statements of a resource of an autopilot (deliveries, runs):
+ * table with alias (a string literal: "r"), cols selected with that alias,
+ * the row's id and created_at columns named so.
+ *
+ * A page, newest first, optionally of one status ($3), before the cursor
+ * ($4 created_at, $5 id), $6 rows: one row per row; one row of NULLs when
+ * the autopilot has none on this page; no row when it is not there (or not
+ * workspace $1's, unless $1 is NULL). $6 NULL: every row.
+ *
+ * One statement per shape (status or not, cursor or not), so that even a
+ * generic plan keeps each condition in the index (the table's list index,
+ * webhook_delivery_status_idx) rather than filtering rows one by one: an
+ * "$3 IS NULL OR ..." cannot be an index condition. A parameter a shape
+ * does not use is only asked to be NULL, once per execution.
  */
-#define MODEL_DELIVERY_COLUMNS \
-	"d.id, d.autopilot_id, d.trigger_id, d.provider, d.event, d.dedupe_key, " \
-	"d.dedupe_source, d.signature_status, d.status, d.attempt_count, d.content_type, " \
-	"d.response_status, d.autopilot_run_id, d.replayed_from_delivery_id, d.error, " \
-	"to_json(d.received_at)#>>'{}' AS received_at, " \
-	"to_json(d.last_attempt_at)#>>'{}' AS last_attempt_at, " \
-	"to_json(d.created_at)#>>'{}' AS created_at"
-#define MODEL_DELIVERY_COL_ID		0
-#define MODEL_DELIVERY_COL_CREATED	17
+#define MODEL_PAGE_SQL(alias, cols, table, status_cond, cursor_cond) \
+	"SELECT " alias ".* FROM autopilot a" \
+	"  LEFT JOIN LATERAL (SELECT " cols \
+	"                       FROM " table " " alias \
+	"                      WHERE " alias ".autopilot_id = a.id" \
+	"                        AND " status_cond \
+	"                        AND " cursor_cond \
+	"                      ORDER BY " alias ".created_at DESC, " alias ".id DESC" \
+	"                      LIMIT $6::integer) " alias " ON true" \
+	" WHERE a.id = $2::uuid AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)" \
+	" ORDER BY " alias ".created_at DESC, " alias ".id DESC"
+#define MODEL_ANY_STATUS		"$3::text IS NULL"
+#define MODEL_ONE_STATUS(alias)		alias ".status = $3::text"
+#define MODEL_FIRST_PAGE		"$4::timestamptz IS NULL AND $5::uuid IS NULL"
+#define MODEL_AFTER_CURSOR(alias) \
+	"(" alias ".created_at, " alias ".id) < ($4::timestamptz, $5::uuid)"
+
+/* The shapes of a list, in this order: model_page_exec picks one. */
+#define MODEL_PAGE_SHAPES 4
+#define MODEL_PAGE_STATEMENTS(name, alias, cols, table) { \
+	{ name, MODEL_PAGE_SQL(alias, cols, table, MODEL_ANY_STATUS, MODEL_FIRST_PAGE), 6, 0, true }, \
+	{ name "_before", MODEL_PAGE_SQL(alias, cols, table, MODEL_ANY_STATUS, \
+					 MODEL_AFTER_CURSOR(alias)), 6, 0, true }, \
+	{ name "_status", MODEL_PAGE_SQL(alias, cols, table, MODEL_ONE_STATUS(alias), \
+					 MODEL_FIRST_PAGE), 6, 0, true }, \
+	{ name "_status_before", MODEL_PAGE_SQL(alias, cols, table, MODEL_ONE_STATUS(alias), \
+						MODEL_AFTER_CURSOR(alias)), 6, 0, true }, \
+}
+
+/* The cursor of row $2 of autopilot $1, for model_cursor_exec. */
+#define MODEL_CURSOR_SQL(table) \
+	"SELECT x.id, to_json(x.created_at)#>>'{}' FROM autopilot a" \
+	"  LEFT JOIN " table " x ON x.autopilot_id = a.id AND x.id = $2::uuid" \
+	" WHERE a.id = $1::uuid"
 
 /*
- * The delivery detail, for model_delivery_json: the slim columns, then
- * these, raw_body (bytea) last.
+ * One row $3 of autopilot $2 in workspace $1 ($1 NULL: any). No row: no
+ * such autopilot (with $2 NULL: the row's own autopilot, so no row means no
+ * such row); the first column NULL: the autopilot has no such row.
  */
-#define MODEL_DELIVERY_DETAIL_COLUMNS MODEL_DELIVERY_COLUMNS ", " \
-	"d.selected_headers, d.response_body, d.replay_idempotency_key, d.raw_body"
-
-/*
- * The run object (SPEC 4.5), alias r, in the API's order; a detail adds
- * r.trigger_payload. id is its first column, created_at its last.
- */
-#define MODEL_RUN_COLUMNS \
-	"r.id, r.autopilot_id, r.trigger_id, r.webhook_delivery_id, r.source, r.status, " \
-	"r.failure_reason, r.result, r.claimed_by, " \
-	"to_json(r.lease_expires_at)#>>'{}' AS lease_expires_at, " \
-	"to_json(r.completed_at)#>>'{}' AS completed_at, " \
-	"to_json(r.created_at)#>>'{}' AS created_at"
-#define MODEL_RUN_COL_ID	0
-#define MODEL_RUN_COL_CREATED	11
-
-/* A delivery's statuses, NULL-terminated. */
-extern const char *const model_delivery_statuses[];
+#define MODEL_GET_SQL(alias, cols, table) \
+	"SELECT " cols \
+	"  FROM autopilot a" \
+	"  LEFT JOIN " table " " alias " ON " alias ".autopilot_id = a.id AND " alias ".id = $3::uuid" \
+	" WHERE a.id = coalesce($2::uuid, (SELECT x.autopilot_id FROM " table " x" \
+	"                                   WHERE x.id = $3::uuid))" \
+	"   AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)"
 
 /*
  * An array of to_json of every row of res, but a single row whose first
@@ -97,20 +123,31 @@ enum store_rc model_exec_list(struct statement *st, const char *const *values,
 			      model_row_fn to_json, struct json_object **out) HG_MUSTCHECK;
 
 /*
- * The delivery detail of SPEC 4.4 from row of res (selected with
- * MODEL_DELIVERY_DETAIL_COLUMNS; more columns may follow): every column as
- * model_row_json gives it, with raw_body replaced in place by the bytes as
- * text when they are UTF-8, else as base64, and then raw_body_encoding
- * ("utf-8" or "base64"). Returns a new object; NULL when out of memory.
+ * Run the shape of st (MODEL_PAGE_STATEMENTS) that fits, for the rows of owner_id (an
+ * autopilot) in workspace_id (NULL: any), of one status (NULL: any), of
+ * page. *res is the caller's to PQclear; STORE_NOT_FOUND (res NULL) when
+ * the owner is not there.
  */
-struct json_object *model_delivery_json(const PGresult *res, int row);
+enum store_rc model_page_exec(struct statement st[MODEL_PAGE_SHAPES], const char *workspace_id,
+			      const char *owner_id, const char *status,
+			      const struct model_page *page, PGresult **res) HG_MUSTCHECK;
 
 /*
- * The answer of a replay: {"delivery": delivery, "run": run} (run NULL:
- * null). Takes both, also on failure. Returns a new object; NULL when out
- * of memory.
+ * Run st, a MODEL_CURSOR_SQL statement: the created_at of row id of
+ * owner_id into ts (64 bytes), as a page's before_ts takes it
+ * (hookgatectl's --before ID). STORE_NOT_FOUND with *missing "autopilot",
+ * or thing when the row is not the autopilot's.
  */
-struct json_object *model_replay_json(struct json_object *delivery, struct json_object *run);
+enum store_rc model_cursor_exec(struct statement *st, const char *thing, const char *owner_id,
+				const char *id, char *ts, const char **missing) HG_MUSTCHECK;
+
+/*
+ * Run st, a MODEL_GET_SQL statement, into *res: STORE_NOT_FOUND (res NULL)
+ * with *missing "autopilot" or thing (always thing when owner_id is NULL).
+ */
+enum store_rc model_get_exec(struct statement *st, const char *thing, const char *workspace_id,
+			     const char *owner_id, const char *id, PGresult **res,
+			     const char **missing) HG_MUSTCHECK;
 
 /*
  * A JSON object of every column of row, named as the columns are: text as
@@ -118,5 +155,14 @@ struct json_object *model_replay_json(struct json_object *delivery, struct json_
  * types as numbers, json/jsonb parsed. Returns a new object.
  */
 struct json_object *model_row_json(const PGresult *res, int row);
+
+/* model_row_json of the columns from first on (those before it say how the row was found). */
+struct json_object *model_row_json_from(const PGresult *res, int row, int first);
+
+/*
+ * Add v (may be NULL: JSON null) to o under key; v is put when that fails.
+ * For the resource modules that build their JSON from model_row_json's.
+ */
+bool model_add(struct json_object *o, const char *key, struct json_object *v) HG_MUSTCHECK;
 
 #endif

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "db/runtime.h"
 
@@ -33,6 +34,13 @@ static struct statement st_heartbeat = { "runtime_heartbeat",
 
 static struct statement st_owner = { "runtime_owner",
 	"SELECT r.workspace_id FROM runtime r WHERE r.id = $1::uuid", 1, 0, true };
+
+/* By id when $1 is one, else by name: at most two rows, to tell a name of several apart. */
+static struct statement st_find = { "runtime_find",
+	"SELECT r.id, r.workspace_id FROM runtime r"
+	" WHERE CASE WHEN $1 ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'"
+	"            THEN r.id = $1::uuid ELSE r.name = $1 END"
+	" ORDER BY r.created_at, r.id LIMIT 2", 1, 0, true };
 
 struct json_object *runtime_json(const PGresult *res, int row)
 {
@@ -87,4 +95,25 @@ enum store_rc runtime_heartbeat(const char *workspace_id, const char *id, long o
 enum store_rc runtime_owner(const char *id, char workspace_id[STORE_ID_LEN])
 {
 	return store_find_ids(&st_owner, id, workspace_id, NULL);
+}
+
+enum store_rc runtime_find(const char *name_or_id, struct runtime_ref *out, bool *ambiguous)
+{
+	const char *values[1] = { name_or_id };
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(&st_find, values, &res);
+
+	*ambiguous = false;
+	memset(out, 0, sizeof(*out));
+	if (rc != STORE_OK)
+		return rc;
+	if (PQntuples(res) != 1) {
+		*ambiguous = PQntuples(res) > 1;
+		rc = STORE_NOT_FOUND;
+	} else {
+		snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));
+		snprintf(out->workspace_id, sizeof(out->workspace_id), "%s", PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	return rc;
 }

@@ -4,6 +4,7 @@
 
 #include "lib/common.h"
 
+#include <stdbool.h>
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
@@ -40,6 +41,21 @@ enum store_rc runtime_create(const char *workspace_id, const char *name, long of
 /* Record a heartbeat of runtime id of the workspace; STORE_NOT_FOUND when it has none such. */
 enum store_rc runtime_heartbeat(const char *workspace_id, const char *id, long offline_after_s,
 				struct json_object **out) HG_MUSTCHECK;
+
+/* A runtime as a worker names it: its id and its workspace. */
+struct runtime_ref {
+	char id[STORE_ID_LEN];
+	char workspace_id[STORE_ID_LEN];
+};
+
+/*
+ * The runtime called name_or_id: a runtime id, else a name, which must be
+ * the name of one runtime only (across workspaces: a worker has no API
+ * key). STORE_NOT_FOUND when there is none, *ambiguous then true when the
+ * name is more than one runtime's.
+ */
+enum store_rc runtime_find(const char *name_or_id, struct runtime_ref *out, bool *ambiguous)
+	HG_MUSTCHECK;
 
 /* The workspace of runtime id (for the operator, who has no key); STORE_NOT_FOUND when none. */
 enum store_rc runtime_owner(const char *id, char workspace_id[STORE_ID_LEN]) HG_MUSTCHECK;

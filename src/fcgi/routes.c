@@ -40,6 +40,8 @@ static const struct route routes[] = {
 	{ "GET",    "/api/autopilots/{autopilot}/runs",			runs_list,		KEY },
 	{ "GET",    "/api/autopilots/{autopilot}/runs/{run}",		runs_show,		KEY },
 	{ "POST",   "/api/runs/claim",					runs_claim,		WRITE },
+	{ "GET",    "/api/runs/{run}",					runs_get,		KEY },
+	{ "POST",   "/api/runs/{run}/heartbeat",			runs_heartbeat,		WRITE },
 	{ "POST",   "/api/runs/{run}/complete",				runs_complete,		WRITE },
 	{ "POST",   "/api/runs/{run}/fail",				runs_fail,		WRITE },
 

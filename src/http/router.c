@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,15 +62,45 @@ static bool match(const char *pattern, const char *path, struct hg_request *r,
 	return *p == '\0' && *s == '\0';
 }
 
+/* The number of {parameters} of a pattern. */
+static size_t params_of(const char *pattern)
+{
+	size_t n = 0;
+
+	for (const char *p = pattern; (p = strchr(p, '{')); p++)
+		n++;
+	return n;
+}
+
+/*
+ * The fewest parameters of a pattern that path matches: a literal segment
+ * wins over a parameter, so that /api/runs/claim is never /api/runs/{run}
+ * (for any method). SIZE_MAX when none matches.
+ */
+static size_t fewest_params(const char *path)
+{
+	size_t best = SIZE_MAX;
+
+	for (size_t i = 0; i < table->count; i++) {
+		size_t n = params_of(table->routes[i].pattern);
+
+		if (n < best && match(table->routes[i].pattern, path, NULL, NULL, 0))
+			best = n;
+	}
+	return best;
+}
+
 void router_dispatch(struct hg_request *r)
 {
 	char allow[64] = "", bad[32] = "";
 	const struct route *routes = table->routes, *found = NULL;
+	size_t params = fewest_params(r->path);
 	long retry;
 
 	r->routes = table;
 	for (size_t i = 0; i < table->count; i++) {
-		if (!match(routes[i].pattern, r->path, NULL, NULL, 0))
+		if (params_of(routes[i].pattern) != params ||
+		    !match(routes[i].pattern, r->path, NULL, NULL, 0))
 			continue;
 		if (strcmp(routes[i].method, r->method) == 0) {
 			found = &routes[i];

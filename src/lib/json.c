@@ -6,6 +6,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/json.h"
@@ -355,4 +358,152 @@ bool json_member_span(const unsigned char *text, size_t len, const char *key,
 		}
 	}
 	return found;
+}
+
+/* ---- integers beyond 64 bits, back from json-c ---- */
+
+/* The number tokens of a JSON text, in document order. */
+struct numbers {
+	const char *p, *end;
+	bool apply;		/* false: only check that the tree and the text line up */
+};
+
+/* The next number token of the text; false when there is none. */
+static bool next_number(struct numbers *n, const char **tok, size_t *len)
+{
+	while (n->p < n->end) {
+		char c = *n->p;
+
+		if (c == '"') {
+			/* a string (a key or a value): its digits are not numbers */
+			for (n->p++; n->p < n->end && *n->p != '"'; n->p++)
+				if (*n->p == '\\')
+					n->p++;
+			n->p++;
+			continue;
+		}
+		if (c == '-' || (c >= '0' && c <= '9')) {
+			*tok = n->p;
+			while (n->p < n->end && *n->p && strchr("+-.0123456789eE", *n->p))
+				n->p++;
+			*len = (size_t)(n->p - *tok);
+			return true;
+		}
+		n->p++;
+	}
+	return false;
+}
+
+/*
+ * Whether tok[0..len) is an integer literal beyond 64 bits that json-c
+ * clamped to v (INT64_MIN, or INT64_MAX as json_object_get_int64 reads
+ * both json-c's int64 and its uint64 clamp).
+ */
+static bool clamped(const char *tok, size_t len, struct json_object *v)
+{
+	char buf[32];
+
+	for (size_t i = tok[0] == '-'; i < len; i++)
+		if (tok[i] < '0' || tok[i] > '9')
+			return false;
+	if (len < sizeof(buf)) {
+		/* short enough to read: clamped only when out of range */
+		memcpy(buf, tok, len);
+		buf[len] = '\0';
+		errno = 0;
+		(void)strtoll(buf, NULL, 10);
+		if (errno != ERANGE)
+			return false;
+	}
+	return json_object_get_int64(v) == (tok[0] == '-' ? INT64_MIN : INT64_MAX);
+}
+
+/*
+ * One number node of the tree against the next token: the same, or an
+ * integer json-c clamped (then, when applying, *v becomes its digits).
+ * False when they do not line up, or out of memory.
+ */
+static bool keep_number(struct numbers *n, struct json_object **v)
+{
+	const char *tok, *written;
+	struct json_object *exact;
+	char *digits;
+	size_t len;
+
+	if (!next_number(n, &tok, &len))
+		return false;
+	if (json_object_is_type(*v, json_type_double))
+		return true;		/* json-c writes a double as the text it read */
+	written = json_object_to_json_string_ext(*v, JSON_C_TO_STRING_PLAIN);
+	if (written && strlen(written) == len && memcmp(written, tok, len) == 0)
+		return true;
+	if (!clamped(tok, len, *v))
+		return len == 2 && memcmp(tok, "-0", 2) == 0;	/* json-c writes 0 */
+	if (!n->apply)
+		return true;
+	digits = strndup(tok, len);
+	exact = digits ? json_object_new_double_s(0, digits) : NULL;
+	free(digits);
+	if (!exact)
+		return false;
+	*v = exact;
+	return true;
+}
+
+/* Walk v in document order; a replaced member or element is put in place. */
+static bool keep(struct numbers *n, struct json_object **v)
+{
+	switch (json_object_get_type(*v)) {
+	case json_type_int:
+	case json_type_double:
+		return keep_number(n, v);
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(*v); i++) {
+			struct json_object *e = json_object_array_get_idx(*v, i), *was = e;
+
+			if (!keep(n, &e))
+				return false;
+			if (e != was && json_object_array_put_idx(*v, i, e) != 0) {
+				json_object_put(e);
+				return false;
+			}
+		}
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(*v, key, val) {
+			struct json_object *m = val;
+
+			if (!keep(n, &m))
+				return false;
+			/* replaces the value in place, keeping the member's position */
+			if (m != val && json_object_object_add(*v, key, m) != 0) {
+				json_object_put(m);
+				return false;
+			}
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+bool json_keep_numbers(const char *text, size_t len, struct json_object **obj)
+{
+	struct numbers check = { .p = text, .end = text + len, .apply = false };
+	struct numbers apply = { .p = text, .end = text + len, .apply = true };
+	struct json_object *v = *obj;
+	const char *tok;
+	size_t n;
+
+	/* first only check, so that a tree out of step with its text is left alone */
+	if (!keep(&check, &v) || next_number(&check, &tok, &n))
+		return true;
+	if (!keep(&apply, &v))
+		return false;
+	if (v != *obj) {
+		json_object_put(*obj);
+		*obj = v;
+	}
+	return true;
 }

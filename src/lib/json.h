@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <json-c/json.h>
 
 #include "lib/common.h"
 
@@ -50,5 +51,16 @@ bool json_number_storable(const char *text, size_t len);
  */
 bool json_member_span(const unsigned char *text, size_t len, const char *key,
 		      size_t *off, size_t *vlen) HG_MUSTCHECK;
+
+/*
+ * json-c clamps an integer beyond 64 bits when it parses it (and writes
+ * the clamped value back); jsonb keeps it exact (SPEC 3.3). Give every
+ * such integer of *obj, parsed by json-c from text[0..len) (one JSON
+ * value), its own digits back: it becomes a json-c double that writes
+ * them as they were. *obj itself is replaced when it is such an integer.
+ * When obj and text do not line up number for number (duplicate keys),
+ * nothing is changed. False only when out of memory.
+ */
+bool json_keep_numbers(const char *text, size_t len, struct json_object **obj) HG_MUSTCHECK;
 
 #endif

@@ -39,6 +39,7 @@ static const struct key keys[] = {
 	{ "trusted_proxies",		K_CIDRS,	STR(trusted_proxies),		"",	0 },
 	{ "metrics_allow",		K_CIDRS,	STR(metrics_allow),		"127.0.0.0/8, ::1/128",	0 },
 	{ "runtime_offline_after",	K_COUNT,	STR(runtime_offline_after),	"90",	0 },
+	{ "max_run_attempts",		K_COUNT,	STR(max_run_attempts),		"5",	0 },
 	{ "signature_tolerance_s",	K_COUNT,	STR(signature_tolerance_s),	"300",	0 },
 	{ "statement_timeout_ms",	K_COUNT,	STR(statement_timeout_ms),	"5000",	0 },
 	/* no default of its own: statement_timeout_ms + 2000 unless set (settings_load) */

@@ -22,6 +22,7 @@ struct hg_settings {
 	char *trusted_proxies;		/* CIDR list, comma or space separated */
 	char *metrics_allow;
 	long runtime_offline_after;	/* seconds */
+	long max_run_attempts;		/* claims of a run whose leases all expired; 0: no limit */
 	long signature_tolerance_s;
 	long statement_timeout_ms;
 	long db_timeout_ms;		/* client-side deadline of every database call; 0 none */

@@ -1,11 +1,15 @@
-/* hdrs: look up request headers in a CGI/FastCGI environment (HTTP_* variables), indexed once per request. */
+/* hdrs: look up request headers in a CGI/FastCGI environment (HTTP_* variables), indexed once per request; the selected_headers kept of them and back. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "webhook/hdrs.h"
+#include "lib/util.h"
 
 /* Longest CGI variable name we build; header names we look up are far shorter. */
 #define ENV_NAME_MAX 128
@@ -156,4 +160,116 @@ const char *hdrs_get_trimmed(const struct hg_hdrs *h, const char *name, char *ou
 	memcpy(out, v, n);
 	out[n] = '\0';
 	return out;
+}
+
+/* ---- selected_headers (SPEC 2) ---- */
+
+/* Headers kept for debugging (and for what a replay rebuilds); never a signature or an auth header. */
+static const char *const kept_headers[] = {
+	"User-Agent", "X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID",
+	"X-Gitlab-Event", "X-Gitlab-Event-UUID", "X-Event-Type", "Idempotency-Key",
+	"X-Request-Id", "webhook-id", "svix-id", "X-Slack-Request-Timestamp",
+	"X-Shopify-Topic", "X-Shopify-Webhook-Id", "X-Shopify-Event-Id", "X-Shopify-Shop-Domain",
+	"X-Shopify-API-Version", "X-Shopify-Triggered-At",
+	"shopify-topic", "shopify-webhook-id", "shopify-event-id", "shopify-shop-domain",
+	"shopify-api-version", "shopify-triggered-at", NULL,
+};
+
+/* Signature headers: only whether one was present is kept. */
+static const char *const signature_headers[] = {
+	"X-Hub-Signature-256", "X-Hub-Signature", "webhook-signature", "svix-signature",
+	"Stripe-Signature", "X-Slack-Signature", "X-Shopify-Hmac-Sha256", "shopify-hmac-sha256",
+	"X-Gitlab-Token", NULL,
+};
+
+/* A kept header's value, at most this many bytes once escaped. */
+#define SELECTED_VALUE_MAX 1024
+
+#define SIGNATURE_PRESENT "signature_present"
+
+/* Add v under key; v is put when that fails. */
+static HG_MUSTCHECK bool add_owned(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v || json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return false;
+	}
+	return true;
+}
+
+struct json_object *hdrs_selected(const struct hg_hdrs *h)
+{
+	struct json_object *o = json_object_new_object();
+	bool signed_request = false;
+
+	if (!o)
+		return NULL;
+	for (int i = 0; kept_headers[i]; i++) {
+		const char *v = hdrs_get(h, kept_headers[i]);
+		char name[64], *safe;
+		size_t n;
+		bool ok;
+
+		if (!v)
+			continue;
+		for (n = 0; kept_headers[i][n] && n < sizeof(name) - 1; n++)
+			name[n] = (char)tolower((unsigned char)kept_headers[i][n]);
+		name[n] = '\0';
+		/* header bytes need not be UTF-8; jsonb must be */
+		safe = utf8_escape(v, SELECTED_VALUE_MAX);
+		ok = safe && add_owned(o, name, json_object_new_string(safe));
+		free(safe);
+		if (!ok)
+			goto fail;
+	}
+	for (int i = 0; signature_headers[i]; i++)
+		if (hdrs_get(h, signature_headers[i]))
+			signed_request = true;
+	if (!add_owned(o, SIGNATURE_PRESENT, json_object_new_boolean(signed_request)))
+		goto fail;
+	return o;
+fail:
+	json_object_put(o);
+	return NULL;
+}
+
+bool hdrs_from_selected(struct json_object *selected, struct hg_hdrs *out)
+{
+	size_t n = 0, i = 0;
+
+	out->envp = NULL;
+	if (json_object_is_type(selected, json_type_object))
+		n = (size_t)json_object_object_length(selected);
+	out->envp = calloc(n + 1, sizeof(*out->envp));
+	if (!out->envp)
+		return false;
+	if (n == 0)
+		return true;
+	json_object_object_foreach(selected, key, val) {
+		char name[ENV_NAME_MAX];
+		const char *v;
+
+		/* signature_present and anything else that is not a header value */
+		if (!json_object_is_type(val, json_type_string) || strchr(key, '=') ||
+		    !cgi_name(key, name, sizeof(name)))
+			continue;
+		v = json_object_get_string(val);
+		if (asprintf(&out->envp[i], "%s=%s", name, v) < 0) {
+			out->envp[i] = NULL;
+			hdrs_free_selected(out);
+			return false;
+		}
+		i++;
+	}
+	return true;
+}
+
+void hdrs_free_selected(struct hg_hdrs *h)
+{
+	if (!h->envp)
+		return;
+	for (char **e = h->envp; *e; e++)
+		free(*e);
+	free(h->envp);
+	h->envp = NULL;
 }

@@ -1,10 +1,13 @@
-/* hdrs: read request headers from a CGI/FastCGI environment (HTTP_* variables). */
+/* hdrs: read request headers from a CGI/FastCGI environment (HTTP_* variables), and the selected_headers kept of them (SPEC 2). */
 #ifndef HG_HDRS_H
 #define HG_HDRS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <json-c/json.h>
+
+#include "lib/common.h"
 
 #define HDRS_SLOTS 128			/* a power of two; more headers than half: not indexed */
 
@@ -47,5 +50,26 @@ const char *hdrs_get_span(const struct hg_hdrs *h, const char *name, size_t *len
 
 /* Value of the environment variable name (exact), or NULL. */
 const char *env_get(char **envp, const char *name);
+
+/*
+ * The selected_headers of a delivery (SPEC 2): the debugging headers that
+ * are present (user agent, event and delivery headers, idempotency key), by
+ * lower-case name, each cut to 1024 bytes and escaped to UTF-8 as
+ * utf8_escape does, and "signature_present": whether any signature header
+ * was sent (never its value, never an auth header). A new object; NULL
+ * when out of memory.
+ */
+struct json_object *hdrs_selected(const struct hg_hdrs *h);
+
+/*
+ * The headers of a stored selected_headers object, for what is rebuilt
+ * from them (a replay's event): every string member becomes the header of
+ * that name. out->envp is malloc'd: release it with hdrs_free_selected.
+ * False when out of memory (out->envp is then NULL).
+ */
+bool hdrs_from_selected(struct json_object *selected, struct hg_hdrs *out) HG_MUSTCHECK;
+
+/* Release what hdrs_from_selected built (h->envp NULL: nothing). */
+void hdrs_free_selected(struct hg_hdrs *h);
 
 #endif

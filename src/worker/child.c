@@ -51,6 +51,30 @@ static int input_fd(const char *input, size_t len)
 	return fd;
 }
 
+/*
+ * The worker's own HOOKGATE_* variables (a database URL with its password,
+ * say) are not the command's business: only the run's variables reach it.
+ */
+static void scrub_environment(void)
+{
+	extern char **environ;
+	char name[256];
+
+	for (size_t i = 0; environ[i];) {
+		const char *eq = strchr(environ[i], '=');
+		size_t n = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+
+		if (strncmp(environ[i], "HOOKGATE_", 9) != 0 || n >= sizeof(name)) {
+			i++;
+			continue;
+		}
+		memcpy(name, environ[i], n);
+		name[n] = '\0';
+		if (unsetenv(name) != 0)	/* else environ shifts down: look at i again */
+			i++;
+	}
+}
+
 /* In the forked child: become the group, wire the descriptors, exec. Never returns. */
 static void exec_child(char *const *argv, char *const *env, int in, int out)
 {
@@ -62,6 +86,7 @@ static void exec_child(char *const *argv, char *const *env, int in, int out)
 	signal(SIGPIPE, SIG_DFL);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(126);
+	scrub_environment();
 	for (char *const *e = env; e && *e; e++)
 		if (putenv(*e) != 0)
 			_exit(126);

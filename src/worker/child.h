@@ -28,7 +28,8 @@ struct child {
 /*
  * Start argv[0] (execvp, no shell) in a new process group with stdin the
  * bytes input[0..len), stdout and stderr into one pipe, and env (a
- * NULL-terminated list of "NAME=value") added to the environment. Keeps
+ * NULL-terminated list of "NAME=value") added to the environment, from
+ * which every other HOOKGATE_* variable is removed. Keeps
  * the last output_max bytes of output. False with err filled when it could
  * not start (the command not found is an exit status 127, not an error).
  */

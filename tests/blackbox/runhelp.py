@@ -10,8 +10,8 @@ import requests
 from harness import assert_json_response, unique_slug
 
 RUN_FIELDS = {"id", "autopilot_id", "trigger_id", "webhook_delivery_id", "source", "status",
-              "failure_reason", "result", "claimed_by", "lease_expires_at", "completed_at",
-              "created_at"}
+              "failure_reason", "result", "claimed_by", "attempts", "available_at",
+              "lease_expires_at", "completed_at", "created_at"}
 RUN_DETAIL_FIELDS = RUN_FIELDS | {"trigger_payload"}
 
 DELIVERY_FIELDS = {"id", "autopilot_id", "trigger_id", "provider", "event", "dedupe_key",

@@ -205,6 +205,31 @@ def replay(a, trig, delivery_id, key=None, status=201, **kw):
     return a.ok("POST", dpath(trig, delivery_id, "/replay"), status=status, headers=headers, **kw)
 
 
+def received_at(ts):
+    """A delivery's received_at (a datetime) as the envelope's receivedAt writes it."""
+    ts = ts.astimezone(datetime.timezone.utc)
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ts.microsecond // 1000)
+
+
+def apart_from_received_at(payload):
+    """A trigger_payload without request.receivedAt (a replay's is its own)."""
+    out = json.loads(json.dumps(payload))
+    del out["request"]["receivedAt"]
+    return out
+
+
+def assert_replayed_as_at_ingress(fx, original_run, out):
+    """The replay's trigger_payload is the ingress's but for receivedAt, which is the replay's
+    own: its delivery's received_at, later than the original's. As stored, and as answered."""
+    payload = out["run"]["trigger_payload"]
+    assert fx.run(out["run"]["id"])["trigger_payload"] == payload
+    assert apart_from_received_at(payload) == apart_from_received_at(original_run["trigger_payload"])
+    row = fx.delivery(out["delivery"]["id"])
+    assert payload["request"]["receivedAt"] == received_at(row["received_at"])
+    assert payload["request"]["receivedAt"] > original_run["trigger_payload"]["request"]["receivedAt"]
+    assert out["delivery"]["event"] == payload["event"]
+
+
 def test_replay_creates_new_delivery_and_run(fx, api, db, stack):
     trig = fx.trigger()
     sent = hook_ok(api.front, trig, {"event": "bb.replay", "data": [1, 2, 3]},
@@ -247,7 +272,7 @@ def test_replay_creates_new_delivery_and_run(fx, api, db, stack):
         "autopilot_id": trig.autopilot_id, "trigger_id": trig.id}
     assert run["source"] == "replay" and run["status"] == "pending"
     assert run["webhook_delivery_id"] == d["id"]
-    assert run["trigger_payload"] == orig_run["trigger_payload"]
+    assert_replayed_as_at_ingress(fx, orig_run, out)
     assert run["id"] != sent["run_id"]
     assert notes == [run["id"]]
 
@@ -272,12 +297,11 @@ def test_replay_of_ignored_delivery_rebuilds_payload(fx, api, db):
     db.execute("UPDATE autopilot_trigger SET enabled = true WHERE id = %s", (trig.id,))
     out = replay(api.w, trig, sent["delivery_id"])
     payload = out["run"]["trigger_payload"]
-    received = row["received_at"].astimezone(datetime.timezone.utc)
+    # receivedAt is the replay's: its delivery's received_at
     assert payload == {
         "event": "bb.rebuilt",
         "eventPayload": body,
-        "request": {"receivedAt": received.strftime("%Y-%m-%dT%H:%M:%S.")
-                    + "%03dZ" % (received.microsecond // 1000),
+        "request": {"receivedAt": received_at(fx.delivery(out["delivery"]["id"])["received_at"]),
                     "contentType": "application/json"},
     }
     assert out["delivery"]["status"] == "dispatched"
@@ -293,21 +317,56 @@ def test_replay_envelope_body_rebuilds_event_payload(fx, api, db):
     assert payload["event"] == "bb.env" and payload["eventPayload"] == {"inner": True}
 
 
-@pytest.mark.parametrize("ctype,raw,expected", [
+@pytest.mark.parametrize("ctype,raw,event,expected", [
     ("application/x-www-form-urlencoded",
      b"x=1&payload=%7B%22action%22%3A+%22caf%C3%A9%22%2C%22n%22%3A1%7D&y=2",
-     {"action": "caf\u00e9", "n": 1}),
-    ("application/json", b"\xef\xbb\xbf[1, 2]", [1, 2]),
-    (None, b'{"event":"x","eventPayload":null}', None),
+     "caf\u00e9", {"action": "caf\u00e9", "n": 1}),
+    ("application/json", b"\xef\xbb\xbf[1, 2]", "webhook.received", [1, 2]),
+    (None, b'{"event":"x","eventPayload":null}', "x", None),
 ])
-def test_replay_rebuilds_payload_from_stored_body(fx, api, db, ctype, raw, expected):
+def test_replay_rebuilds_payload_from_stored_body(fx, api, db, ctype, raw, event, expected):
+    """The event too is inferred again from the body (SPEC 3.3), not copied from the row (these
+    rows were written with another event by hand)."""
     trig = fx.trigger()
     [did] = insert_deliveries(db, trig, fx.workspace["id"], 1, raw_body=raw)
     db.execute("UPDATE webhook_delivery SET content_type = %s WHERE id = %s", (ctype, did))
-    payload = replay(api.w, trig, did)["run"]["trigger_payload"]
-    assert payload["event"] == "bb.bulk"
+    out = replay(api.w, trig, did)
+    payload = out["run"]["trigger_payload"]
+    assert payload["event"] == event and out["delivery"]["event"] == event
     assert payload["eventPayload"] == expected
     assert ("contentType" in payload["request"]) == (ctype is not None)
+
+
+# the divergences of the SQL copy of the envelope (issue 9): now one definition, in C
+@pytest.mark.parametrize("provider,ctype,raw,headers", [
+    # a form body without a payload field: its fields are the payload
+    ("generic", "application/x-www-form-urlencoded", b"a=1&b=caf%C3%A9&b=2&flag", {}),
+    # a form body whose payload field is not JSON: the fields again
+    ("generic", "application/x-www-form-urlencoded; charset=utf-8", b"payload=nope&x=%2B", {}),
+    # Stripe's event is its body's type, and the whole body is the payload, even with
+    # event and eventPayload members
+    ("stripe", "application/json",
+     b'{"id":"evt_1","type":"invoice.paid","event":"bb.inner","eventPayload":{"x":1}}', {}),
+    # the event from the stored selected headers
+    ("github", "application/json", b'{"action":"opened","n":1}',
+     {"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "gh-replay-1"}),
+    ("shopify", "application/json", b'{"id":7}', {"X-Shopify-Topic": "orders/create"}),
+    ("gitlab", "application/json", b'{"object_kind":"push"}', {"X-Gitlab-Event": "Push Hook"}),
+    # an envelope body, a BOM, an array
+    ("generic", "application/json", b'{"event":"bb.env","eventPayload":[1,{"a":null}]}', {}),
+    ("generic", "application/json", b'\xef\xbb\xbf[1,2e1000,0.5]', {"X-Event-Type": "bb.typed"}),
+    # integers beyond 64 bits stay exact (SPEC 3.3), at ingress, in the replay and in answers
+    ("generic", "application/json", b'{"n":123456789012345678901234567890,"m":-18446744073709551617}',
+     {}),
+])
+def test_replay_payload_is_the_ingress_payload(fx, api, provider, ctype, raw, headers):
+    trig = fx.trigger(provider=provider)
+    sent = hook_ok(api.front, trig, raw, headers=dict(headers, **{"Content-Type": ctype}))
+    assert sent["status"] == "accepted", sent
+    original = fx.run(sent["run_id"])
+    out = replay(api.w, trig, sent["delivery_id"])
+    assert_replayed_as_at_ingress(fx, original, out)
+    assert out["delivery"]["event"] == fx.delivery(sent["delivery_id"])["event"]
 
 
 def test_replay_offline_runtime_is_skipped(fx, api):
@@ -373,11 +432,22 @@ def test_replay_refused_for_disabled_trigger(fx, api, db):
     assert count_replays(db, sent["delivery_id"]) == 0
 
 
-def test_replay_refused_when_body_cannot_become_a_payload(fx, api, db):
+@pytest.mark.parametrize("ctype,raw,why", [
+    ("application/json", b'{"a":"\xe9"}', "invalid JSON"),
+    ("application/json", b"  ", "empty body"),
+    ("application/json", b"42", "body is not a JSON object or array"),
+    ("application/x-www-form-urlencoded", b"a=%zz", "invalid form body"),
+])
+def test_replay_refused_when_body_cannot_become_a_payload(fx, api, db, ctype, raw, why):
     trig = fx.trigger()
-    [did] = insert_deliveries(db, trig, fx.workspace["id"], 1, raw_body=b'{"a":"\xe9"}')
+    [did] = insert_deliveries(db, trig, fx.workspace["id"], 1, raw_body=raw)
+    db.execute("UPDATE webhook_delivery SET content_type = %s WHERE id = %s", (ctype, did))
     err = replay(api.w, trig, did, status=400)
-    assert "payload" in err["error"]
+    assert err == {"error": "the stored body cannot be turned into a run payload: " + why}
+    assert count_replays(db, did) == 0
+    # the checks that come first still come first
+    db.execute("UPDATE autopilot_trigger SET enabled = false WHERE id = %s", (trig.id,))
+    assert "disabled" in replay(api.w, trig, did, status=400)["error"]
     assert count_replays(db, did) == 0
 
 
@@ -459,4 +529,4 @@ def test_replay_of_a_replay(fx, api):
     first = replay(api.w, trig, sent["delivery_id"])
     second = replay(api.w, trig, first["delivery"]["id"])
     assert second["delivery"]["replayed_from_delivery_id"] == first["delivery"]["id"]
-    assert second["run"]["trigger_payload"] == first["run"]["trigger_payload"]
+    assert_replayed_as_at_ingress(fx, first["run"], second)

@@ -243,6 +243,18 @@ MATRIX = {
         Probe("B", body={"runtime_id": Ref("rtA")}, error="runtime not found"),
         Probe("B", body={"runtime_id": Ref("rtA"), "lease_s": 600}, error="runtime not found"),
     ],
+    ("GET", "/api/runs/{run}"): [Probe("B", {"run": "runA"}), Probe("B", {"run": "runA_p"})],
+    ("POST", "/api/runs/{run}/heartbeat"): [
+        # A's running run, with the very runtime that holds it, or with B's runtime
+        Probe("B", {"run": "runA"}, body={"runtime_id": Ref("rtA"), "lease_s": 3600}),
+        Probe("B", {"run": "runA"}, body={"runtime_id": Ref("rtB")}),
+        Probe("B", {"run": "runA_p"}, body={"runtime_id": Ref("rtA")}),
+        # a runtime of the other workspace looks like an unknown runtime: 409
+        Probe("A", {"run": "runA"}, body={"runtime_id": Ref("rtB")}, status=409,
+              error=NOT_CLAIMED),
+        Probe("B", {"run": "runB"}, body={"runtime_id": Ref("rtA")}, status=409,
+              error=NOT_CLAIMED),
+    ],
     ("POST", "/api/runs/{run}/complete"): [
         # A's running run, with the very runtime that holds it, or with B's runtime
         Probe("B", {"run": "runA"}, body={"runtime_id": Ref("rtA"), "result": {"hijacked": 1}}),
@@ -414,6 +426,7 @@ READ_BODY = {
     ("PUT", TR + "/signing-secret"): SECRET_BODY,
     ("POST", AP + "/deliveries/{delivery}/replay"): None,
     ("POST", "/api/runs/claim"): {"runtime_id": Ref("rtA"), "lease_s": 60},
+    ("POST", "/api/runs/{run}/heartbeat"): {"runtime_id": Ref("rtA"), "lease_s": 7200},
     ("POST", "/api/runs/{run}/complete"): {"runtime_id": Ref("rtA"), "result": {"ok": True}},
     ("POST", "/api/runs/{run}/fail"): {"runtime_id": Ref("rtA"), "reason": "by a read key"},
     ("POST", "/api/runtimes"): {"name": "by a read key"},
@@ -627,6 +640,8 @@ def test_no_secret_or_api_key_is_ever_echoed(fx, pool_front, stack, db, recorder
 
     # ---- workers, replay, trigger changes
     c1 = w.post("/api/runs/claim", {"runtime_id": rt["id"], "lease_s": 60}, status=200)["run"]
+    w.post("/api/runs/%s/heartbeat" % c1["id"], {"runtime_id": rt["id"], "lease_s": 90}, status=200)
+    r.get("/api/runs/%s" % c1["id"])
     w.post("/api/runs/%s/complete" % c1["id"], {"runtime_id": rt["id"], "result": {"ok": 1}},
            status=200)
     c2 = w.post("/api/runs/claim", {"runtime_id": rt["id"]}, status=200)["run"]

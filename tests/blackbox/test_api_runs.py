@@ -1,6 +1,7 @@
-"""Runs API (SPEC 4.1, 4.5): list, detail, and the worker protocol: claim, complete, fail."""
+"""Runs API (SPEC 4.1, 4.5): list, detail, and the worker protocol: claim, heartbeat, complete, fail."""
 
 import concurrent.futures
+import datetime
 import time
 
 import pytest
@@ -401,3 +402,327 @@ def test_finish_not_found_and_forbidden(fx, api):
     assert other.api.ok("GET", "/api/autopilots/%s/runs/%s" % (other.autopilot_id, theirs["run_id"]))[
         "run"]["status"] == "running"
     assert fx.run(sent["run_id"])["status"] == "running"
+
+
+# ---------------------------------------------------------------- results jsonb cannot hold
+
+@pytest.mark.parametrize("raw", [b'1e999999', b'0.' + b'0' * 17000 + b'1', b'"a\\u0000b"',
+                                 b'{"k":[1e-999999]}'])
+def test_complete_unstorable_result_is_400_even_for_a_run_that_does_not_exist(fx, api, raw):
+    rt = fx.runtime()
+    for run_id in (random_id(), "not-a-uuid"):
+        data = b'{"runtime_id":"' + rt["id"].encode() + b'","result":' + raw + b'}'
+        err = api.w.ok("POST", "/api/runs/%s/complete" % run_id, data=data, status=400)
+        # a malformed id is the router's 400; any well-formed one: the body's
+        assert err == ({"error": "invalid run id"} if run_id == "not-a-uuid" else {"error": UNSTORABLE})
+
+
+def test_complete_result_keeps_integers_beyond_64_bits(fx, api):
+    rt = fx.runtime()
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.big"})
+    claim(api.w, rt["id"])
+    result = {"n": 123456789012345678901234567890, "m": [-18446744073709551617, 2 ** 63]}
+    out = finish(api.w, sent["run_id"], "complete", {"runtime_id": rt["id"], "result": result})
+    assert out["run"]["result"] == result
+    assert fx.run(sent["run_id"])["result"] == result
+    assert api.r.ok("GET", "/api/runs/%s" % sent["run_id"])["run"]["result"] == result
+
+
+# ---------------------------------------------------------------- GET /api/runs/{id}
+
+def test_get_run_by_id(fx, api, db):
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.get", "n": 1})
+    for a in (api.w, api.r):
+        out = a.ok("GET", "/api/runs/%s" % sent["run_id"])
+        assert set(out) == {"run"} and set(out["run"]) == RUN_DETAIL_FIELDS
+        assert out["run"] == a.ok("GET", rpath(trig, sent["run_id"]))["run"]
+        assert out["run"]["trigger_payload"] == fx.run(sent["run_id"])["trigger_payload"]
+        assert out["run"]["attempts"] == 0 and out["run"]["available_at"] is not None
+    assert api.w.ok("GET", "/api/runs/%s" % random_id(), status=404) == {"error": "run not found"}
+    assert api.w.ok("GET", "/api/runs/1234", status=400) == {"error": "invalid run id"}
+    assert assert_json_response(Api(api.front, None).get("/api/runs/%s" % sent["run_id"]), 401) == \
+        {"error": "unauthorized"}
+    assert api.w.ok("POST", "/api/runs/%s" % sent["run_id"], status=405) == \
+        {"error": "method not allowed"}
+
+
+def test_get_run_of_another_workspace_is_404(fx, api):
+    other = other_workspace(fx, api.front)
+    theirs = hook_ok(api.front, other, {"event": "bb.theirs"})
+    assert api.w.ok("GET", "/api/runs/%s" % theirs["run_id"], status=404) == {"error": "run not found"}
+    assert api.r.ok("GET", "/api/runs/%s" % theirs["run_id"], status=404) == {"error": "run not found"}
+    assert other.api.ok("GET", "/api/runs/%s" % theirs["run_id"])["run"]["id"] == theirs["run_id"]
+
+
+# ---------------------------------------------------------------- heartbeat
+
+def heartbeat(a, run_id, body, status=200):
+    return a.ok("POST", "/api/runs/%s/heartbeat" % run_id, body=body, status=status)
+
+
+def lease_left(db, run_id):
+    return db.execute("SELECT extract(epoch FROM lease_expires_at - now()) AS s FROM autopilot_run"
+                      " WHERE id = %s", (run_id,)).fetchone()["s"]
+
+
+def test_heartbeat_extends_the_holders_lease(fx, api, db):
+    rt = fx.runtime()
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.hb"})
+    run = claim(api.w, rt["id"], lease_s=30)["run"]
+    assert lease_left(db, run["id"]) <= 30
+    db.execute("UPDATE runtime SET last_seen_at = now() - interval '1 hour' WHERE id = %s", (rt["id"],))
+    out = heartbeat(api.w, sent["run_id"], {"runtime_id": rt["id"], "lease_s": 3600})
+    assert set(out) == {"run"} and set(out["run"]) == RUN_FIELDS
+    assert out["run"]["status"] == "running" and out["run"]["claimed_by"] == rt["id"]
+    assert out["run"]["lease_expires_at"] > run["lease_expires_at"]
+    assert 3590 <= lease_left(db, run["id"]) <= 3600
+    assert fx.run(run["id"])["lease_expires_at"] == \
+        datetime.datetime.fromisoformat(out["run"]["lease_expires_at"])
+    seen = db.execute("SELECT now() - last_seen_at AS ago FROM runtime WHERE id = %s",
+                      (rt["id"],)).fetchone()["ago"]
+    assert seen.total_seconds() < 10, "a heartbeat did not mark the runtime seen"
+    # lease_s defaults to 300; the run is otherwise unchanged
+    before = fx.run(run["id"])
+    out = heartbeat(api.w, sent["run_id"], {"runtime_id": rt["id"]})
+    assert 290 <= lease_left(db, run["id"]) <= 300
+    after = fx.run(run["id"])
+    assert {k: v for k, v in after.items() if k != "lease_expires_at"} == \
+        {k: v for k, v in before.items() if k != "lease_expires_at"}
+
+
+def test_heartbeat_by_a_non_holder_is_409(fx, api, db):
+    r1 = fx.runtime("r1")
+    r2 = fx.runtime("r2")
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.hb409"})
+    # pending: nobody holds it
+    assert heartbeat(api.w, sent["run_id"], {"runtime_id": r1["id"]}, status=409) == \
+        {"error": "run is not claimed by this runtime"}
+    claim(api.w, r1["id"], lease_s=60)
+    before = fx.run(sent["run_id"])
+    for rt_id in (r2["id"], random_id()):
+        assert heartbeat(api.w, sent["run_id"], {"runtime_id": rt_id, "lease_s": 86400},
+                         status=409) == {"error": "run is not claimed by this runtime"}
+    assert fx.run(sent["run_id"]) == before
+    # expired and claimed by another: the first holder has lost it
+    db.execute("UPDATE autopilot_run SET lease_expires_at = now() - interval '1 second'"
+               " WHERE id = %s", (sent["run_id"],))
+    assert claim(api.w, r2["id"])["run"]["id"] == sent["run_id"]
+    assert heartbeat(api.w, sent["run_id"], {"runtime_id": r1["id"]}, status=409)
+    assert heartbeat(api.w, sent["run_id"], {"runtime_id": r2["id"]})["run"]["claimed_by"] == r2["id"]
+    # finished: no lease to extend
+    finish(api.w, sent["run_id"], "complete", {"runtime_id": r2["id"]})
+    assert heartbeat(api.w, sent["run_id"], {"runtime_id": r2["id"]}, status=409)
+
+
+def test_heartbeat_after_expiry_before_a_reclaim_succeeds(fx, api, db):
+    rt = fx.runtime()
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.hblate"})
+    claim(api.w, rt["id"], lease_s=60)
+    db.execute("UPDATE autopilot_run SET lease_expires_at = now() - interval '5 seconds'"
+               " WHERE id = %s", (sent["run_id"],))
+    assert heartbeat(api.w, sent["run_id"], {"runtime_id": rt["id"], "lease_s": 60})["run"]["status"] \
+        == "running"
+    assert lease_left(db, sent["run_id"]) > 50
+    claim(api.w, fx.runtime("other")["id"], status=204)      # leased again: not claimable
+
+
+def test_heartbeat_errors(fx, api):
+    rt = fx.runtime()
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.hberr"})
+    claim(api.w, rt["id"])
+    before = fx.run(sent["run_id"])
+    other = other_workspace(fx, api.front)
+    theirs = hook_ok(api.front, other, {"event": "bb.theirs"})
+    other.api.post("/api/runs/claim", {"runtime_id": other.runtime["id"]})
+    p = "/api/runs/%s/heartbeat"
+    assert heartbeat(api.w, random_id(), {"runtime_id": rt["id"]}, status=404) == {"error": "run not found"}
+    assert heartbeat(api.w, theirs["run_id"], {"runtime_id": other.runtime["id"]}, status=404) == \
+        {"error": "run not found"}
+    for body, message in (({}, "runtime_id is required"), ({"runtime_id": "x"}, "runtime_id must be"),
+                          ({"runtime_id": rt["id"], "lease_s": 0}, "lease_s must be"),
+                          ({"runtime_id": rt["id"], "lease_s": 86401}, "lease_s must be"),
+                          ({"runtime_id": rt["id"], "lease": 5}, "unknown member 'lease'")):
+        assert heartbeat(api.w, sent["run_id"], body, status=400)["error"].startswith(message), body
+    assert api.w.ok("POST", p % sent["run_id"], data=b"{", status=400) == {"error": "invalid JSON"}
+    assert api.r.ok("POST", p % sent["run_id"], body={"runtime_id": rt["id"]}, status=403)
+    assert api.w.ok("POST", p % "nope", body={"runtime_id": rt["id"]}, status=400) == \
+        {"error": "invalid run id"}
+    assert api.w.ok("GET", p % sent["run_id"], status=405) == {"error": "method not allowed"}
+    assert fx.run(sent["run_id"]) == before
+
+
+# ---------------------------------------------------------------- a retry after a lost answer
+
+def test_repeated_complete_by_the_holder_is_200(fx, api):
+    rt = fx.runtime()
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.again"})
+    claim(api.w, rt["id"])
+    body = {"runtime_id": rt["id"], "result": {"ok": True, "n": [1, 2]}}
+    first = finish(api.w, sent["run_id"], "complete", body)["run"]
+    row = fx.run(sent["run_id"])
+    for _ in range(2):
+        again = finish(api.w, sent["run_id"], "complete", body)["run"]
+        assert again == first
+    assert fx.run(sent["run_id"]) == row, "a repeat changed the run"
+    # key order does not make another call: jsonb compares values
+    assert finish(api.w, sent["run_id"], "complete",
+                  {"result": {"n": [1, 2], "ok": True}, "runtime_id": rt["id"]})["run"] == first
+    # another result, another verb, another runtime: not the same call
+    for what, b in (("complete", {"runtime_id": rt["id"], "result": {"ok": False}}),
+                    ("complete", {"runtime_id": rt["id"]}),
+                    ("fail", {"runtime_id": rt["id"], "reason": "x"}),
+                    ("complete", dict(body, runtime_id=fx.runtime("r2")["id"]))):
+        assert finish(api.w, sent["run_id"], what, b, status=409) == \
+            {"error": "run is not claimed by this runtime"}
+    assert fx.run(sent["run_id"]) == row
+
+
+def test_repeated_fail_by_the_holder_is_200(fx, api):
+    rt = fx.runtime()
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.failagain"})
+    claim(api.w, rt["id"])
+    body = {"runtime_id": rt["id"], "reason": "exit status 3"}
+    first = finish(api.w, sent["run_id"], "fail", body)["run"]
+    row = fx.run(sent["run_id"])
+    assert finish(api.w, sent["run_id"], "fail", body)["run"] == first
+    assert fx.run(sent["run_id"]) == row
+    assert finish(api.w, sent["run_id"], "fail", dict(body, reason="other"), status=409)
+    assert finish(api.w, sent["run_id"], "complete", {"runtime_id": rt["id"]}, status=409)
+    # no result made it complete: an absent result repeated is the same call
+    sent2 = hook_ok(api.front, trig, {"event": "bb.noresult"})
+    claim(api.w, rt["id"])
+    done = finish(api.w, sent2["run_id"], "complete", {"runtime_id": rt["id"]})["run"]
+    assert finish(api.w, sent2["run_id"], "complete", {"runtime_id": rt["id"], "result": None})["run"] \
+        == done
+
+
+# ---------------------------------------------------------------- claim: autopilot_id, available_at
+
+def test_claim_for_one_autopilot(fx, api, db):
+    rt = fx.runtime()
+    t1 = fx.trigger()
+    t2 = fx.trigger()
+    old = hook_ok(api.front, t1, {"event": "bb.one"})
+    new = hook_ok(api.front, t2, {"event": "bb.two"})
+    # the older run is t1's, but only t2's autopilot is asked for
+    run = claim(api.w, rt["id"], autopilot_id=t2.autopilot_id)["run"]
+    assert run["id"] == new["run_id"] and run["autopilot_id"] == t2.autopilot_id
+    claim(api.w, rt["id"], status=204, autopilot_id=t2.autopilot_id)
+    assert fx.run(old["run_id"])["status"] == "pending"
+    # null: any autopilot
+    assert claim(api.w, rt["id"], autopilot_id=None)["run"]["id"] == old["run_id"]
+    # another workspace's autopilot, or none at all: 404, and nothing is claimed
+    other = other_workspace(fx, api.front)
+    theirs = hook_ok(api.front, other, {"event": "bb.theirs"})
+    hook_ok(api.front, t1, {"event": "bb.mine"})
+    for ap in (other.autopilot_id, random_id()):
+        assert claim(api.w, rt["id"], status=404, autopilot_id=ap) == {"error": "autopilot not found"}
+    assert fx.run(theirs["run_id"])["status"] == "pending"
+    assert [r["status"] for r in fx.runs(t1)].count("pending") == 1
+    assert api.w.ok("POST", "/api/runs/claim", body={"runtime_id": rt["id"], "autopilot_id": "x"},
+                    status=400) == {"error": "autopilot_id must be a UUID or null"}
+
+
+def test_claim_never_hands_out_a_run_before_its_available_at(fx, api, db):
+    rt = fx.runtime()
+    trig = fx.trigger()
+    later = hook_ok(api.front, trig, {"event": "bb.later"})
+    now = hook_ok(api.front, trig, {"event": "bb.now"})
+    db.execute("UPDATE autopilot_run SET available_at = now() + interval '1 hour' WHERE id = %s",
+               (later["run_id"],))
+    # the older run waits: the newer one is handed out first, then nothing
+    assert claim(api.w, rt["id"])["run"]["id"] == now["run_id"]
+    claim(api.w, rt["id"], status=204)
+    claim(api.w, rt["id"], status=204, autopilot_id=trig.autopilot_id)
+    assert fx.run(later["run_id"])["status"] == "pending"
+    assert api.w.ok("GET", "/api/runs/%s" % later["run_id"])["run"]["available_at"] > \
+        api.w.ok("GET", "/api/runs/%s" % now["run_id"])["run"]["available_at"]
+    db.execute("UPDATE autopilot_run SET available_at = now() - interval '1 second' WHERE id = %s",
+               (later["run_id"],))
+    assert claim(api.w, rt["id"])["run"]["id"] == later["run_id"]
+
+
+# ---------------------------------------------------------------- attempts and max_run_attempts
+
+def expire(db, run_id):
+    db.execute("UPDATE autopilot_run SET lease_expires_at = now() - interval '1 second'"
+               " WHERE id = %s", (run_id,))
+
+
+def test_attempts_count_claims(fx, api, db):
+    r1 = fx.runtime("r1")
+    r2 = fx.runtime("r2")
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.attempts"})
+    assert claim(api.w, r1["id"])["run"]["attempts"] == 1
+    expire(db, sent["run_id"])
+    run = claim(api.w, r2["id"])["run"]
+    assert run["id"] == sent["run_id"] and run["attempts"] == 2 and run["claimed_by"] == r2["id"]
+    assert fx.run(sent["run_id"])["attempts"] == 2
+    # a heartbeat or a finish is not a claim
+    heartbeat(api.w, sent["run_id"], {"runtime_id": r2["id"]})
+    assert finish(api.w, sent["run_id"], "complete", {"runtime_id": r2["id"]})["run"]["attempts"] == 2
+
+
+def test_lease_expired_max_run_attempts_times_fails_the_run(fx, api, db):
+    """max_run_attempts = 5 (the default): the fifth expired lease is the last."""
+    rt = fx.runtime()
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.dies"})
+    for attempt in range(1, 6):
+        run = claim(api.w, rt["id"], lease_s=60)["run"]
+        assert run["id"] == sent["run_id"] and run["attempts"] == attempt
+        expire(db, sent["run_id"])
+    # the sixth claim finds the run spent: failed, not handed out
+    claim(api.w, rt["id"], status=204)
+    row = fx.run(sent["run_id"])
+    assert row["status"] == "failed" and row["failure_reason"] == "lease expired 5 times"
+    assert row["attempts"] == 5 and row["completed_at"] is not None
+    # the last holder's late answer is refused; nothing claims it again
+    assert finish(api.w, sent["run_id"], "complete", {"runtime_id": rt["id"]}, status=409)
+    assert heartbeat(api.w, sent["run_id"], {"runtime_id": rt["id"]}, status=409)
+    claim(api.w, fx.runtime("another")["id"], status=204)
+    assert fx.run(sent["run_id"]) == row
+
+
+def test_a_spent_run_does_not_hide_the_next_one(fx, api, db):
+    rt = fx.runtime()
+    trig = fx.trigger()
+    spent = hook_ok(api.front, trig, {"event": "bb.spent"})
+    fresh = hook_ok(api.front, trig, {"event": "bb.fresh"})
+    db.execute("UPDATE autopilot_run SET status = 'running', claimed_by = %s, attempts = 5,"
+               " lease_expires_at = now() - interval '1 minute' WHERE id = %s",
+               (rt["id"], spent["run_id"]))
+    run = claim(api.w, rt["id"])["run"]
+    assert run["id"] == fresh["run_id"]
+    assert fx.run(spent["run_id"])["status"] == "failed"
+    assert fx.run(spent["run_id"])["failure_reason"] == "lease expired 5 times"
+
+
+def test_max_run_attempts_from_the_configuration(fx, make_pool, db):
+    _, front = make_pool(workers=1, max_run_attempts=2)
+    write, _ = keys(fx, front)
+    rt = fx.runtime()
+    trig = fx.trigger()
+    sent = hook_ok(front, trig, {"event": "bb.two"})
+    for attempt in (1, 2):
+        assert claim(write, rt["id"])["run"]["attempts"] == attempt
+        expire(db, sent["run_id"])
+    claim(write, rt["id"], status=204)
+    assert fx.run(sent["run_id"])["failure_reason"] == "lease expired 2 times"
+    # 0: no limit
+    _, unlimited = make_pool(workers=1, max_run_attempts=0)
+    write0, _ = keys(fx, unlimited)
+    sent = hook_ok(unlimited, trig, {"event": "bb.forever"})
+    db.execute("UPDATE autopilot_run SET status = 'running', claimed_by = %s, attempts = 1000,"
+               " lease_expires_at = now() - interval '1 minute' WHERE id = %s",
+               (rt["id"], sent["run_id"]))
+    assert claim(write0, rt["id"])["run"]["attempts"] == 1001

@@ -1,4 +1,4 @@
-"""hookgatectl, the operator's side of the API: apikey list|revoke, trigger list|rotate, delivery list|show|replay, run list."""
+"""hookgatectl, the operator's side of the API: apikey list|revoke, trigger list|rotate, delivery list|show|replay, run list|show."""
 
 import base64
 import hashlib
@@ -392,7 +392,13 @@ def test_delivery_replay(fx, c, api, db):
     assert d["raw_body"] == bytes(original["raw_body"]).decode()
     assert run["source"] == "replay" and run["status"] == "pending"
     assert run["webhook_delivery_id"] == d["id"] and run["trigger_id"] == trig.id
-    assert run["trigger_payload"] == original_run["trigger_payload"]
+    # the ingress's payload, rebuilt in C, with the replay's own receivedAt
+    rebuilt = json.loads(json.dumps(run["trigger_payload"]))
+    assert rebuilt["request"].pop("receivedAt") > \
+        original_run["trigger_payload"]["request"]["receivedAt"]
+    expected = json.loads(json.dumps(original_run["trigger_payload"]))
+    del expected["request"]["receivedAt"]
+    assert rebuilt == expected
     # the same objects as the API shows them
     assert d == api.ok("GET", "/api/autopilots/%s/deliveries/%s" % (trig.autopilot_id, d["id"]))["delivery"]
     assert run == api.ok("GET", "/api/autopilots/%s/runs/%s" % (trig.autopilot_id, run["id"]))["run"]
@@ -524,7 +530,66 @@ def test_run_list_errors(fx, c, api):
         assert "run '%s' not found in autopilot" % cursor in c.fail(
             "run", "list", "--autopilot", ap, "--before", cursor)
     assert "missing option --autopilot" in c.usage("run", "list")
-    assert "unknown command 'run show'" in c.usage("run", "show", theirs)
+
+
+# ---------------------------------------------------------------- run show
+
+def test_run_show_matches_the_api(fx, c, api, db):
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.show", "big": 123456789012345678901234567890})
+    run = c.ok("run", "show", sent["run_id"])
+    assert set(run) == RUN_DETAIL_FIELDS, run
+    assert run == api.ok("GET", "/api/runs/%s" % sent["run_id"])["run"]
+    assert run == api.ok("GET", "/api/autopilots/%s/runs/%s" % (trig.autopilot_id, sent["run_id"]))["run"]
+    assert run["trigger_payload"] == fx.run(sent["run_id"])["trigger_payload"]
+    assert run["trigger_payload"]["eventPayload"]["big"] == 123456789012345678901234567890
+    # claimed and finished, it still matches
+    rt = fx.runtime()
+    claimed = api.ok("POST", "/api/runs/claim", body={"runtime_id": rt["id"]})["run"]
+    assert claimed["id"] == sent["run_id"] and claimed["attempts"] == 1
+    api.ok("POST", "/api/runs/%s/complete" % sent["run_id"],
+           body={"runtime_id": rt["id"], "result": {"n": 18446744073709551616}})
+    run = c.ok("run", "show", sent["run_id"])
+    assert run == api.ok("GET", "/api/runs/%s" % sent["run_id"])["run"]
+    assert run["status"] == "completed" and run["result"] == {"n": 18446744073709551616}
+    assert run["claimed_by"] == rt["id"] and run["attempts"] == 1
+
+
+def test_run_show_errors(fx, c):
+    missing = random_id()
+    assert "run '%s' not found" % missing in c.fail("run", "show", missing)
+    assert "invalid run id 'r1'" in c.fail("run", "show", "r1")
+    assert "missing argument RUN_ID" in c.usage("run", "show")
+    assert "too many arguments" in c.usage("run", "show", missing, missing)
+
+
+def test_cli_prints_the_api_keys_for_the_same_row(fx, c, api):
+    """For deliveries and runs, every hookgatectl command prints exactly the API's keys (and
+    values) for the same row: one definition of each resource's JSON (SPEC 9)."""
+    trig = fx.trigger()
+    sent = hook_ok(api.front, trig, {"event": "bb.keys"}, headers={"Idempotency-Key": "keys-1"})
+    ap, did, rid = trig.autopilot_id, sent["delivery_id"], sent["run_id"]
+    api_list = api.ok("GET", "/api/autopilots/%s/deliveries" % ap)["deliveries"]
+    cli_list = c.ok("delivery", "list", "--autopilot", ap)
+    assert [list(x) for x in cli_list] == [list(x) for x in api_list] and cli_list == api_list
+    api_one = api.ok("GET", "/api/autopilots/%s/deliveries/%s" % (ap, did))["delivery"]
+    cli_one = c.ok("delivery", "show", did)
+    assert list(cli_one) == list(api_one) and cli_one == api_one
+    api_runs = api.ok("GET", "/api/autopilots/%s/runs" % ap)["runs"]
+    cli_runs = c.ok("run", "list", "--autopilot", ap)
+    assert [list(x) for x in cli_runs] == [list(x) for x in api_runs] and cli_runs == api_runs
+    api_run = api.ok("GET", "/api/runs/%s" % rid)["run"]
+    cli_run = c.ok("run", "show", rid)
+    assert list(cli_run) == list(api_run) and cli_run == api_run
+    # a replay: the CLI's answer has the API's shape, and its rows are the API's
+    cli_replay = c.ok("delivery", "replay", did, "--idempotency-key", "keys-replay")
+    api_replay = api.ok("POST", "/api/autopilots/%s/deliveries/%s/replay" % (ap, did),
+                        headers={"Idempotency-Key": "keys-replay"})
+    assert list(cli_replay) == list(api_replay) == ["delivery", "run"]
+    assert cli_replay == api_replay
+    for name, path in (("delivery", "/api/autopilots/%s/deliveries/%s" % (ap, cli_replay["delivery"]["id"])),
+                       ("run", "/api/runs/%s" % cli_replay["run"]["id"])):
+        assert list(cli_replay[name]) == list(api.ok("GET", path)[name])
 
 
 # ---------------------------------------------------------------- help, secrets, memory
@@ -533,7 +598,7 @@ def test_usage_lists_the_new_commands(ctl):
     p = ctl.raw("--help")
     assert p.returncode == 0
     for cmd in ("apikey list", "apikey revoke", "trigger list", "trigger rotate",
-                "delivery list", "delivery show", "delivery replay", "run list"):
+                "delivery list", "delivery show", "delivery replay", "run list", "run show"):
         assert cmd in p.stdout, cmd
     p = ctl.raw("delivery", "list", "--help")
     assert p.returncode == 0 and "delivery list" in p.stdout
@@ -554,6 +619,7 @@ def test_no_command_prints_a_secret_or_key(fx, c, api):
         c.run("delivery", "show", sent["delivery_id"]),
         c.run("delivery", "replay", sent["delivery_id"]),
         c.run("run", "list", "--autopilot", trig.autopilot_id),
+        c.run("run", "show", sent["run_id"]),
         c.run("apikey", "revoke", read["id"]),
     ]
     for p in outputs:
@@ -594,6 +660,8 @@ def test_new_commands_under_valgrind(fx, c, api, stack):
         ("run", "list", "--autopilot", ap, "--status", "pending"),
         ("run", "list", "--autopilot", random_id()),
         ("run", "list"),
+        ("run", "show", sent["run_id"]),
+        ("run", "show", random_id()),
     ]
     for args in runs:
         p = subprocess.run(

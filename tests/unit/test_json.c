@@ -1,4 +1,4 @@
-/* test_json: json_storable, the strict RFC 8259 and jsonb-storable check of client JSON. */
+/* test_json: json_storable, the strict RFC 8259 and jsonb-storable check of client JSON; json_keep_numbers. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -130,9 +130,60 @@ static void test_member_span(void)
 	   "a null value");
 }
 
+/* text parsed by json-c, json_keep_numbers, written back */
+static char *kept(const char *text)
+{
+	struct json_object *o = json_tokener_parse(text);
+	char *out;
+
+	if (!o || !json_keep_numbers(text, strlen(text), &o))
+		abort();
+	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return out;
+}
+
+static void is_kept(const char *text, const char *want, const char *what)
+{
+	char *got = kept(text);
+
+	ok(strcmp(got, want) == 0, "%s: %s", what, got);
+	free(got);
+}
+
+static void test_keep_numbers(void)
+{
+	char *s, *want;
+
+	is_kept("[1,-2,3.5,1e400,0.10]", "[1,-2,3.5,1e400,0.10]", "numbers json-c holds");
+	is_kept("[123456789012345678901234567890]", "[123456789012345678901234567890]",
+		"an integer beyond 64 bits");
+	is_kept("{\"a\":-99999999999999999999,\"b\":{\"c\":[18446744073709551616]}}",
+		"{\"a\":-99999999999999999999,\"b\":{\"c\":[18446744073709551616]}}",
+		"nested, negative, in place");
+	is_kept("[18446744073709551615,9223372036854775807,-9223372036854775808]",
+		"[18446744073709551615,9223372036854775807,-9223372036854775808]", "the limits");
+	is_kept("{\"s\":\"12345678901234567890123 \\\" 5\",\"n\":12345678901234567890123}",
+		"{\"s\":\"12345678901234567890123 \\\" 5\",\"n\":12345678901234567890123}",
+		"digits in strings are not numbers");
+	is_kept("123456789012345678901234567890", "123456789012345678901234567890",
+		"a bare integer");
+	is_kept("[-0, 0]", "[0,0]", "-0 as json-c writes it");
+	/* duplicate keys: the tree holds the last value; out of step, left alone */
+	is_kept("{\"a\":99999999999999999999,\"a\":5}", "{\"a\":5}", "a duplicate key");
+	is_kept("{\"a\":99999999999999999999,\"a\":18446744073709551615}",
+		"{\"a\":18446744073709551615}", "a duplicate key, both long");
+	s = repeated("[", '9', 5000, "]");
+	want = kept(s);
+	ok(strcmp(s, want) == 0, "an integer of 5000 digits");
+	free(want);
+	free(s);
+}
+
 int main(void)
 {
 	test_member_span();
+	test_keep_numbers();
 	test_valid();
 	test_syntax();
 	test_depth();

@@ -79,6 +79,7 @@ static void test_defaults(void)
 	is_str(s.trusted_proxies, "", "default trusted_proxies");
 	is_str(s.metrics_allow, "127.0.0.0/8, ::1/128", "default metrics_allow: loopback");
 	is_int(s.runtime_offline_after, 90, "default runtime_offline_after");
+	is_int(s.max_run_attempts, 5, "default max_run_attempts");
 	is_int(s.signature_tolerance_s, 300, "default signature_tolerance_s");
 	is_int(s.statement_timeout_ms, 5000, "default statement_timeout_ms");
 	is_int(s.token_ceiling, 0, "default token_ceiling: off");
@@ -108,6 +109,7 @@ static void test_file(void)
 		"trusted_proxies = 10.0.0.0/8, ::1\n"
 		"metrics_allow = 192.168.0.0/16\n"
 		"runtime_offline_after = 120\n"
+		"max_run_attempts = 0\n"
 		"signature_tolerance_s = 60\n"
 		"statement_timeout_ms = 2500\n"
 		"shm_name = /hookgate-test\n"
@@ -129,6 +131,7 @@ static void test_file(void)
 	is_str(s.trusted_proxies, "10.0.0.0/8, ::1", "trusted_proxies");
 	is_str(s.metrics_allow, "192.168.0.0/16", "metrics_allow");
 	is_int(s.runtime_offline_after, 120, "runtime_offline_after");
+	is_int(s.max_run_attempts, 0, "max_run_attempts 0: no limit");
 	is_int(s.signature_tolerance_s, 60, "signature_tolerance_s");
 	is_int(s.statement_timeout_ms, 2500, "statement_timeout_ms");
 	is_str(s.shm_name, "/hookgate-test", "shm_name");
@@ -304,6 +307,7 @@ static void test_keys(void)
 		/* SPEC 10 */
 		"worker_runtime", "worker_command", "worker_autopilot", "worker_concurrency",
 		"worker_timeout_s", "worker_lease_s", "worker_output_max_bytes",
+		"max_run_attempts",		/* SPEC 4.5 */
 	};
 	const char *const *keys = settings_keys();
 	size_t n = 0;

@@ -1,0 +1,334 @@
+/* delivery: the webhook_delivery resource: its columns, its statements (list, detail, replay) and its JSON. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/delivery.h"
+#include "db/run.h"
+#include "lib/util.h"
+#include "webhook/envelope.h"
+
+const char *const delivery_statuses[] = {
+	"queued", "dispatched", "rejected", "ignored", "failed", NULL
+};
+
+/*
+ * The slim delivery of a list (SPEC 4.4), alias d, named as the API's
+ * fields. Never raw_body, selected_headers or response_body: a list does
+ * not even read them. id is its first column, created_at its last
+ * (DELIVERY_COL_ID, DELIVERY_COL_CREATED).
+ */
+#define DELIVERY_COLUMNS \
+	"d.id, d.autopilot_id, d.trigger_id, d.provider, d.event, d.dedupe_key, " \
+	"d.dedupe_source, d.signature_status, d.status, d.attempt_count, d.content_type, " \
+	"d.response_status, d.autopilot_run_id, d.replayed_from_delivery_id, d.error, " \
+	"to_json(d.received_at)#>>'{}' AS received_at, " \
+	"to_json(d.last_attempt_at)#>>'{}' AS last_attempt_at, " \
+	"to_json(d.created_at)#>>'{}' AS created_at"
+
+/* The detail: the slim columns, then these, raw_body (bytea) last. */
+#define DELIVERY_DETAIL_COLUMNS DELIVERY_COLUMNS ", " \
+	"d.selected_headers, d.response_body, d.replay_idempotency_key, d.raw_body"
+
+static struct statement st_list[MODEL_PAGE_SHAPES] =
+	MODEL_PAGE_STATEMENTS("delivery_list", "d", DELIVERY_COLUMNS, "webhook_delivery");
+
+static struct statement st_cursor = { "delivery_cursor", MODEL_CURSOR_SQL("webhook_delivery"), 2,
+	0, true };
+
+/* The detail. */
+static struct statement st_get = { "delivery_get",
+	MODEL_GET_SQL("d", DELIVERY_DETAIL_COLUMNS, "webhook_delivery"), 3, 0, true };
+
+/*
+ * The replay itself, one transaction in one round trip (sql/005_replay.sql),
+ * with the payload built here: $6 event, $7 trigger_payload, or NULL and $8
+ * why not, $9 receivedAt.
+ */
+static struct statement st_replay = { "delivery_replay",
+	"SELECT http_status, error, delivery_id, run_id"
+	"  FROM hookgate_replay($1::uuid, $2::uuid, $3::uuid, $4, $5::integer,"
+	"                       $6, $7::jsonb, $8, $9::timestamptz)", 9, 0, false };
+
+/* The 400 of a stored body that no longer parses; the reason follows. */
+#define REPLAY_UNPARSABLE "the stored body cannot be turned into a run payload: "
+#define REPLAY_PRUNED "delivery body has been pruned"
+
+enum store_rc delivery_page(const char *workspace_id, const char *autopilot_id,
+			    const char *status, const struct model_page *page, PGresult **res)
+{
+	return model_page_exec(st_list, workspace_id, autopilot_id, status, page, res);
+}
+
+struct json_object *delivery_json(const PGresult *res, int row)
+{
+	return model_row_json(res, row);
+}
+
+enum store_rc delivery_cursor(const char *autopilot_id, const char *delivery_id, char *ts,
+			      const char **missing)
+{
+	return model_cursor_exec(&st_cursor, "delivery", autopilot_id, delivery_id, ts, missing);
+}
+
+/*
+ * The detail of row (DELIVERY_DETAIL_COLUMNS): every column as
+ * model_row_json gives it, with raw_body replaced in place by the bytes as
+ * text when they are UTF-8, else as base64, then raw_body_encoding.
+ */
+static struct json_object *detail_json(const PGresult *res, int row)
+{
+	struct json_object *o = model_row_json(res, row), *v = NULL;
+	int col = res ? PQfnumber(res, "raw_body") : -1;
+	unsigned char *bytes = NULL;
+	const char *encoding = "utf-8";
+	char *b64 = NULL;
+	size_t len;
+
+	if (!o || col < 0)
+		goto fail;
+	if (PQgetisnull(res, row, col)) {
+		/* pruned: raw_body stays null */
+		if (!model_add(o, "raw_body_encoding", NULL))
+			goto fail;
+		return o;
+	}
+	bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col), &len);
+	if (!bytes)
+		goto fail;
+	if (utf8_valid(bytes, len)) {
+		v = json_object_new_string_len((const char *)bytes, (int)len);
+	} else {
+		encoding = "base64";
+		b64 = base64_encode(bytes, len);
+		if (!b64)
+			goto fail;
+		v = json_object_new_string(b64);
+	}
+	/* replaces the escaped bytea text in place, keeping the field order */
+	if (!v || !model_add(o, "raw_body", v) ||
+	    !model_add(o, "raw_body_encoding", json_object_new_string(encoding)))
+		goto fail;
+	free(b64);
+	PQfreemem(bytes);
+	return o;
+fail:
+	free(b64);
+	if (bytes)
+		PQfreemem(bytes);
+	json_object_put(o);
+	return NULL;
+}
+
+enum store_rc delivery_show(const char *workspace_id, const char *autopilot_id,
+			    const char *delivery_id, struct json_object **out,
+			    const char **missing)
+{
+	PGresult *res = NULL;
+	enum store_rc rc = model_get_exec(&st_get, "delivery", workspace_id, autopilot_id,
+					  delivery_id, &res, missing);
+
+	*out = NULL;
+	if (rc == STORE_OK && !(*out = detail_json(res, 0)))
+		rc = STORE_ERROR;
+	PQclear(res);
+	return rc;
+}
+
+enum delivery_key delivery_idempotency_key(const char *s, size_t len, char *key)
+{
+	static const char blanks[] = " \t\r\n\v\f";
+
+	while (len > 0 && strchr(blanks, s[len - 1]))
+		len--;
+	while (len > 0 && strchr(blanks, *s)) {
+		s++;
+		len--;
+	}
+	if (len == 0)
+		return DELIVERY_KEY_EMPTY;
+	if (len > DELIVERY_IDEMPOTENCY_KEY_MAX)
+		return DELIVERY_KEY_TOO_LONG;
+	if (memchr(s, '\0', len) || !utf8_valid((const unsigned char *)s, len))
+		return DELIVERY_KEY_NOT_UTF8;
+	memcpy(key, s, len);
+	key[len] = '\0';
+	return DELIVERY_KEY_OK;
+}
+
+/* ---- replay ---- */
+
+/* What a replay rebuilds from the stored row, for hookgate_replay. */
+struct rebuilt {
+	struct envelope env;
+	const char *payload;		/* env.json as text; NULL when it could not be built */
+	char error[128];		/* why not */
+	char received_at[ENVELOPE_TIME_MAX];
+};
+
+/*
+ * The replay's trigger_payload from row 0 of res (DELIVERY_DETAIL_COLUMNS),
+ * with the ingress's code. A body that no longer parses (or was pruned) is
+ * b->payload NULL with b->error set; false only when out of memory.
+ */
+static HG_MUSTCHECK bool rebuild(const PGresult *res, struct rebuilt *b)
+{
+	int body_col = PQfnumber(res, "raw_body"), hdrs_col = PQfnumber(res, "selected_headers");
+	int ctype_col = PQfnumber(res, "content_type"), prov_col = PQfnumber(res, "provider");
+	struct json_object *selected = NULL;
+	struct hg_hdrs hdrs = { .envp = NULL };
+	unsigned char *raw = NULL;
+	enum norm_result parse;
+	size_t len;
+	bool ok = false;
+
+	envelope_now(b->received_at, sizeof(b->received_at));
+	if (body_col < 0 || hdrs_col < 0 || ctype_col < 0 || prov_col < 0)
+		return false;
+	if (PQgetisnull(res, 0, body_col)) {
+		snprintf(b->error, sizeof(b->error), REPLAY_PRUNED);
+		return true;
+	}
+	raw = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, body_col), &len);
+	/* selected_headers is a jsonb object: what the ingress kept */
+	selected = json_tokener_parse(PQgetvalue(res, 0, hdrs_col));
+	if (!raw || !hdrs_from_selected(selected, &hdrs))
+		goto out;
+	if (envelope_make(provider_find(PQgetvalue(res, 0, prov_col)), raw, len,
+			  PQgetisnull(res, 0, ctype_col) ? NULL : PQgetvalue(res, 0, ctype_col),
+			  &hdrs, b->received_at, &b->env, &parse)) {
+		b->payload = b->env.text;
+		ok = true;
+	} else if (parse != NORM_OK) {
+		snprintf(b->error, sizeof(b->error), REPLAY_UNPARSABLE "%s", norm_error(parse));
+		ok = true;
+	}
+out:
+	hdrs_free_selected(&hdrs);
+	json_object_put(selected);
+	if (raw)
+		PQfreemem(raw);
+	return ok;
+}
+
+/*
+ * {"delivery": the detail of delivery_id, "run": run_id's run or null}
+ * into *answer; STORE_NOT_FOUND when the delivery was deleted since.
+ */
+static enum store_rc replay_answer(const char *workspace_id, const char *autopilot_id,
+				   const char *delivery_id, const char *run_id,
+				   struct json_object **answer)
+{
+	struct json_object *d = NULL, *run = NULL;
+	const char *missing;
+	enum store_rc rc;
+
+	*answer = NULL;
+	/* STORE_NOT_FOUND: deleted between the replay and this read */
+	rc = delivery_show(workspace_id, autopilot_id, delivery_id, &d, &missing);
+	if (rc == STORE_OK && run_id) {
+		rc = run_show(workspace_id, NULL, run_id, &run, &missing);
+		if (rc == STORE_NOT_FOUND)
+			rc = STORE_OK;		/* the run went: null */
+	}
+	if (rc != STORE_OK)
+		goto fail;
+	*answer = json_object_new_object();
+	if (!*answer)
+		goto fail;
+	/* model_add puts what it cannot add */
+	if (!model_add(*answer, "delivery", d)) {
+		d = NULL;
+		goto fail;
+	}
+	d = NULL;
+	if (!model_add(*answer, "run", run)) {
+		run = NULL;
+		goto fail;
+	}
+	return STORE_OK;
+fail:
+	json_object_put(run);
+	json_object_put(d);
+	json_object_put(*answer);
+	*answer = NULL;
+	return rc == STORE_OK ? STORE_ERROR : rc;
+}
+
+/* Fill out from hookgate_replay's row (http_status, error, delivery_id, run_id). */
+static enum store_rc replay_outcome(const PGresult *res, const struct delivery_replay_args *a,
+				    const char *autopilot_id, struct delivery_replay_result *out)
+{
+	enum store_rc rc;
+	int status;
+
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		return STORE_ERROR;
+	status = atoi(PQgetvalue(res, 0, 0));
+	if (status == 200 || status == 201) {
+		if (PQgetisnull(res, 0, 2))
+			return STORE_ERROR;
+		out->outcome = status == 201 ? REPLAY_CREATED : REPLAY_REPEATED;
+		snprintf(out->delivery_id, sizeof(out->delivery_id), "%s", PQgetvalue(res, 0, 2));
+		rc = replay_answer(a->workspace_id, autopilot_id, out->delivery_id,
+				   PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3), &out->answer);
+		if (rc == STORE_NOT_FOUND) {
+			out->outcome = REPLAY_NOT_FOUND;
+			snprintf(out->message, sizeof(out->message), "delivery not found");
+			rc = STORE_OK;
+		}
+		return rc;
+	}
+	if ((status != 400 && status != 404) || PQgetisnull(res, 0, 1))
+		return STORE_ERROR;
+	out->outcome = status == 404 ? REPLAY_NOT_FOUND : REPLAY_REFUSED;
+	snprintf(out->message, sizeof(out->message), "%s", PQgetvalue(res, 0, 1));
+	return STORE_OK;
+}
+
+enum store_rc delivery_replay(const struct delivery_replay_args *a,
+			      struct delivery_replay_result *out)
+{
+	struct rebuilt b = { .payload = NULL };
+	char offline[24], autopilot_id[STORE_ID_LEN];
+	const char *values[9], *missing = "delivery";
+	PGresult *row = NULL, *res = NULL;
+	enum store_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = model_get_exec(&st_get, "delivery", a->workspace_id, a->autopilot_id, a->delivery_id,
+			    &row, &missing);
+	if (rc == STORE_NOT_FOUND) {
+		out->outcome = REPLAY_NOT_FOUND;
+		snprintf(out->message, sizeof(out->message), "%s not found", missing);
+		rc = STORE_OK;
+		goto out;
+	}
+	if (rc != STORE_OK)
+		goto out;
+	snprintf(autopilot_id, sizeof(autopilot_id), "%s", PQgetvalue(row, 0, 1));
+	if (!rebuild(row, &b)) {
+		rc = STORE_ERROR;
+		goto out;
+	}
+	snprintf(offline, sizeof(offline), "%ld", a->offline_after_s);
+	values[0] = a->workspace_id;
+	values[1] = autopilot_id;
+	values[2] = a->delivery_id;
+	values[3] = a->idempotency_key;
+	values[4] = offline;
+	values[5] = b.payload ? b.env.event : NULL;
+	values[6] = b.payload;
+	values[7] = b.payload ? NULL : b.error;
+	values[8] = b.received_at;
+	rc = store_exec(&st_replay, values, &res);
+	if (rc == STORE_OK)
+		rc = replay_outcome(res, a, autopilot_id, out);
+out:
+	PQclear(res);
+	PQclear(row);
+	envelope_free(&b.env);
+	return rc;
+}

@@ -1,0 +1,107 @@
+/* delivery: the webhook_delivery resource: its columns, statements and JSON, and the replay (SPEC 2, 4.4), for the API and hookgatectl. */
+#ifndef HG_DB_DELIVERY_H
+#define HG_DB_DELIVERY_H
+
+#include "lib/common.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "db/model.h"
+#include "db/store.h"
+
+/* A replay's idempotency key, at most this many bytes (trimmed). */
+#define DELIVERY_IDEMPOTENCY_KEY_MAX 255
+
+/* A delivery's statuses, NULL-terminated. */
+extern const char *const delivery_statuses[];
+
+/* The columns of delivery_page's rows: the delivery's id first, its created_at last. */
+#define DELIVERY_COL_ID		0
+#define DELIVERY_COL_CREATED	17
+
+/*
+ * Every function taking workspace_id and autopilot_id is scoped by both
+ * (workspace_id NULL: any workspace, hookgatectl's): a delivery of another
+ * autopilot or workspace is not found, exactly as one that does not
+ * exist. On STORE_NOT_FOUND, *missing says what ("autopilot" or "delivery").
+ */
+
+/*
+ * A page of an autopilot's deliveries, newest first, of one status (one of
+ * delivery_statuses; NULL: any), slim: never raw_body, selected_headers or
+ * response_body. *res is the caller's to PQclear; one row whose
+ * DELIVERY_COL_ID is NULL when none is on this page. STORE_NOT_FOUND: no
+ * such autopilot.
+ */
+enum store_rc delivery_page(const char *workspace_id, const char *autopilot_id,
+			    const char *status, const struct model_page *page, PGresult **res)
+	HG_MUSTCHECK;
+
+/* The JSON of row of delivery_page's res. A new object; NULL when out of memory. */
+struct json_object *delivery_json(const PGresult *res, int row);
+
+/* The created_at of delivery_id of the autopilot into ts (64 bytes), for a page's before_ts. */
+enum store_rc delivery_cursor(const char *autopilot_id, const char *delivery_id, char *ts,
+			      const char **missing) HG_MUSTCHECK;
+
+/*
+ * The delivery detail (SPEC 4.4: every column, raw_body as text when it
+ * is UTF-8, else base64 with raw_body_encoding "base64") of delivery_id;
+ * autopilot_id NULL: of any autopilot.
+ */
+enum store_rc delivery_show(const char *workspace_id, const char *autopilot_id,
+			    const char *delivery_id, struct json_object **out,
+			    const char **missing) HG_MUSTCHECK;
+
+/* How an idempotency key (a header, an option) is wrong. */
+enum delivery_key {
+	DELIVERY_KEY_OK,
+	DELIVERY_KEY_EMPTY,		/* blank */
+	DELIVERY_KEY_TOO_LONG,		/* over DELIVERY_IDEMPOTENCY_KEY_MAX bytes once trimmed */
+	DELIVERY_KEY_NOT_UTF8,
+};
+
+/*
+ * s[0..len) trimmed of blanks into key (DELIVERY_IDEMPOTENCY_KEY_MAX + 1
+ * bytes) when it is a usable idempotency key.
+ */
+enum delivery_key delivery_idempotency_key(const char *s, size_t len, char *key);
+
+/* What a replay asks for. */
+struct delivery_replay_args {
+	const char *workspace_id;	/* NULL: the delivery's own (hookgatectl) */
+	const char *autopilot_id;	/* NULL: the delivery's own */
+	const char *delivery_id;
+	const char *idempotency_key;	/* NULL: none */
+	long offline_after_s;		/* runtime_offline_after */
+};
+
+enum delivery_replay_outcome {
+	REPLAY_CREATED,		/* a new delivery and run: 201 */
+	REPLAY_REPEATED,	/* the first replay with this idempotency key: 200 */
+	REPLAY_NOT_FOUND,	/* message: "autopilot not found" or "delivery not found" */
+	REPLAY_REFUSED,		/* message says why: 400 */
+};
+
+struct delivery_replay_result {
+	enum delivery_replay_outcome outcome;
+	char message[256];		/* NOT_FOUND, REFUSED */
+	char delivery_id[STORE_ID_LEN];	/* CREATED, REPEATED: the replay's */
+	/* CREATED, REPEATED: {"delivery": its detail, "run": its run or null}, owned */
+	struct json_object *answer;
+};
+
+/*
+ * Replay a stored delivery (SPEC 4.4): its trigger_payload rebuilt from
+ * the stored raw body, content type and selected headers by envelope_make
+ * (the ingress's code) with a new receivedAt, then the new delivery and
+ * its run in one transaction (sql hookgate_replay). out->answer is the
+ * caller's to put.
+ */
+enum store_rc delivery_replay(const struct delivery_replay_args *a,
+			      struct delivery_replay_result *out) HG_MUSTCHECK;
+
+#endif

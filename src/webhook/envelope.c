@@ -1,0 +1,71 @@
+/* envelope: a webhook's run payload (body, event, envelope) built once for ingress and replays alike (SPEC 3.3, 4.4). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "webhook/envelope.h"
+#include "lib/util.h"
+
+/* An event name taken from a header that is not UTF-8 is cut to this many bytes once escaped. */
+#define EVENT_ESCAPED_MAX 1024
+
+void envelope_now(char *out, size_t len)
+{
+	struct timeval tv;
+	struct tm tm;
+	size_t n;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, len - n, ".%03dZ", (int)(tv.tv_usec / 1000));
+}
+
+bool envelope_make(const struct provider *p, const unsigned char *raw, size_t len,
+		   const char *content_type, const struct hg_hdrs *h, const char *received_at,
+		   struct envelope *out, enum norm_result *parse)
+{
+	const char *ptext;
+	size_t plen;
+
+	memset(out, 0, sizeof(*out));
+	*parse = body_parse_keep_text(raw, len, content_type, &out->body, &out->body_text);
+	if (*parse != NORM_OK)
+		return false;
+	if (!p)
+		p = provider_find("generic");
+	out->event = provider_event(p, out->body, h, &out->payload);
+	if (!out->event)
+		goto fail;
+	if (!utf8_valid((const unsigned char *)out->event, strlen(out->event))) {
+		/* an event taken from a header that is not UTF-8 */
+		char *safe = utf8_escape(out->event, EVENT_ESCAPED_MAX);
+
+		if (!safe)
+			goto fail;
+		free(out->event);
+		out->event = safe;
+	}
+	if (!payload_text(&out->body_text, out->body, out->payload, &ptext, &plen))
+		goto fail;
+	out->text = envelope_text(out->event, ptext, plen, content_type, received_at);
+	if (!out->text)
+		goto fail;
+	return true;
+fail:
+	envelope_free(out);
+	return false;
+}
+
+void envelope_free(struct envelope *e)
+{
+	free(e->text);
+	free(e->event);
+	free(e->body_text.owned);
+	json_object_put(e->body);
+	memset(e, 0, sizeof(*e));
+}
