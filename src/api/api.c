@@ -18,16 +18,8 @@ bool api_body_object(struct hg_request *r, struct json_object **out)
 	size_t used;
 
 	*out = NULL;
-	switch (req_read_body(r, r->settings->max_body_bytes)) {
-	case BODY_OK:
-		break;
-	case BODY_TOO_LARGE:
-		req_send_error(r, 413, "payload too large");
+	if (!req_take_body(r))
 		return false;
-	default:
-		api_bad_request(r, "could not read request body");
-		return false;
-	}
 	used = strspn((const char *)r->body, " \t\r\n");
 	if (used == r->body_len) {
 		*out = json_object_new_object();
@@ -74,14 +66,6 @@ bool api_body_object(struct hg_request *r, struct json_object **out)
 	return true;
 }
 
-void api_store_failed(struct hg_request *r, enum store_rc rc)
-{
-	if (rc == STORE_UNAVAILABLE)
-		req_send_unavailable(r);
-	else
-		req_send_error(r, 500, "internal error");
-}
-
 bool api_store_ok(struct hg_request *r, enum store_rc rc, const char *missing)
 {
 	if (rc == STORE_OK)
@@ -89,7 +73,7 @@ bool api_store_ok(struct hg_request *r, enum store_rc rc, const char *missing)
 	if (rc == STORE_NOT_FOUND)
 		api_not_found(r, missing);
 	else
-		api_store_failed(r, rc);
+		req_send_store_failed(r, rc);
 	return false;
 }
 
@@ -334,7 +318,7 @@ bool api_exec_found(struct hg_request *r, struct statement *st, const char *cons
 
 	rc = store_exec(st, values, res);
 	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
+		req_send_store_failed(r, rc);
 		return false;
 	}
 	if (owner && PQntuples(*res) == 0) {

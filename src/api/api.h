@@ -22,13 +22,10 @@
  */
 bool api_body_object(struct hg_request *r, struct json_object **out) HG_MUSTCHECK;
 
-/* Answer a failed store call: 503 when unavailable, else 500. */
-void api_store_failed(struct hg_request *r, enum store_rc rc);
-
 /*
  * Whether a resource module's call succeeded (rc STORE_OK). Otherwise the
  * answer has been sent: 404 "<missing> not found" for STORE_NOT_FOUND, else
- * as api_store_failed.
+ * as req_send_store_failed.
  */
 bool api_store_ok(struct hg_request *r, enum store_rc rc, const char *missing) HG_MUSTCHECK;
 

@@ -118,7 +118,7 @@ void deliveries_replay(struct hg_request *r)
 		goto out;
 	rc = delivery_replay(&a, &out);
 	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
+		req_send_store_failed(r, rc);
 		goto out;
 	}
 	switch (out.outcome) {

@@ -78,158 +78,168 @@ static long long deferral_ms(const struct hg_request *r, const char *trigger_id)
 	return (long long)((delay_ns + 999999u) / 1000000u);
 }
 
-void ingress_handle(struct hg_request *r)
+/* What one webhook request gathers between its steps; intake_free releases it. */
+struct intake {
+	struct trigger_info ti;
+	struct envelope env;
+	struct json_object *hdrs, *filters, *handshake;
+	struct dedupe dd;
+	enum sig_status status;
+	bool admit;
+	char *mtype;
+	char received_at[ENVELOPE_TIME_MAX], delivery_id[37], run_id[37];
+};
+
+static void intake_free(struct intake *in)
+{
+	free(in->mtype);
+	json_object_put(in->handshake);
+	json_object_put(in->filters);
+	json_object_put(in->hdrs);
+	envelope_free(&in->env);
+	trigger_info_free(&in->ti);
+}
+
+/* Steps 3 to 6: the cheap refusals and the token lookup (round trip 1). False: answered. */
+static HG_MUSTCHECK bool find_trigger(struct hg_request *r, struct intake *in)
 {
 	const char *token = r->params[0];
-	const struct hg_settings *s = r->settings;
-	struct trigger_info ti = { .secret = NULL };
-	struct ingest_result res = { .response_body = NULL };
-	struct envelope env = { .body = NULL };
-	struct json_object *hdrs = NULL, *filters = NULL, *handshake = NULL;
-	const char *challenge = NULL;
-	const struct provider *prov;
-	struct sig_input sig;
-	struct dedupe dd = { .source = NULL };
-	enum sig_status status;
-	enum norm_result nr;
-	char received_at[ENVELOPE_TIME_MAX], delivery_id[37], run_id[37];
-	char *mtype = NULL;
-	const char *raw_ctype;
-	struct timespec now;
+	enum store_rc rc;
 	long retry;
-	bool admit;
 
 	log_redact_token(token, r->token_hint, sizeof(r->token_hint));
-
 	/* 1. the method is checked by the router (405 with Allow: POST) */
 	/* 2. per-IP ceiling: charged by the router for every request */
 	/* 3. bad-credential budget already spent: only asked here, charged by 404 and 401 */
 	if (limit_bad_credentials_spent(r))
-		goto out;
+		return false;
 
 	/* 4. a declared body over the cap is refused before reading anything */
-	if (req_content_length(r) > s->max_body_bytes) {
+	if (req_content_length(r) > r->settings->max_body_bytes) {
 		req_send_error(r, 413, "payload too large");
-		goto out;
+		return false;
 	}
 
 	/* 5. token lookup */
 	if (!token_well_formed("awt_", token)) {
 		ingress_not_found(r);
-		goto out;
+		return false;
 	}
-	switch (ingest_lookup_token(token, &ti)) {
+	switch ((rc = ingest_lookup_token(token, &in->ti))) {
 	case STORE_OK:
 		break;
 	case STORE_NOT_FOUND:
 		ingress_not_found(r);
-		goto out;
-	case STORE_UNAVAILABLE:
-		req_send_unavailable(r);
-		goto out;
+		return false;
 	default:
-		req_send_error(r, 500, "internal error");
-		goto out;
+		req_send_store_failed(r, rc);
+		return false;
 	}
 
 	/* 6. per-token ceiling (abuse protection); token_rate defers at step 9, never refuses */
-	if (!limit_take(LIMIT_TOKEN_CEILING, ti.trigger_id, s->token_ceiling, true, &retry)) {
+	if (!limit_take(LIMIT_TOKEN_CEILING, in->ti.trigger_id, r->settings->token_ceiling, true,
+			&retry)) {
 		limit_refuse(r, LIMIT_TOKEN_CEILING, retry);
-		goto out;
+		return false;
 	}
+	return true;
+}
 
-	/* 7. body and normalisation; nothing is persisted for a 400 */
-	switch (req_read_body(r, s->max_body_bytes)) {
-	case BODY_OK:
-		break;
-	case BODY_TOO_LARGE:
-		req_send_error(r, 413, "payload too large");
-		goto out;
-	default:
-		req_send_error(r, 400, "could not read request body");
-		goto out;
-	}
+/* Step 7: the body, its envelope and what is stored of the request; nothing is persisted for a 400. */
+static HG_MUSTCHECK bool read_webhook(struct hg_request *r, const struct provider *prov,
+				      struct intake *in)
+{
+	const char *raw_ctype;
+	enum norm_result nr;
+
+	if (!req_take_body(r))
+		return false;
 	raw_ctype = hdrs_get(&r->hdrs, "Content-Type");
-	envelope_now(received_at, sizeof(received_at));
-	prov = provider_find(ti.provider);
-	if (!prov)
-		prov = provider_find("generic");
+	envelope_now(in->received_at, sizeof(in->received_at));
 	/* the one definition of the run's payload, shared with replays */
-	if (!envelope_make(prov, r->body, r->body_len, raw_ctype, &r->hdrs, received_at, &env,
-			   &nr)) {
+	if (!envelope_make(prov, r->body, r->body_len, raw_ctype, &r->hdrs, in->received_at,
+			   &in->env, &nr)) {
 		if (nr != NORM_OK)
 			req_send_error(r, 400, norm_error(nr));
 		else
 			req_send_error(r, 500, "internal error");
-		goto out;
+		return false;
 	}
 	/* stored with bytes that are not UTF-8 escaped, as headers are */
-	mtype = media_type_text(raw_ctype);
-	hdrs = hdrs_selected(&r->hdrs);
-	if (!hdrs || !uuid7_generate(delivery_id) || !uuid7_generate(run_id)) {
+	in->mtype = media_type_text(raw_ctype);
+	in->hdrs = hdrs_selected(&r->hdrs);
+	if (!in->hdrs || !uuid7_generate(in->delivery_id) || !uuid7_generate(in->run_id)) {
 		req_send_error(r, 500, "internal error");
-		goto out;
+		return false;
 	}
+	return true;
+}
 
-	/* 8. signature status and dedupe key; the precise clock, as senders' clocks are */
+/* Step 8: signature status, dedupe key, handshake and event filters, in memory. */
+static void judge_webhook(struct hg_request *r, const struct provider *prov, struct intake *in)
+{
+	const char *challenge = NULL;
+	struct timespec now;
+	struct sig_input sig;
+
+	/* the precise clock, as senders' clocks are */
 	clock_gettime(CLOCK_REALTIME, &now);
 	sig = (struct sig_input){
 		.hdrs = &r->hdrs,
 		.body = r->body,
 		.body_len = r->body_len,
-		.secret = ti.secret,
-		.previous_secret = ti.previous_secret,
+		.secret = in->ti.secret,
+		.previous_secret = in->ti.previous_secret,
 		.now = now.tv_sec,
-		.tolerance_s = s->signature_tolerance_s,
+		.tolerance_s = r->settings->signature_tolerance_s,
 	};
-	status = prov->verify(&sig);
-	prov->dedupe(&r->hdrs, env.body, &dd);
-	if (!sig_rejects(status) && provider_url_verification(prov, env.body, &challenge)) {
-		handshake = json_object_new_object();
-		json_object_object_add(handshake, "challenge", json_object_new_string(challenge));
+	in->status = prov->verify(&sig);
+	prov->dedupe(&r->hdrs, in->env.body, &in->dd);
+	if (!sig_rejects(in->status) && provider_url_verification(prov, in->env.body, &challenge)) {
+		in->handshake = json_object_new_object();
+		json_object_object_add(in->handshake, "challenge", json_object_new_string(challenge));
 	}
-	filters = stored_filters(ti.event_filters);
-	admit = admitted(&ti, filters, env.event, env.payload);
+	in->filters = stored_filters(in->ti.event_filters);
+	in->admit = admitted(&in->ti, in->filters, in->env.event, in->env.payload);
+}
 
-	/* 9. one transaction, persist first; the answer is what was committed */
-	{
-		struct ingest_args a = {
-			.delivery_id = delivery_id,
-			.run_id = run_id,
-			.trigger_id = ti.trigger_id,
-			.event = env.event,
-			.dedupe_key = dd.key[0] ? dd.key : NULL,
-			.dedupe_source = dd.key[0] ? dd.source : NULL,
-			.signature_status = sig_status_name(status),
-			.selected_headers = json_object_to_json_string_ext(hdrs, JSON_C_TO_STRING_PLAIN),
-			.content_type = mtype,
-			.raw_body = r->body,
-			.raw_body_len = r->body_len,
-			.trigger_payload = env.text,
-			.event_filtered = !admit,
-			.offline_after_s = s->runtime_offline_after,
-			.received_at = received_at,
-			.handshake_body = handshake ? json_object_to_json_string_ext(handshake,
-					  JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL,
-			/* only what may make a run is charged to the trigger's schedule */
-			.defer_ms = sig_rejects(status) || handshake || !admit ? 0 :
-				    deferral_ms(r, ti.trigger_id),
-		};
+/* Step 9: one transaction, persist first (round trip 2); the answer is what was committed. */
+static void persist_webhook(struct hg_request *r, struct intake *in)
+{
+	struct ingest_result res = { .response_body = NULL };
+	struct ingest_args a = {
+		.delivery_id = in->delivery_id,
+		.run_id = in->run_id,
+		.trigger_id = in->ti.trigger_id,
+		.event = in->env.event,
+		.dedupe_key = in->dd.key[0] ? in->dd.key : NULL,
+		.dedupe_source = in->dd.key[0] ? in->dd.source : NULL,
+		.signature_status = sig_status_name(in->status),
+		.selected_headers = json_object_to_json_string_ext(in->hdrs, JSON_C_TO_STRING_PLAIN),
+		.content_type = in->mtype,
+		.raw_body = r->body,
+		.raw_body_len = r->body_len,
+		.trigger_payload = in->env.text,
+		.event_filtered = !in->admit,
+		.offline_after_s = r->settings->runtime_offline_after,
+		.received_at = in->received_at,
+		.handshake_body = in->handshake ? json_object_to_json_string_ext(in->handshake,
+				  JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL,
+		/* only what may make a run is charged to the trigger's schedule */
+		.defer_ms = sig_rejects(in->status) || in->handshake || !in->admit ? 0 :
+			    deferral_ms(r, in->ti.trigger_id),
+	};
 
-		switch (ingest_persist(&a, &res)) {
-		case STORE_OK:
-			break;
-		case STORE_NOT_FOUND:
-			/* the trigger was deleted while its failed dispatch was recorded */
-			req_send_error(r, 404, "webhook not found");
-			goto out;
-		case STORE_UNAVAILABLE:
-			req_send_unavailable(r);
-			goto out;
-		default:
-			req_send_error(r, 500, "internal error");
-			goto out;
-		}
+	enum store_rc rc = ingest_persist(&a, &res);
+
+	if (rc == STORE_NOT_FOUND) {
+		/* the trigger was deleted while its failed dispatch was recorded */
+		req_send_error(r, 404, "webhook not found");
+		goto out;
+	}
+	if (rc != STORE_OK) {
+		req_send_store_failed(r, rc);
+		goto out;
 	}
 	snprintf(r->delivery_id, sizeof(r->delivery_id), "%s", res.delivery_id);
 	if (res.http_status == 401 || res.http_status == 404)
@@ -238,10 +248,22 @@ void ingress_handle(struct hg_request *r)
 	req_send_raw(r, res.http_status, res.response_body);
 out:
 	free(res.response_body);
-	free(mtype);
-	json_object_put(handshake);
-	json_object_put(filters);
-	json_object_put(hdrs);
-	envelope_free(&env);
-	trigger_info_free(&ti);
+}
+
+void ingress_handle(struct hg_request *r)
+{
+	struct intake in = { .ti = { .secret = NULL }, .dd = { .source = NULL } };
+	const struct provider *prov;
+
+	if (!find_trigger(r, &in))
+		goto out;
+	prov = provider_find(in.ti.provider);
+	if (!prov)
+		prov = provider_find("generic");
+	if (!read_webhook(r, prov, &in))
+		goto out;
+	judge_webhook(r, prov, &in);
+	persist_webhook(r, &in);
+out:
+	intake_free(&in);
 }

@@ -42,7 +42,7 @@ static void send_outcome(struct hg_request *r, enum store_rc rc, enum run_outcom
 {
 	if (rc != STORE_OK) {
 		json_object_put(run);
-		api_store_failed(r, rc);
+		req_send_store_failed(r, rc);
 		return;
 	}
 	switch (outcome) {

@@ -40,17 +40,16 @@ enum ctl_rc ctl_apikey_create(struct ctl *c, int argc, char **argv)
 			  "cannot create API key", "workspace", workspace);
 }
 
+static enum store_rc list_keys(struct ctl *c, const char *workspace_id, const char *slug,
+			       struct json_object **out)
+{
+	(void)c, (void)slug;
+	return apikey_list(workspace_id, out);
+}
+
 enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv)
 {
-	char workspace_id[STORE_ID_LEN];
-	struct json_object *out = NULL;
-	const char *workspace;
-	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, "workspace", &workspace, workspace_id);
-
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_answer(apikey_list(workspace_id, &out), &out, "cannot list API keys",
-			  "workspace", workspace);
+	return ctl_owned_list(c, argc, argv, "workspace", list_keys, "cannot list API keys");
 }
 
 enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv)

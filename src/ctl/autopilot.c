@@ -52,17 +52,16 @@ enum ctl_rc ctl_autopilot_create(struct ctl *c, int argc, char **argv)
 	return ctl_answer(src, &out, "cannot create autopilot", "workspace", workspace);
 }
 
+static enum store_rc list_autopilots(struct ctl *c, const char *workspace_id, const char *slug,
+				     struct json_object **out)
+{
+	(void)c, (void)slug;
+	return autopilot_list(workspace_id, out);
+}
+
 enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv)
 {
-	char workspace_id[STORE_ID_LEN];
-	struct json_object *out = NULL;
-	const char *workspace;
-	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, "workspace", &workspace, workspace_id);
-
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_answer(autopilot_list(workspace_id, &out), &out, "cannot list autopilots",
-			  "workspace", workspace);
+	return ctl_owned_list(c, argc, argv, "workspace", list_autopilots, "cannot list autopilots");
 }
 
 enum ctl_rc ctl_autopilot_show(struct ctl *c, int argc, char **argv)
@@ -70,13 +69,11 @@ enum ctl_rc ctl_autopilot_show(struct ctl *c, int argc, char **argv)
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
 	const char *id;
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "AUTOPILOT_ID", "autopilot", &id);
+	enum ctl_rc rc = ctl_id_scoped(c, argc, argv, "AUTOPILOT_ID", "autopilot", autopilot_owner,
+				       &id, workspace_id);
 
 	if (rc != CTL_OK)
 		return rc;
-	/* the operator names the autopilot alone: the scope is its own workspace */
-	if (!ctl_found(autopilot_owner(id, workspace_id), "autopilot", id, "cannot read the autopilot"))
-		return CTL_FAIL;
 	return ctl_answer(autopilot_show(workspace_id, id, &out), &out, "cannot read the autopilot",
 			  "autopilot", id);
 }

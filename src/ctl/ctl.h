@@ -176,6 +176,29 @@ bool ctl_found(enum store_rc rc, const char *thing, const char *id, const char *
 enum ctl_rc ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner,
 			  const char **value, char workspace_id[STORE_ID_LEN]);
 
+/* A db module's list of what an owner holds, scoped by workspace_id; owner is the id or slug given. */
+typedef enum store_rc (*ctl_owned_list_fn)(struct ctl *c, const char *workspace_id,
+					   const char *owner, struct json_object **out);
+
+/*
+ * "<thing> list --<owner> VALUE" (ctl_owner_arg), printing what list gives
+ * or saying "<what>: <why>".
+ */
+enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const char *owner,
+			   ctl_owned_list_fn list, const char *what);
+
+/* A db module's lookup of the workspace that holds thing id. */
+typedef enum store_rc (*ctl_owner_fn)(const char *id, char workspace_id[STORE_ID_LEN]);
+
+/*
+ * A command whose one argument is the ID of a thing (ctl_id_arg), then the
+ * workspace that holds it (the operator has no key: the scope is the
+ * thing's own) into workspace_id. CTL_OK, or what to return.
+ */
+enum ctl_rc ctl_id_scoped(struct ctl *c, int argc, char **argv, const char *arg,
+			  const char *thing, ctl_owner_fn owner, const char **id,
+			  char workspace_id[STORE_ID_LEN]);
+
 /* The id of the workspace called slug into id; false after saying why. */
 bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN]) HG_MUSTCHECK;
 

@@ -311,6 +311,32 @@ enum ctl_rc ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owne
 			 "cannot look up the autopilot") ? CTL_OK : CTL_FAIL;
 }
 
+enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const char *owner,
+			   ctl_owned_list_fn list, const char *what)
+{
+	char workspace_id[STORE_ID_LEN];
+	struct json_object *out = NULL;
+	const char *value;
+	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, owner, &value, workspace_id);
+
+	if (rc != CTL_OK)
+		return rc;
+	return ctl_answer(list(c, workspace_id, value, &out), &out, what, owner, value);
+}
+
+enum ctl_rc ctl_id_scoped(struct ctl *c, int argc, char **argv, const char *arg,
+			  const char *thing, ctl_owner_fn owner, const char **id,
+			  char workspace_id[STORE_ID_LEN])
+{
+	enum ctl_rc rc = ctl_id_arg(c, argc, argv, arg, thing, id);
+	char what[64];
+
+	if (rc != CTL_OK)
+		return rc;
+	snprintf(what, sizeof(what), "cannot read the %s", thing);
+	return ctl_found(owner(*id, workspace_id), thing, *id, what) ? CTL_OK : CTL_FAIL;
+}
+
 enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
 		       const char *thing, const char **id)
 {

@@ -29,17 +29,16 @@ enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv)
 			  &out, "cannot create runtime", "workspace", workspace);
 }
 
+static enum store_rc list_runtimes(struct ctl *c, const char *workspace_id, const char *slug,
+				   struct json_object **out)
+{
+	(void)slug;
+	return runtime_list(workspace_id, c->settings.runtime_offline_after, out);
+}
+
 enum ctl_rc ctl_runtime_list(struct ctl *c, int argc, char **argv)
 {
-	char workspace_id[STORE_ID_LEN];
-	struct json_object *out = NULL;
-	const char *workspace;
-	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, "workspace", &workspace, workspace_id);
-
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_answer(runtime_list(workspace_id, c->settings.runtime_offline_after, &out), &out,
-			  "cannot list runtimes", "workspace", workspace);
+	return ctl_owned_list(c, argc, argv, "workspace", list_runtimes, "cannot list runtimes");
 }
 
 enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv)
@@ -47,13 +46,11 @@ enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv)
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
 	const char *id;
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "RUNTIME_ID", "runtime", &id);
+	enum ctl_rc rc = ctl_id_scoped(c, argc, argv, "RUNTIME_ID", "runtime", runtime_owner, &id,
+				       workspace_id);
 
 	if (rc != CTL_OK)
 		return rc;
-	/* the operator names the runtime alone: the scope is the runtime's own workspace */
-	if (!ctl_found(runtime_owner(id, workspace_id), "runtime", id, "cannot read the runtime"))
-		return CTL_FAIL;
 	return ctl_answer(runtime_heartbeat(workspace_id, id, c->settings.runtime_offline_after, &out),
 			  &out, "cannot record the heartbeat", "runtime", id);
 }

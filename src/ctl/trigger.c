@@ -87,17 +87,16 @@ enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
 			  "cannot create trigger", "autopilot", autopilot);
 }
 
+static enum store_rc list_triggers(struct ctl *c, const char *workspace_id, const char *autopilot,
+				   struct json_object **out)
+{
+	(void)c;
+	return trigger_list(workspace_id, autopilot, out);
+}
+
 enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv)
 {
-	char workspace_id[STORE_ID_LEN];
-	struct json_object *out = NULL;
-	const char *autopilot;
-	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, "autopilot", &autopilot, workspace_id);
-
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_answer(trigger_list(workspace_id, autopilot, &out), &out, "cannot list triggers",
-			  "autopilot", autopilot);
+	return ctl_owned_list(c, argc, argv, "autopilot", list_triggers, "cannot list triggers");
 }
 
 enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv)

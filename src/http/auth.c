@@ -15,6 +15,7 @@ bool auth_check(struct hg_request *r)
 	const char *h = hdrs_get(&r->hdrs, "Authorization");
 	char hash[65];
 	struct apikey_identity id;
+	enum store_rc rc;
 
 	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
 		goto unauthorized;
@@ -24,16 +25,11 @@ bool auth_check(struct hg_request *r)
 	if (!token_well_formed("hgk_", h))
 		goto unauthorized;
 	sha256_hex(h, strlen(h), hash);
-	switch (apikey_authenticate(hash, &id)) {
-	case STORE_OK:
-		break;
-	case STORE_NOT_FOUND:
+	rc = apikey_authenticate(hash, &id);
+	if (rc == STORE_NOT_FOUND)
 		goto unauthorized;
-	case STORE_UNAVAILABLE:
-		req_send_unavailable(r);
-		return false;
-	default:
-		req_send_error(r, 500, "internal error");
+	if (rc != STORE_OK) {
+		req_send_store_failed(r, rc);
 		return false;
 	}
 	snprintf(r->key_id, sizeof(r->key_id), "%s", id.key_id);

@@ -311,6 +311,20 @@ fail:
 	return BODY_ERROR;
 }
 
+bool req_take_body(struct hg_request *r)
+{
+	switch (req_read_body(r, r->settings->max_body_bytes)) {
+	case BODY_OK:
+		return true;
+	case BODY_TOO_LARGE:
+		req_send_error(r, 413, "payload too large");
+		return false;
+	default:
+		req_send_error(r, 400, "could not read request body");
+		return false;
+	}
+}
+
 bool req_add_header(struct hg_request *r, const char *name, const char *value)
 {
 	size_t used = strlen(r->extra_headers);
@@ -392,6 +406,14 @@ void req_send_unavailable_field(struct hg_request *r, const char *name, const ch
 {
 	req_add_header(r, "Retry-After", REQ_RETRY_AFTER_UNAVAILABLE);
 	req_send_field(r, 503, name, value);
+}
+
+void req_send_store_failed(struct hg_request *r, enum store_rc rc)
+{
+	if (rc == STORE_UNAVAILABLE)
+		req_send_unavailable(r);
+	else
+		req_send_error(r, 500, "internal error");
 }
 
 void req_send_unavailable(struct hg_request *r)

@@ -12,6 +12,7 @@ struct route_table;
 #include <fcgiapp.h>
 #include <json-c/json.h>
 
+#include "db/store.h"
 #include "webhook/hdrs.h"
 #include "lib/settings.h"
 
@@ -81,6 +82,12 @@ long req_content_length(const struct hg_request *r);
 /* Read the body, at most max bytes: more is BODY_TOO_LARGE. */
 enum body_result req_read_body(struct hg_request *r, long max) HG_MUSTCHECK;
 
+/*
+ * Read the body, at most max_body_bytes; false after answering 413 (too
+ * large) or 400 (could not be read).
+ */
+bool req_take_body(struct hg_request *r) HG_MUSTCHECK;
+
 /* Add a response header; refuses names or values holding CR, LF or NUL. */
 bool req_add_header(struct hg_request *r, const char *name, const char *value);
 
@@ -105,6 +112,9 @@ void req_send_error(struct hg_request *r, int status, const char *message);
 
 /* 503 {"error":"service unavailable"} with Retry-After. */
 void req_send_unavailable(struct hg_request *r);
+
+/* Answer a failed store call: 503 when unavailable, else 500. */
+void req_send_store_failed(struct hg_request *r, enum store_rc rc);
 
 /* 503 {name: value} with Retry-After (/readyz). */
 void req_send_unavailable_field(struct hg_request *r, const char *name, const char *value);

@@ -150,18 +150,6 @@ const char *hdrs_get_span(const struct hg_hdrs *h, const char *name, size_t *len
 	return v;
 }
 
-const char *hdrs_get_trimmed(const struct hg_hdrs *h, const char *name, char *out, size_t outlen)
-{
-	size_t n;
-	const char *v = hdrs_get_span(h, name, &n);
-
-	if (!v || !out || n >= outlen)
-		return NULL;
-	memcpy(out, v, n);
-	out[n] = '\0';
-	return out;
-}
-
 /* ---- selected_headers (SPEC 2) ---- */
 
 /* Headers kept for debugging (and for what a replay rebuilds); never a signature or an auth header. */

@@ -34,17 +34,9 @@ void hdrs_index(struct hg_hdrs *h);
 const char *hdrs_get(const struct hg_hdrs *h, const char *name);
 
 /*
- * Copy of the header value with surrounding blanks trimmed, into out
- * (outlen bytes). Returns NULL when the header is absent, empty after
- * trimming, or longer than outlen - 1.
- */
-const char *hdrs_get_trimmed(const struct hg_hdrs *h, const char *name, char *out, size_t outlen);
-
-/*
  * The header value with surrounding blanks trimmed, in place: returns a
  * pointer into the environment and sets *len, or NULL when the header is
- * absent or empty after trimming. Unlike hdrs_get_trimmed there is no
- * length limit, so a caller can tell "absent" from "too long".
+ * absent or empty after trimming.
  */
 const char *hdrs_get_span(const struct hg_hdrs *h, const char *name, size_t *len);
 

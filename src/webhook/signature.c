@@ -420,23 +420,6 @@ static bool next_item(const char *s, size_t len, size_t *pos, char sep, const ch
 
 /* ---- GitHub and generic: X-Hub-Signature-256 ---- */
 
-int sig_hub256_matches(const char *header_value, const char *key,
-		       const unsigned char *data, size_t len)
-{
-	struct part body = { data, len };
-	unsigned char want[SHA256_LEN], mac[SHA256_LEN];
-	bool same;
-
-	if (!header_value || !has_text(key) ||
-	    !prefixed_hex_digest(header_value, strlen(header_value), HUB256_PREFIX, want))
-		return 0;
-	if (!hmac_parts((const unsigned char *)key, strlen(key), &body, 1, mac))
-		return 0;
-	same = CRYPTO_memcmp(mac, want, SHA256_LEN) == 0;
-	OPENSSL_cleanse(mac, sizeof(mac));
-	return same;
-}
-
 enum sig_status sig_check_hub256(const struct sig_input *in)
 {
 	struct part body = { in->body, in->body_len };

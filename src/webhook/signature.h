@@ -143,13 +143,6 @@ enum sig_status sig_check_shopify(const struct sig_input *in);
 /* GitLab: X-Gitlab-Token equal to the secret (trimmed, constant time). */
 enum sig_status sig_check_gitlab(const struct sig_input *in);
 
-/*
- * Check "sha256=<hex>" against HMAC-SHA256(key, data): true when it matches.
- * Exposed for unit tests and other schemes.
- */
-int sig_hub256_matches(const char *header_value, const char *key,
-		       const unsigned char *data, size_t len);
-
 #define SIG_HMAC_LEN 32
 
 /*

@@ -22,7 +22,12 @@
 
 #define MAX_SLOTS 64
 #define BACKOFF_MAX_MS 30000
-#define LEASE_MARGIN_MS 2000	/* a command is stopped this long before a lease it could not extend runs out */
+/*
+ * A command is stopped this long before a lease it could not extend runs
+ * out; a third of the lease when that is shorter, so that a short lease
+ * still leaves a third of it between an extension due and the stop.
+ */
+#define LEASE_MARGIN_MS 2000
 
 struct slot {
 	bool busy;			/* a claimed run: its command runs, or its result waits to be sent */
@@ -378,9 +383,10 @@ static void finish(struct loop *l, struct slot *sl, const struct timespec *t)
 static void extend(struct loop *l, struct slot *sl, const struct timespec *t)
 {
 	struct timespec last_safe = sl->lease_until;
+	long margin_ms = l->s->worker_lease_s * 1000 / 3;
 	enum store_rc rc;
 
-	add_ms(&last_safe, -LEASE_MARGIN_MS);
+	add_ms(&last_safe, -(margin_ms < LEASE_MARGIN_MS ? margin_ms : LEASE_MARGIN_MS));
 	if (due(t, &last_safe)) {
 		log_warn("run %s: its lease could not be extended (database unreachable): command stopped; "
 			 "the run will be claimed again", sl->job.run_id);

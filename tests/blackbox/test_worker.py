@@ -22,6 +22,7 @@ RECORDER = r"""#!/bin/sh
 # record what this run got, then behave as $MODE (a file beside this script) says
 dir=$(dirname "$0")
 id=$HOOKGATE_RUN_ID
+date +%s.%N > "$dir/$id.at"
 cat > "$dir/$id.stdin"
 env | grep '^HOOKGATE_' | sort > "$dir/$id.env"
 echo "$id" >> "$dir/started"
@@ -236,14 +237,16 @@ def test_two_workers_50_runs_each_once(rig, pool_front):
 
 
 def test_a_killed_worker_leaves_its_run_to_the_next(rig, pool_front):
+    # leases of 6 s (the rig's): a worker stops a command whose lease it could not extend in
+    # time, so a shorter one can run out on a loaded machine and count a third claim
     rig.mode("sleep30")
-    w1 = rig.worker(worker_lease_s=3)
+    w1 = rig.worker()
     sent = rig.send(pool_front)[0]
     wait_for(lambda: rig.lines("started"), 15, "the command to start")
     w1.kill()
     assert rig.run_row(sent["run_id"])["status"] == "running"
     rig.mode("ok")
-    rig.worker(worker_lease_s=3)
+    rig.worker()
     run = rig.wait_status(sent["run_id"], {"completed"}, timeout=30)
     assert run["attempts"] == 2
     assert rig.lines("started") == [sent["run_id"], sent["run_id"]]
@@ -308,6 +311,25 @@ def test_a_lost_notify_still_runs(rig, pool_front):
     sent = rig.send(pool_front)[0]
     rig.worker()
     rig.wait_status(sent["run_id"], {"completed"}, timeout=40)
+
+
+def test_deferred_runs_start_at_their_available_at(rig, make_pool):
+    """token_rate = 5: of 8 quick deliveries the last 3 run, each not before its available_at."""
+    _, front = make_pool(workers=2, token_rate=5)
+    sent = rig.send(front, n=8)
+    deferred = [a for a in sent if "available_at" in a]
+    assert len(deferred) == 3, sent
+    rig.worker()
+    wait_for(lambda: len(rig.lines("finished")) == 8, 60, "the 8 runs to finish")
+    assert sorted(rig.lines("finished")) == sorted(a["run_id"] for a in sent), "each once"
+    for a in deferred:
+        with open(os.path.join(rig.dir, a["run_id"] + ".at")) as f:
+            started = float(f.read())
+        available = rig.run_row(a["run_id"])["available_at"].timestamp()
+        assert started >= available, (a["run_id"], started, available)
+        assert started < available + 10, "woken at its available_at, not by the 30 s poll"
+    for a in sent:
+        assert rig.run_row(a["run_id"])["status"] == "completed"
 
 
 def test_sighup_reloads(rig, pool_front):

@@ -312,7 +312,6 @@ static void test_hdrs(void)
 		NULL,
 	};
 	struct hg_hdrs h = { .envp = env }, none = { .envp = NULL };
-	char out[8];
 	size_t len;
 	const char *v;
 
@@ -329,12 +328,6 @@ static void test_hdrs(void)
 	is_str(hdrs_get(&none, "X-GitHub-Event"), NULL, "no environment");
 	is_str(hdrs_get(NULL, "X-GitHub-Event"), NULL, "no headers");
 
-	is_str(hdrs_get_trimmed(&h, "X-Padded", out, sizeof(out)), "a b", "hdrs_get_trimmed trims");
-	is_str(hdrs_get_trimmed(&h, "X-Blank", out, sizeof(out)), NULL, "hdrs_get_trimmed: blank is absent");
-	is_str(hdrs_get_trimmed(&h, "X-Empty", out, sizeof(out)), NULL, "hdrs_get_trimmed: empty is absent");
-	is_str(hdrs_get_trimmed(&h, "User-Agent", out, sizeof(out)), NULL, "hdrs_get_trimmed: too long");
-	is_str(hdrs_get_trimmed(&h, "X-GitHub-Event", out, 5), "push", "hdrs_get_trimmed: exactly fits");
-	is_str(hdrs_get_trimmed(&h, "X-GitHub-Event", out, 4), NULL, "hdrs_get_trimmed: one short");
 
 	v = hdrs_get_span(&h, "X-Padded", &len);
 	ok(v && len == 3 && strncmp(v, "a b", 3) == 0, "hdrs_get_span trims without copying");

@@ -53,10 +53,8 @@ static enum sig_status check(const char *sig, const char *secret, const char *pr
 static void test_hub256(void)
 {
 	is_int(CHECK("sha256=" GH_HEX, GH_SECRET, NULL), SIG_VALID, "GitHub's published vector is valid");
-	ok(sig_hub256_matches("sha256=" GH_HEX, GH_SECRET, (const unsigned char *)GH_BODY, 13),
-	   "sig_hub256_matches on GitHub's vector");
-	ok(sig_hub256_matches("sha256=" RFC_HEX, RFC_KEY, (const unsigned char *)RFC_DATA,
-			      sizeof(RFC_DATA) - 1), "sig_hub256_matches on RFC 4231 case 2");
+	is_int(check("sha256=" RFC_HEX, RFC_KEY, NULL, RFC_DATA, sizeof(RFC_DATA) - 1), SIG_VALID,
+	       "RFC 4231 case 2 is valid");
 	is_int(CHECK("sha256=" GH_HEX_UPPER, GH_SECRET, NULL), SIG_VALID, "upper-case hex is valid");
 	is_int(CHECK("sha256=757107EA0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
 		     GH_SECRET, NULL), SIG_VALID, "mixed-case hex is valid");
@@ -119,11 +117,6 @@ static void test_hub256(void)
 	       "an empty body with another body's signature");
 	is_int(check("sha256=" GH_HEX, GH_SECRET, NULL, "Hello, World!\0tail", 18), SIG_INVALID,
 	       "the body length counts, not a NUL inside it");
-
-	ok(!sig_hub256_matches(NULL, GH_SECRET, (const unsigned char *)GH_BODY, 13),
-	   "sig_hub256_matches: no header value");
-	ok(!sig_hub256_matches("sha256=" GH_HEX, NULL, (const unsigned char *)GH_BODY, 13),
-	   "sig_hub256_matches: no key");
 }
 
 /* Whether sig_hmac_sha256 of data under key is the lower-case hex want. */
