@@ -172,6 +172,45 @@ bool field_uuid(struct hg_request *r, struct json_object *body, const char *key,
 	return true;
 }
 
+bool field_strings(struct hg_request *r, struct json_object *body, const char *key,
+		   unsigned flags, size_t max_items, size_t max_chars, enum field_state *state,
+		   const char **out)
+{
+	char what[96];
+	struct json_object *v;
+	size_t n;
+
+	out[0] = NULL;
+	snprintf(what, sizeof(what), "a list of 1 to %zu strings%s", max_items,
+		 (flags & FIELD_NULLABLE) ? " or null" : "");
+	if (!lookup(r, body, key, flags, what, state, &v))
+		return false;
+	if (*state != FIELD_VALUE)
+		return true;
+	if (!json_object_is_type(v, json_type_array))
+		return bad(r, "%s must be %s", key, what);
+	n = json_object_array_length(v);
+	if (n < 1 || n > max_items)
+		return bad(r, "%s must be %s", key, what);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		const char *s;
+		size_t len;
+
+		if (!json_object_is_type(e, json_type_string))
+			return bad(r, "%s must be %s", key, what);
+		s = json_object_get_string(e);
+		len = (size_t)json_object_get_string_len(e);
+		if (memchr(s, '\0', len) || !utf8_valid((const unsigned char *)s, len))
+			return bad(r, "%s must hold valid UTF-8 without NUL characters", key);
+		if (field_chars(s, len) > max_chars)
+			return bad(r, "%s must hold strings of at most %zu characters", key, max_chars);
+		out[i] = s;
+	}
+	out[n] = NULL;
+	return true;
+}
+
 bool field_int(struct hg_request *r, struct json_object *body, const char *key,
 	       unsigned flags, long min, long max, enum field_state *state, long *out)
 {
