@@ -392,7 +392,7 @@ static struct statement st_bulk_first = { "delivery_bulk_first",
 	8, 0, false };
 
 static struct statement st_bulk_answer = { "delivery_bulk_answer",
-	"UPDATE bulk_replay SET answer = $2::jsonb WHERE id = $1::uuid", 2, 0, false };
+	"UPDATE bulk_replay SET answer = $2::json WHERE id = $1::uuid", 2, 0, false };
 
 /*
  * The candidates, oldest first, one more than $7 (a page and the first

@@ -15,24 +15,25 @@ const char *const retention_kinds[RETENTION_KINDS] = { "bodies", "deliveries", "
 #define NIL_UUID "00000000-0000-0000-0000-000000000000"
 
 /*
- * Delivery d is free to prune: no run of it is pending or running (its
- * run, by either of the two links). Two probes of unique indexes.
+ * Delivery d is free to prune: its run is not pending or running. A
+ * delivery's run is the one its autopilot_run_id names: the ingress and
+ * the replays write the run's webhook_delivery_id and the delivery's
+ * autopilot_run_id together, in one statement (sql/006, 008), and each
+ * link goes only with its row.
  */
 #define PRUNE_FREE(d) \
 	"NOT EXISTS (SELECT 1 FROM autopilot_run pr WHERE pr.id = " d ".autopilot_run_id" \
-	"            AND pr.status IN ('pending', 'running'))" \
-	" AND NOT EXISTS (SELECT 1 FROM autopilot_run pr WHERE pr.webhook_delivery_id = " d ".id" \
-	"                 AND pr.status IN ('pending', 'running'))"
+	"            AND pr.status IN ('pending', 'running'))"
 
 /*
- * The finished runs of the deliveries of set (a query giving d.id and
- * d.autopilot_run_id) as an array, so that each is one probe of the
- * primary key rather than a join that may read the whole table.
+ * The runs of the deliveries of batch, and the rows of batch itself, as
+ * arrays: each row is then found by one probe of the primary key, or by
+ * its place (ctid, which the batch's lock keeps), never by a join that
+ * may read a whole table.
  */
-#define PRUNE_RUNS_OF(set) \
-	"ARRAY(SELECT s.autopilot_run_id FROM " set " s WHERE s.autopilot_run_id IS NOT NULL" \
-	"      UNION SELECT r2.id FROM autopilot_run r2 JOIN " set " s" \
-	"                          ON r2.webhook_delivery_id = s.id)"
+#define PRUNE_RUNS_OF(batch) \
+	"ARRAY(SELECT s.autopilot_run_id FROM " batch " s WHERE s.autopilot_run_id IS NOT NULL)"
+#define PRUNE_ROWS_OF(batch) "ARRAY(SELECT s.tid FROM " batch " s)"
 #define PRUNE_FINISHED(r) r ".status IN ('completed', 'failed', 'skipped')"
 
 /*
@@ -49,7 +50,8 @@ const char *const retention_kinds[RETENTION_KINDS] = { "bodies", "deliveries", "
 
 /* Deliveries received before $1 (the delete cut), free, after ($2, $3), $4 of them. */
 #define PRUNE_DELETE_BATCH(lock) \
-	"batch AS (SELECT d.id, d.autopilot_run_id, d.received_at FROM webhook_delivery d" \
+	"batch AS (SELECT d.id, d.autopilot_run_id, d.received_at, d.ctid AS tid" \
+	"            FROM webhook_delivery d" \
 	"           WHERE d.received_at < $1::timestamptz AND " PRUNE_FREE("d") \
 	PRUNE_WALK("$2", "$3", "$4", lock) ")"
 
@@ -59,7 +61,7 @@ const char *const retention_kinds[RETENTION_KINDS] = { "bodies", "deliveries", "
  * after ($3, $4), $5 of them.
  */
 #define PRUNE_BODY_BATCH(lock) \
-	"batch AS (SELECT d.id, d.received_at FROM webhook_delivery d" \
+	"batch AS (SELECT d.id, d.received_at, d.ctid AS tid FROM webhook_delivery d" \
 	"           WHERE d.received_at < $1::timestamptz AND d.received_at >= $2::timestamptz" \
 	"             AND d.body_pruned_at IS NULL AND " PRUNE_FREE("d") \
 	PRUNE_WALK("$3", "$4", "$5", lock) ")"
@@ -92,7 +94,8 @@ static struct statement st_delete = { "retention_delete",
 	"WITH " PRUNE_DELETE_BATCH(PRUNE_LOCKED) ","
 	" runs AS (DELETE FROM autopilot_run r WHERE r.id = ANY (" PRUNE_RUNS_OF("batch") ")"
 	"             AND " PRUNE_FINISHED("r") " RETURNING r.id),"
-	" gone AS (DELETE FROM webhook_delivery d USING batch b WHERE d.id = b.id RETURNING d.id),"
+	" gone AS (DELETE FROM webhook_delivery d WHERE d.ctid = ANY (" PRUNE_ROWS_OF("batch") ")"
+	"           RETURNING d.id),"
 	" " PRUNE_LAST ","
 	" counted AS ("
 	"  UPDATE prune_total t SET total = t.total + c.n, updated_at = now()"
@@ -115,7 +118,7 @@ static struct statement st_bodies = { "retention_bodies",
 	"WITH " PRUNE_BODY_BATCH(PRUNE_LOCKED) ","
 	" emptied AS ("
 	"  UPDATE webhook_delivery d SET raw_body = NULL, body_pruned_at = now()"
-	"    FROM batch b WHERE d.id = b.id RETURNING d.id),"
+	"   WHERE d.ctid = ANY (" PRUNE_ROWS_OF("batch") ") RETURNING d.id),"
 	" " PRUNE_LAST ","
 	" counted AS ("
 	"  UPDATE prune_total t SET total = t.total + (SELECT count(*) FROM emptied),"
