@@ -557,17 +557,18 @@ static enum store_rc bulk_one(const struct delivery_bulk_args *a, const char *id
 
 /*
  * How much of page (st_bulk_page's rows) to replay now, and where the next
- * page starts (a row of page, or NULL when this is the last). A page never
+ * page starts (*next_since, or NULL when this is the last). A page never
  * ends between two deliveries received at the same instant: the row past
- * the limit starts the next one, and its instant goes whole to it, unless
- * the whole page shares that instant (then the next page starts just
- * after it).
+ * the limit starts the next page, and its instant goes whole to it. When
+ * the whole page shares that instant, *group is its first row: that
+ * instant is to be replayed whole (page_group).
  */
-static int page_take(const PGresult *page, int limit, const char **next_since)
+static int page_take(const PGresult *page, int limit, const char **next_since, int *group)
 {
 	int n = PQntuples(page), take;
 
 	*next_since = NULL;
+	*group = -1;
 	if (n == 1 && PQgetisnull(page, 0, 0))
 		return 0;
 	if (n <= limit)
@@ -575,12 +576,37 @@ static int page_take(const PGresult *page, int limit, const char **next_since)
 	take = limit;
 	while (take > 0 && strcmp(PQgetvalue(page, take - 1, 1), PQgetvalue(page, limit, 1)) == 0)
 		take--;
-	if (take == 0) {
-		*next_since = PQgetvalue(page, limit - 1, 2);
-		return limit;
-	}
-	*next_since = PQgetvalue(page, limit, 1);
+	if (take == 0)
+		*group = 0;
+	else
+		*next_since = PQgetvalue(page, limit, 1);
 	return take;
+}
+
+/*
+ * The deliveries received at the instant of row of page, all of them (up
+ * to DELIVERY_BULK_MAX_LIMIT), into *out; the next page starts just after
+ * that instant (received_at has microseconds: nothing is between).
+ */
+static enum store_rc page_group(const PGresult *page, int row, const char *const *values,
+				PGresult **out, int *take, const char **next_since)
+{
+	char max[16];
+	const char *group_values[7] = { values[0], values[1], PQgetvalue(page, row, 1),
+					PQgetvalue(page, row, 2), values[5], values[6], max };
+	enum store_rc rc;
+
+	snprintf(max, sizeof(max), "%d", DELIVERY_BULK_MAX_LIMIT);
+	rc = store_exec(&st_bulk_page, group_values, out);
+	if (rc != STORE_OK)
+		return rc;
+	*take = PQntuples(*out);
+	if (*take == 1 && PQgetisnull(*out, 0, 0))
+		*take = 0;
+	if (*take > DELIVERY_BULK_MAX_LIMIT)
+		*take = DELIVERY_BULK_MAX_LIMIT;
+	*next_since = PQgetvalue(page, row, 2);
+	return STORE_OK;
 }
 
 /* The first answer of a's key, into out; STORE_OK also when not found or reused (out says). */
@@ -640,9 +666,10 @@ static enum store_rc bulk_page(const struct delivery_bulk_args *a, const char *c
 	const char *page_values[7] = { values[0], values[1], values[3], values[4], values[5],
 				       values[6], values[7] };
 	const char *next_since;
-	PGresult *page = NULL;
+	PGresult *page = NULL, *group_page = NULL;
+	const PGresult *rows;
 	enum store_rc rc;
-	int take;
+	int take, group;
 
 	if (!replayed || !skipped) {
 		rc = STORE_ERROR;
@@ -655,9 +682,14 @@ static enum store_rc bulk_page(const struct delivery_bulk_args *a, const char *c
 		out->outcome = BULK_NOT_FOUND;
 		goto out;
 	}
-	take = page_take(page, (int)a->limit, &next_since);
+	take = page_take(page, (int)a->limit, &next_since, &group);
+	rows = page;
+	if (group >= 0) {
+		rc = page_group(page, group, values, &group_page, &take, &next_since);
+		rows = group_page;
+	}
 	for (int i = 0; rc == STORE_OK && i < take; i++)
-		rc = bulk_one(a, PQgetvalue(page, i, 0), replayed, skipped);
+		rc = bulk_one(a, PQgetvalue(rows, i, 0), replayed, skipped);
 	if (rc != STORE_OK)
 		goto out;
 	out->answer = json_object_new_object();
@@ -685,6 +717,7 @@ static enum store_rc bulk_page(const struct delivery_bulk_args *a, const char *c
 	}
 	out->outcome = BULK_DONE;
 out:
+	PQclear(group_page);
 	PQclear(page);
 	json_object_put(skipped);
 	json_object_put(replayed);

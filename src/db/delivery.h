@@ -157,8 +157,9 @@ struct delivery_bulk_result {
  * replay's rules (delivery_replay: one that is refused is listed in
  * skipped with why), in one transaction. next_since, when more are left,
  * is the received_at to ask from next: a page never ends inside a group of
- * deliveries received at the same instant, unless that group alone
- * outnumbers the limit. With an idempotency key, a request already made
+ * deliveries received at the same instant (a group that alone outnumbers
+ * the limit is replayed whole, up to DELIVERY_BULK_MAX_LIMIT, and the next
+ * page starts just after it). With an idempotency key, a request already made
  * with it gets its first answer and replays nothing. Check a with
  * delivery_bulk_check first.
  */

@@ -191,6 +191,26 @@ def test_bulk_replay_pages_through_250_deliveries(fx, api, db):
     assert seen == want
     assert len(pages) == 3 and pages[-1] < 100, pages
     assert len(replays_of(db, want)) == 250
+    # a limit smaller than a group of one instant: the whole group, then what follows
+    t1 = t0 + datetime.timedelta(minutes=30)
+    tied = db.execute(
+        "INSERT INTO webhook_delivery (workspace_id, autopilot_id, trigger_id, provider, event,"
+        "  signature_status, status, raw_body, content_type, response_status, response_body,"
+        "  received_at)"
+        " SELECT %s, %s, %s, 'generic', 'bb.tie', 'not_required', 'ignored', '\\x7b7d',"
+        "        'application/json', 200, '{}', %s + make_interval(secs => (g / 3) * 0.001)"
+        "   FROM generate_series(1, 4) g RETURNING id, received_at",
+        (fx.workspace["id"], trig.autopilot_id, trig.id, t1)).fetchall()
+    tied.sort(key=lambda r: (r["received_at"], r["id"]))
+    pages, since = [], ts(t1)
+    while since is not None and len(pages) < 5:
+        out = api.w.ok("POST", bpath(trig.autopilot_id),
+                       body={"since": since, "until": until, "limit": 1})
+        pages.append([r["from"] for r in out["replayed"]])
+        since = out["next_since"]
+    # g = 1, 2 share one millisecond, g = 3, 4 the next one
+    ids = [str(r["id"]) for r in tied]
+    assert pages[0] == ids[:2] and pages[1] == ids[2:] and pages[-1] == [], pages
     # the default limit is 100
     out = api.w.ok("POST", bpath(trig.autopilot_id), body={"since": ts(t0), "until": until})
     assert 98 <= len(out["replayed"]) <= 100 and out["next_since"] is not None
