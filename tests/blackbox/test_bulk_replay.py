@@ -1,7 +1,7 @@
 """Bulk replay (SPEC 4.4): POST /api/autopilots/{id}/deliveries/replay and hookgatectl delivery replay --autopilot."""
 
+import concurrent.futures
 import datetime
-import json
 
 import pytest
 
@@ -307,3 +307,22 @@ def test_ctl_bulk_replay(fx, api, db, ctl):
     p = ctl.raw("delivery", "replay", a["delivery_id"], "--autopilot", trig.autopilot_id,
                 "--since", since, "--until", until)
     assert p.returncode == 2 and "too many arguments" in p.stderr, p.stderr
+
+
+def test_bulk_replay_concurrent_twins_replay_once(fx, api, db):
+    trig = fx.trigger()
+    t0 = db_now(db) - datetime.timedelta(hours=4)
+    sent = [hook_ok(api.front, trig, {"event": "bb.twin", "n": i}) for i in range(20)]
+    for i, o in enumerate(sent):
+        fail_run(db, o["run_id"])
+        place(db, o["delivery_id"], t0 + datetime.timedelta(seconds=i))
+    body = {"since": ts(t0), "until": ts(t0 + datetime.timedelta(minutes=1))}
+    headers = {"Idempotency-Key": "bb-twins"}
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        answers = list(ex.map(
+            lambda _: api.w.call("POST", bpath(trig.autopilot_id), body=body, headers=headers),
+            range(4)))
+    assert [r.status_code for r in answers] == [200] * 4, [r.text for r in answers]
+    assert len({r.text for r in answers}) == 1
+    assert len(answers[0].json()["replayed"]) == 20
+    assert len(replays_of(db, [o["delivery_id"] for o in sent])) == 20
