@@ -144,6 +144,14 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ctl_db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * --option's value s as a whole number from min to max into *out; else
+ * false after saying "invalid --option 's' (a whole number<unit> from min
+ * to max)", unit being e.g. " of days" or "".
+ */
+bool ctl_number(const char *option, const char *s, long min, long max, const char *unit,
+		long *out) HG_MUSTCHECK;
+
 /* Whether id is a UUID; else says "invalid <thing> id '<id>'". */
 bool ctl_id_valid(const char *thing, const char *id) HG_MUSTCHECK;
 

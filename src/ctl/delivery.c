@@ -1,9 +1,6 @@
 /* delivery: hookgatectl delivery list, show, replay and bulk replay, over db/delivery (SPEC 9). */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl/ctl.h"
@@ -47,26 +44,6 @@ static HG_MUSTCHECK bool idempotency_key(const char *s, char *key)
 	return false;
 }
 
-/* --limit of a bulk replay: 1 to DELIVERY_BULK_MAX_LIMIT; false after saying why. */
-static HG_MUSTCHECK bool bulk_limit(const char *s, long *out)
-{
-	char *end = NULL;
-	long n = 0;
-
-	if (!s)
-		return true;
-	errno = 0;
-	if (isdigit((unsigned char)s[0]))
-		n = strtol(s, &end, 10);
-	if (!end || errno != 0 || *end != '\0' || n < 1 || n > DELIVERY_BULK_MAX_LIMIT) {
-		ctl_error("invalid --limit '%s' (a whole number from 1 to %d)", s,
-			  DELIVERY_BULK_MAX_LIMIT);
-		return false;
-	}
-	*out = n;
-	return true;
-}
-
 /* --status fills the statuses of a bulk replay: as many as the API takes. */
 _Static_assert(CTL_REPEATED_MAX == DELIVERY_BULK_MAX_STATUSES,
 	       "--status may be given as many times as a bulk replay takes statuses");
@@ -93,7 +70,8 @@ static enum ctl_rc bulk_replay(struct ctl *c, int argc, char **argv)
 	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;
-	if (!ctl_id_valid("autopilot", a.autopilot_id) || !bulk_limit(limit, &a.limit) ||
+	if (!ctl_id_valid("autopilot", a.autopilot_id) ||
+	    (limit && !ctl_number("limit", limit, 1, DELIVERY_BULK_MAX_LIMIT, "", &a.limit)) ||
 	    (key_arg && !idempotency_key(key_arg, key)))
 		return CTL_FAIL;
 	if (a.event && !*a.event) {

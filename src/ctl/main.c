@@ -1,6 +1,7 @@
 /* ctl: hookgatectl main: global options, the command table, usage, configuration, helpers shared by the command files. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -109,6 +110,24 @@ void ctl_db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
 	if (!why)
 		why = PQerrorMessage(c->conn);
 	ctl_error("%s: %.*s", what, (int)strcspn(why, "\r\n"), why);
+}
+
+bool ctl_number(const char *option, const char *s, long min, long max, const char *unit,
+		long *out)
+{
+	char *end = NULL;
+	long n = 0;
+
+	errno = 0;
+	if (isdigit((unsigned char)s[0]))
+		n = strtol(s, &end, 10);
+	if (!end || errno != 0 || *end != '\0' || n < min || n > max) {
+		ctl_error("invalid --%s '%s' (a whole number%s from %ld to %ld)", option, s, unit,
+			  min, max);
+		return false;
+	}
+	*out = n;
+	return true;
 }
 
 bool ctl_id_valid(const char *thing, const char *id)

@@ -1,33 +1,10 @@
 /* prune: hookgatectl prune, retention's command, over db/retention (SPEC 9, 12). */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "ctl/ctl.h"
 #include "db/retention.h"
-
-/* --older-than and --bodies-older-than: days, 0 (kept forever) to RETENTION_DAYS_MAX. */
-static HG_MUSTCHECK bool days_parse(const char *option, const char *s, long *out)
-{
-	char *end = NULL;
-	long n = -1;
-
-	if (!s)
-		return true;
-	errno = 0;
-	if (isdigit((unsigned char)s[0]))
-		n = strtol(s, &end, 10);
-	if (!end || errno != 0 || *end != '\0' || n < 0 || n > RETENTION_DAYS_MAX) {
-		ctl_error("invalid --%s '%s' (a whole number of days from 0, kept forever, to %d)",
-			  option, s, RETENTION_DAYS_MAX);
-		return false;
-	}
-	*out = n;
-	return true;
-}
 
 /* --verbose: one line per batch on stderr, with the time its transaction took. */
 static void say_batch(void *ctx, const struct retention_batch *b)
@@ -62,8 +39,11 @@ enum ctl_rc ctl_prune(struct ctl *c, int argc, char **argv)
 		return rc;
 	/* the options replace their keys; the days are checked before connecting */
 	l.delete_days = l.body_days = 0;
-	if (!days_parse("older-than", older, &l.delete_days) ||
-	    !days_parse("bodies-older-than", bodies, &l.body_days) || !ctl_connect(c))
+	if ((older && !ctl_number("older-than", older, 0, RETENTION_DAYS_MAX, " of days",
+				  &l.delete_days)) ||
+	    (bodies && !ctl_number("bodies-older-than", bodies, 0, RETENTION_DAYS_MAX,
+				   " of days", &l.body_days)) ||
+	    !ctl_connect(c))
 		return CTL_FAIL;
 	if (!older)
 		l.delete_days = c->settings.retention_days;
