@@ -66,12 +66,7 @@ static bool lookup(struct hg_request *r, struct json_object *body, const char *k
 
 size_t field_chars(const char *s, size_t len)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			n++;
-	return n;
+	return utf8_chars((const unsigned char *)s, len);
 }
 
 bool field_text(struct hg_request *r, struct json_object *body, const char *key,

@@ -74,10 +74,6 @@ static enum ctl_rc bulk_replay(struct ctl *c, int argc, char **argv)
 	    (limit && !ctl_number("limit", limit, 1, DELIVERY_BULK_MAX_LIMIT, "", &a.limit)) ||
 	    (key_arg && !idempotency_key(key_arg, key)))
 		return CTL_FAIL;
-	if (a.event && !*a.event) {
-		ctl_error("--event must not be empty");
-		return CTL_FAIL;
-	}
 	/* the API's rules, its messages naming the options */
 	if (!delivery_bulk_check(&a, msg, sizeof(msg))) {
 		ctl_error("--%s", msg);

@@ -457,6 +457,13 @@ bool delivery_bulk_check(const struct delivery_bulk_args *a, char *msg, size_t l
 			return false;
 		}
 	}
+	if (a->event && (!*a->event || !utf8_valid((const unsigned char *)a->event, strlen(a->event)) ||
+			 utf8_chars((const unsigned char *)a->event, strlen(a->event)) >
+			 DELIVERY_BULK_EVENT_MAX_CHARS)) {
+		snprintf(msg, len, "event must be UTF-8 text of 1 to %d characters",
+			 DELIVERY_BULK_EVENT_MAX_CHARS);
+		return false;
+	}
 	if (a->limit < 1 || a->limit > DELIVERY_BULK_MAX_LIMIT) {
 		snprintf(msg, len, "limit must be a whole number from 1 to %d", DELIVERY_BULK_MAX_LIMIT);
 		return false;

@@ -129,7 +129,8 @@ struct delivery_bulk_args {
 /*
  * Whether a asks for something that can be done: since and until RFC
  * 3339 times, since before until, each status one of a delivery's or a
- * run's, the limit in range. Else false with why (a 400's message, naming
+ * run's, the event UTF-8 of 1 to DELIVERY_BULK_EVENT_MAX_CHARS characters,
+ * the limit in range. Else false with why (a 400's message, naming
  * the member as the API does) in msg.
  */
 bool delivery_bulk_check(const struct delivery_bulk_args *a, char *msg, size_t len)

@@ -413,6 +413,16 @@ bool json_number_text(const char *s)
 	return *s == '\0';
 }
 
+size_t utf8_chars(const unsigned char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
 /* n digits of s as a number into *out; false unless all are digits. */
 static bool digits(const char *s, int n, int *out)
 {

@@ -65,6 +65,9 @@ bool rfc3339_parse(const char *s, long long *seconds, long *nanoseconds) HG_MUST
 /* Whether s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const unsigned char *s, size_t len);
 
+/* The number of characters (code points) of the valid UTF-8 text s[0..len). */
+size_t utf8_chars(const unsigned char *s, size_t len);
+
 /*
  * Whether s is the text of an RFC 8259 number:
  * -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?

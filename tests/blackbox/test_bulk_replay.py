@@ -294,6 +294,8 @@ def test_ctl_bulk_replay(fx, api, db, ctl):
     assert "--since must be before until" in fails(*args[:4], "--since", until, "--until", since)
     assert "--status must list" in fails(*args, "--status", "bogus")
     assert "invalid --limit" in fails(*args, "--limit", "1001")
+    for event in ("", "x" * 1025):
+        assert "--event must be UTF-8 text of 1 to 1024 characters" in fails(*args, "--event", event)
     assert "not found" in fails("delivery", "replay", "--autopilot",
                                 "00000000-0000-0000-0000-000000000000", "--since", since,
                                 "--until", until)

@@ -283,9 +283,18 @@ static void test_rfc3339(void)
 	ok(!rfc3339_parse(NULL, &sec, &ns), "rfc3339_parse refuses NULL");
 }
 
+static void test_utf8_chars(void)
+{
+	ok(utf8_chars((const unsigned char *)"", 0) == 0, "utf8_chars: empty");
+	ok(utf8_chars((const unsigned char *)"abc", 3) == 3, "utf8_chars: ASCII");
+	ok(utf8_chars((const unsigned char *)"\xc3\xa9t\xc3\xa9", 5) == 3, "utf8_chars: two-byte characters");
+	ok(utf8_chars((const unsigned char *)"\xf0\x9f\x98\x80!", 5) == 2, "utf8_chars: a four-byte character");
+}
+
 int main(void)
 {
 	test_rfc3339();
+	test_utf8_chars();
 	test_uuid7();
 	test_hex();
 	test_base64();
