@@ -161,10 +161,10 @@ def test_bulk_replay_status_and_event_filters(fx, api, db):
     assert froms(event="bb.nothing") == ([], [])
 
 
-def test_bulk_replay_pages_through_250_deliveries(fx, api, db):
-    trig = fx.trigger()
-    t0 = db_now(db) - datetime.timedelta(hours=3)
-    # 250 stored deliveries, three at a time sharing one received_at
+def stored(db, fx, trig, n, t):
+    """n ignored deliveries of trig straight into the table from t on, three a millisecond.
+
+    Returns them oldest first."""
     rows = db.execute(
         "INSERT INTO webhook_delivery (workspace_id, autopilot_id, trigger_id, provider, event,"
         "  signature_status, status, raw_body, content_type, response_status, response_body,"
@@ -172,9 +172,16 @@ def test_bulk_replay_pages_through_250_deliveries(fx, api, db):
         " SELECT %s, %s, %s, 'generic', 'bb.page', 'not_required', 'ignored',"
         "        convert_to('{\"g\":' || g || '}', 'UTF8'), 'application/json', 200, '{}',"
         "        %s + make_interval(secs => (g / 3) * 0.001)"
-        "   FROM generate_series(1, 250) g RETURNING id, received_at",
-        (fx.workspace["id"], trig.autopilot_id, trig.id, t0)).fetchall()
-    rows.sort(key=lambda r: (r["received_at"], r["id"]))
+        "   FROM generate_series(1, %s) g RETURNING id, received_at",
+        (fx.workspace["id"], trig.autopilot_id, trig.id, t, n)).fetchall()
+    return sorted(rows, key=lambda r: (r["received_at"], r["id"]))
+
+
+def test_bulk_replay_pages_through_250_deliveries(fx, api, db):
+    trig = fx.trigger()
+    t0 = db_now(db) - datetime.timedelta(hours=3)
+    # 250 stored deliveries, three at a time sharing one received_at
+    rows = stored(db, fx, trig, 250, t0)
     want = [str(r["id"]) for r in rows]
     since, until = ts(t0), ts(t0 + datetime.timedelta(hours=1))
     seen, pages = [], []
@@ -193,15 +200,7 @@ def test_bulk_replay_pages_through_250_deliveries(fx, api, db):
     assert len(replays_of(db, want)) == 250
     # a limit smaller than a group of one instant: the whole group, then what follows
     t1 = t0 + datetime.timedelta(minutes=30)
-    tied = db.execute(
-        "INSERT INTO webhook_delivery (workspace_id, autopilot_id, trigger_id, provider, event,"
-        "  signature_status, status, raw_body, content_type, response_status, response_body,"
-        "  received_at)"
-        " SELECT %s, %s, %s, 'generic', 'bb.tie', 'not_required', 'ignored', '\\x7b7d',"
-        "        'application/json', 200, '{}', %s + make_interval(secs => (g / 3) * 0.001)"
-        "   FROM generate_series(1, 4) g RETURNING id, received_at",
-        (fx.workspace["id"], trig.autopilot_id, trig.id, t1)).fetchall()
-    tied.sort(key=lambda r: (r["received_at"], r["id"]))
+    tied = stored(db, fx, trig, 4, t1)
     pages, since = [], ts(t1)
     while since is not None and len(pages) < 5:
         out = api.w.ok("POST", bpath(trig.autopilot_id),
