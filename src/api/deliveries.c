@@ -1,4 +1,4 @@
-/* deliveries: an autopilot's stored webhook deliveries: list, detail and replay (SPEC 4.4), over db/delivery. */
+/* deliveries: an autopilot's stored webhook deliveries: list, detail, replay and bulk replay (SPEC 4.4), over db/delivery. */
 #include "config.h"
 
 #include <stdio.h>
@@ -133,6 +133,64 @@ void deliveries_replay(struct hg_request *r)
 		break;
 	case REPLAY_REFUSED:
 		api_bad_request(r, out.message);
+		break;
+	}
+out:
+	json_object_put(out.answer);
+	json_object_put(body);
+}
+
+/* ---- POST /api/autopilots/{autopilot}/deliveries/replay ---- */
+
+void deliveries_bulk_replay(struct hg_request *r)
+{
+	static const char *const members[] = { "since", "until", "status", "event", "limit", NULL };
+	char key_buf[DELIVERY_IDEMPOTENCY_KEY_MAX + 1], msg[256];
+	struct delivery_bulk_args a = {
+		.workspace_id = r->workspace_id,
+		.autopilot_id = r->params[0],
+		.limit = DELIVERY_BULK_DEFAULT_LIMIT,
+		.offline_after_s = r->settings->runtime_offline_after,
+	};
+	struct delivery_bulk_result out = { .answer = NULL };
+	struct json_object *body = NULL;
+	enum field_state state, limit_state;
+	enum store_rc rc;
+	long limit;
+
+	if (!idempotency_key(r, key_buf, &a.idempotency_key) || !api_body_object(r, &body))
+		return;
+	if (!field_known(r, body, members) ||
+	    !field_text(r, body, "since", FIELD_REQUIRED | FIELD_NONBLANK, 64, &state, &a.since) ||
+	    !field_text(r, body, "until", FIELD_REQUIRED | FIELD_NONBLANK, 64, &state, &a.until) ||
+	    !field_strings(r, body, "status", FIELD_NULLABLE, DELIVERY_BULK_MAX_STATUSES, 32,
+			   &state, a.statuses) ||
+	    !field_text(r, body, "event", FIELD_NULLABLE | FIELD_NONBLANK,
+			DELIVERY_BULK_EVENT_MAX_CHARS, &state, &a.event) ||
+	    !field_int(r, body, "limit", FIELD_NULLABLE, 1, DELIVERY_BULK_MAX_LIMIT, &limit_state,
+		       &limit))
+		goto out;
+	if (limit_state == FIELD_VALUE)
+		a.limit = limit;
+	if (!delivery_bulk_check(&a, msg, sizeof(msg))) {
+		api_bad_request(r, msg);
+		goto out;
+	}
+	rc = delivery_bulk_replay(&a, &out);
+	if (rc != STORE_OK) {
+		api_store_failed(r, rc);
+		goto out;
+	}
+	switch (out.outcome) {
+	case BULK_DONE:
+		api_send(r, 200, out.answer);
+		out.answer = NULL;	/* api_send put it */
+		break;
+	case BULK_NOT_FOUND:
+		api_not_found(r, "autopilot");
+		break;
+	case BULK_KEY_REUSED:
+		req_send_error(r, 409, "Idempotency-Key was used for another bulk replay of this autopilot");
 		break;
 	}
 out:

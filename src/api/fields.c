@@ -66,12 +66,7 @@ static bool lookup(struct hg_request *r, struct json_object *body, const char *k
 
 size_t field_chars(const char *s, size_t len)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			n++;
-	return n;
+	return utf8_chars((const unsigned char *)s, len);
 }
 
 bool field_text(struct hg_request *r, struct json_object *body, const char *key,
@@ -169,6 +164,45 @@ bool field_uuid(struct hg_request *r, struct json_object *body, const char *key,
 	    (size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v)))
 		return bad(r, "%s must be %s", key, what);
 	*out = json_object_get_string(v);
+	return true;
+}
+
+bool field_strings(struct hg_request *r, struct json_object *body, const char *key,
+		   unsigned flags, size_t max_items, size_t max_chars, enum field_state *state,
+		   const char **out)
+{
+	char what[96];
+	struct json_object *v;
+	size_t n;
+
+	out[0] = NULL;
+	snprintf(what, sizeof(what), "a list of 1 to %zu strings%s", max_items,
+		 (flags & FIELD_NULLABLE) ? " or null" : "");
+	if (!lookup(r, body, key, flags, what, state, &v))
+		return false;
+	if (*state != FIELD_VALUE)
+		return true;
+	if (!json_object_is_type(v, json_type_array))
+		return bad(r, "%s must be %s", key, what);
+	n = json_object_array_length(v);
+	if (n < 1 || n > max_items)
+		return bad(r, "%s must be %s", key, what);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		const char *s;
+		size_t len;
+
+		if (!json_object_is_type(e, json_type_string))
+			return bad(r, "%s must be %s", key, what);
+		s = json_object_get_string(e);
+		len = (size_t)json_object_get_string_len(e);
+		if (memchr(s, '\0', len) || !utf8_valid((const unsigned char *)s, len))
+			return bad(r, "%s must hold valid UTF-8 without NUL characters", key);
+		if (field_chars(s, len) > max_chars)
+			return bad(r, "%s must hold strings of at most %zu characters", key, max_chars);
+		out[i] = s;
+	}
+	out[n] = NULL;
 	return true;
 }
 

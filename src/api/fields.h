@@ -52,6 +52,16 @@ bool field_bool(struct hg_request *r, struct json_object *body, const char *key,
 bool field_uuid(struct hg_request *r, struct json_object *body, const char *key,
 		unsigned flags, enum field_state *state, const char **out) HG_MUSTCHECK;
 
+/*
+ * body[key] as a list of 1 to max_items strings, each valid UTF-8 without
+ * NUL and at most max_chars characters: out (max_items + 1 entries) gets
+ * them, pointing into body, NULL-terminated (only the NULL unless
+ * FIELD_VALUE).
+ */
+bool field_strings(struct hg_request *r, struct json_object *body, const char *key,
+		   unsigned flags, size_t max_items, size_t max_chars, enum field_state *state,
+		   const char **out) HG_MUSTCHECK;
+
 /* body[key] as a whole number from min to max (a JSON integer). */
 bool field_int(struct hg_request *r, struct json_object *body, const char *key,
 	       unsigned flags, long min, long max, enum field_state *state,

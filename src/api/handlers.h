@@ -39,6 +39,7 @@ void triggers_set_secret(struct hg_request *r);
 void deliveries_list(struct hg_request *r);
 void deliveries_show(struct hg_request *r);
 void deliveries_replay(struct hg_request *r);
+void deliveries_bulk_replay(struct hg_request *r);
 
 /* runs.c */
 void runs_list(struct hg_request *r);

@@ -37,12 +37,21 @@ enum ctl_arg_kind {
 	CTL_REQUIRED,			/* --name VALUE that must be given */
 	CTL_OPTIONAL,			/* --name VALUE */
 	CTL_FLAG,			/* --name */
+	CTL_REPEATED,			/* --name VALUE, up to CTL_REPEATED_MAX times */
 };
+
+/* How many times a CTL_REPEATED option may be given. */
+#define CTL_REPEATED_MAX 16
 
 struct ctl_arg {
 	const char *name;		/* "SLUG" for a positional, else without the "--" */
 	enum ctl_arg_kind kind;
-	const char **value;		/* receives the argument (borrowed from argv); start NULL */
+	/*
+	 * receives the argument (borrowed from argv); start NULL. For
+	 * CTL_REPEATED: the first of CTL_REPEATED_MAX + 1 entries, all NULL,
+	 * which receive the values in order, NULL-terminated.
+	 */
+	const char **value;
 	bool *flag;			/* for CTL_FLAG: set to true when given */
 };
 
@@ -76,6 +85,7 @@ enum ctl_rc ctl_delivery_show(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_delivery_replay(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv);		/* run.c */
 enum ctl_rc ctl_run_show(struct ctl *c, int argc, char **argv);
+enum ctl_rc ctl_prune(struct ctl *c, int argc, char **argv);			/* prune.c */
 
 /* What ctl_list_of_autopilot lists (resource.c): deliveries or runs of one autopilot. */
 struct ctl_list {
@@ -133,6 +143,14 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void ctl_db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * --option's value s as a whole number from min to max into *out; else
+ * false after saying "invalid --option 's' (a whole number<unit> from min
+ * to max)", unit being e.g. " of days" or "".
+ */
+bool ctl_number(const char *option, const char *s, long min, long max, const char *unit,
+		long *out) HG_MUSTCHECK;
 
 /* Whether id is a UUID; else says "invalid <thing> id '<id>'". */
 bool ctl_id_valid(const char *thing, const char *id) HG_MUSTCHECK;

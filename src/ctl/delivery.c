@@ -1,4 +1,4 @@
-/* delivery: hookgatectl delivery list, show and replay, over db/delivery (SPEC 9). */
+/* delivery: hookgatectl delivery list, show, replay and bulk replay, over db/delivery (SPEC 9). */
 #include "config.h"
 
 #include <string.h>
@@ -44,6 +44,74 @@ static HG_MUSTCHECK bool idempotency_key(const char *s, char *key)
 	return false;
 }
 
+/* --status fills the statuses of a bulk replay: as many as the API takes. */
+_Static_assert(CTL_REPEATED_MAX == DELIVERY_BULK_MAX_STATUSES,
+	       "--status may be given as many times as a bulk replay takes statuses");
+
+/* "delivery replay --autopilot ID --since T --until T ...": the bulk replay (SPEC 4.4). */
+static enum ctl_rc bulk_replay(struct ctl *c, int argc, char **argv)
+{
+	struct delivery_bulk_args a = { .workspace_id = NULL, .limit = DELIVERY_BULK_DEFAULT_LIMIT };
+	const char *limit = NULL, *key_arg = NULL;
+	const struct ctl_arg args[] = {
+		{ "autopilot", CTL_REQUIRED, &a.autopilot_id, NULL },
+		{ "since", CTL_REQUIRED, &a.since, NULL },
+		{ "until", CTL_REQUIRED, &a.until, NULL },
+		{ "status", CTL_REPEATED, a.statuses, NULL },
+		{ "event", CTL_OPTIONAL, &a.event, NULL },
+		{ "limit", CTL_OPTIONAL, &limit, NULL },
+		{ "idempotency-key", CTL_OPTIONAL, &key_arg, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+	char key[DELIVERY_IDEMPOTENCY_KEY_MAX + 1], msg[256];
+	struct delivery_bulk_result out = { .answer = NULL };
+	enum ctl_rc rc;
+
+	rc = ctl_parse_args(argc, argv, args);
+	if (rc != CTL_OK)
+		return rc;
+	if (!ctl_id_valid("autopilot", a.autopilot_id) ||
+	    (limit && !ctl_number("limit", limit, 1, DELIVERY_BULK_MAX_LIMIT, "", &a.limit)) ||
+	    (key_arg && !idempotency_key(key_arg, key)))
+		return CTL_FAIL;
+	/* the API's rules, its messages naming the options */
+	if (!delivery_bulk_check(&a, msg, sizeof(msg))) {
+		ctl_error("--%s", msg);
+		return CTL_FAIL;
+	}
+	if (!ctl_connect(c))
+		return CTL_FAIL;
+	a.idempotency_key = key_arg ? key : NULL;
+	a.offline_after_s = c->settings.runtime_offline_after;
+	if (delivery_bulk_replay(&a, &out) != STORE_OK) {
+		ctl_error("cannot replay the deliveries of autopilot '%s': %s", a.autopilot_id,
+			  store_last_error());
+		return CTL_FAIL;
+	}
+	switch (out.outcome) {
+	case BULK_DONE:
+		return ctl_print(out.answer) ? CTL_OK : CTL_FAIL;
+	case BULK_NOT_FOUND:
+		ctl_error("autopilot '%s' not found", a.autopilot_id);
+		break;
+	case BULK_KEY_REUSED:
+		ctl_error("--idempotency-key was used for another bulk replay of autopilot '%s'",
+			  a.autopilot_id);
+		break;
+	}
+	json_object_put(out.answer);
+	return CTL_FAIL;
+}
+
+/* Whether the arguments name --autopilot (before "--"): the bulk form. */
+static bool bulk_form(int argc, char **argv)
+{
+	for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--autopilot") == 0 || strncmp(argv[i], "--autopilot=", 12) == 0)
+			return true;
+	return false;
+}
+
 enum ctl_rc ctl_delivery_replay(struct ctl *c, int argc, char **argv)
 {
 	const char *id = NULL, *key_arg = NULL;
@@ -57,6 +125,8 @@ enum ctl_rc ctl_delivery_replay(struct ctl *c, int argc, char **argv)
 	struct delivery_replay_result out = { .answer = NULL };
 	enum ctl_rc rc;
 
+	if (bulk_form(argc, argv))
+		return bulk_replay(c, argc, argv);
 	rc = ctl_parse_args(argc, argv, args);
 	if (rc != CTL_OK)
 		return rc;

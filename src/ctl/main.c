@@ -1,6 +1,7 @@
 /* ctl: hookgatectl main: global options, the command table, usage, configuration, helpers shared by the command files. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,9 +64,23 @@ static void usage(FILE *out)
 	      "  delivery replay DELIVERY_ID [--idempotency-key KEY]\n"
 	      "                 a new delivery and run; with KEY, replaying again with the\n"
 	      "                 same KEY prints the first replay instead\n"
+	      "  delivery replay --autopilot AUTOPILOT_ID --since TIME --until TIME\n"
+	      "                  [--status STATUS]... [--event EVENT] [--limit N]\n"
+	      "                  [--idempotency-key KEY]\n"
+	      "                 replays, oldest first, the deliveries received from --since\n"
+	      "                 to --until (RFC 3339 times) whose status or whose run's is\n"
+	      "                 a STATUS, N (1 to 1000, default 100) of them; prints what\n"
+	      "                 was replayed, what was skipped and why, and next_since: the\n"
+	      "                 --since of the next call, or null\n"
 	      "  run list --autopilot AUTOPILOT_ID [--status STATUS] [--limit N]\n"
 	      "           [--before RUN_ID]\n"
 	      "  run show RUN_ID\n"
+	      "  prune [--older-than DAYS] [--bodies-older-than DAYS] [--dry-run] [--verbose]\n"
+	      "                 deletes the deliveries older than DAYS (retention_days) with\n"
+	      "                 their finished runs, empties the bodies older than DAYS\n"
+	      "                 (body_retention_days), in batches of 1000; never one whose run\n"
+	      "                 is pending or running; --dry-run only counts; --verbose says\n"
+	      "                 how long each batch took on standard error\n"
 	      "\n"
 	      "Each command prints one JSON object on standard output; a list prints\n"
 	      "one JSON array.\n"
@@ -95,6 +110,24 @@ void ctl_db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
 	if (!why)
 		why = PQerrorMessage(c->conn);
 	ctl_error("%s: %.*s", what, (int)strcspn(why, "\r\n"), why);
+}
+
+bool ctl_number(const char *option, const char *s, long min, long max, const char *unit,
+		long *out)
+{
+	char *end = NULL;
+	long n = 0;
+
+	errno = 0;
+	if (isdigit((unsigned char)s[0]))
+		n = strtol(s, &end, 10);
+	if (!end || errno != 0 || *end != '\0' || n < min || n > max) {
+		ctl_error("invalid --%s '%s' (a whole number%s from %ld to %ld)", option, s, unit,
+			  min, max);
+		return false;
+	}
+	*out = n;
+	return true;
 }
 
 bool ctl_id_valid(const char *thing, const char *id)
@@ -141,6 +174,7 @@ enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 			const char *name = arg + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
 			const struct ctl_arg *a = find_option(args, name, len);
+			const char **slot;
 
 			if (!a) {
 				ctl_error("unknown option '--%.*s'", (int)len, name);
@@ -154,14 +188,26 @@ enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 				*a->flag = true;
 				continue;
 			}
-			if (*a->value) {
+			slot = a->value;
+			if (a->kind == CTL_REPEATED) {
+				int n = 0;
+
+				while (n < CTL_REPEATED_MAX && slot[n])
+					n++;
+				if (n == CTL_REPEATED_MAX) {
+					ctl_error("option '--%s' given more than %d times", a->name,
+						  CTL_REPEATED_MAX);
+					return CTL_USAGE;
+				}
+				slot += n;
+			} else if (*slot) {
 				ctl_error("option '--%s' given twice", a->name);
 				return CTL_USAGE;
 			}
 			if (eq) {
-				*a->value = eq + 1;
+				*slot = eq + 1;
 			} else if (i + 1 < argc) {
-				*a->value = argv[++i];
+				*slot = argv[++i];
 			} else {
 				ctl_error("option '--%s' needs a value", a->name);
 				return CTL_USAGE;
@@ -380,6 +426,7 @@ static const struct ctl_command commands[] = {
 	{ "delivery", "replay", ctl_delivery_replay },
 	{ "run", "list", ctl_run_list },
 	{ "run", "show", ctl_run_show },
+	{ "prune", NULL, ctl_prune },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,10 +1,7 @@
 /* resource: what hookgatectl's delivery and run commands share: show by id, an autopilot's lists. */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl/ctl.h"
@@ -30,18 +27,9 @@ enum ctl_rc ctl_show(struct ctl *c, int argc, char **argv, const char *arg, cons
 static HG_MUSTCHECK bool limit_parse(const char *s, char *buf, size_t len)
 {
 	long n = LIST_DEFAULT_LIMIT;
-	char *end = NULL;
 
-	if (s) {
-		errno = 0;
-		if (isdigit((unsigned char)s[0]))
-			n = strtol(s, &end, 10);
-		if (!end || errno != 0 || *end != '\0' || n < 1 || n > LIST_MAX_LIMIT) {
-			ctl_error("invalid --limit '%s' (a whole number from 1 to %d)", s,
-				  LIST_MAX_LIMIT);
-			return false;
-		}
-	}
+	if (s && !ctl_number("limit", s, 1, LIST_MAX_LIMIT, "", &n))
+		return false;
 	snprintf(buf, len, "%ld", n);
 	return true;
 }

@@ -26,6 +26,7 @@ const char *const delivery_statuses[] = {
 	"d.response_status, d.autopilot_run_id, d.replayed_from_delivery_id, d.error, " \
 	"to_json(d.received_at)#>>'{}' AS received_at, " \
 	"to_json(d.last_attempt_at)#>>'{}' AS last_attempt_at, " \
+	"to_json(d.body_pruned_at)#>>'{}' AS body_pruned_at, " \
 	"to_json(d.created_at)#>>'{}' AS created_at"
 
 /* The detail: the slim columns, then these, raw_body (bytea) last. */
@@ -177,6 +178,7 @@ static HG_MUSTCHECK bool rebuild(const PGresult *res, struct rebuilt *b)
 {
 	int body_col = PQfnumber(res, "raw_body"), hdrs_col = PQfnumber(res, "selected_headers");
 	int ctype_col = PQfnumber(res, "content_type"), prov_col = PQfnumber(res, "provider");
+	int pruned_col = PQfnumber(res, "body_pruned_at");
 	struct json_object *selected = NULL;
 	struct hg_hdrs hdrs = { .envp = NULL };
 	unsigned char *raw = NULL;
@@ -185,9 +187,9 @@ static HG_MUSTCHECK bool rebuild(const PGresult *res, struct rebuilt *b)
 	bool ok = false;
 
 	envelope_now(b->received_at, sizeof(b->received_at));
-	if (body_col < 0 || hdrs_col < 0 || ctype_col < 0 || prov_col < 0)
+	if (body_col < 0 || hdrs_col < 0 || ctype_col < 0 || prov_col < 0 || pruned_col < 0)
 		return false;
-	if (PQgetisnull(res, 0, body_col)) {
+	if (!PQgetisnull(res, 0, pruned_col) || PQgetisnull(res, 0, body_col)) {
 		snprintf(b->error, sizeof(b->error), REPLAY_PRUNED);
 		return true;
 	}
@@ -288,27 +290,29 @@ static enum store_rc replay_outcome(const PGresult *res, const struct delivery_r
 	return STORE_OK;
 }
 
-enum store_rc delivery_replay(const struct delivery_replay_args *a,
-			      struct delivery_replay_result *out)
+/*
+ * One replay up to hookgate_replay's row (http_status, error, delivery_id,
+ * run_id) in *res, the caller's to PQclear: the stored delivery read, its
+ * payload rebuilt, the replay's transaction. autopilot_id (STORE_ID_LEN)
+ * gets the delivery's. *res NULL with *missing set ("autopilot" or
+ * "delivery") when there is no such delivery.
+ */
+static enum store_rc replay_one(const struct delivery_replay_args *a, char *autopilot_id,
+				PGresult **res, const char **missing)
 {
 	struct rebuilt b = { .payload = NULL };
-	char offline[24], autopilot_id[STORE_ID_LEN];
-	const char *values[9], *missing = "delivery";
-	PGresult *row = NULL, *res = NULL;
+	char offline[24];
+	const char *values[9];
+	PGresult *row = NULL;
 	enum store_rc rc;
 
-	memset(out, 0, sizeof(*out));
+	*res = NULL;
+	*missing = "delivery";
 	rc = model_get_exec(&st_get, "delivery", a->workspace_id, a->autopilot_id, a->delivery_id,
-			    &row, &missing);
-	if (rc == STORE_NOT_FOUND) {
-		out->outcome = REPLAY_NOT_FOUND;
-		snprintf(out->message, sizeof(out->message), "%s not found", missing);
-		rc = STORE_OK;
-		goto out;
-	}
+			    &row, missing);
 	if (rc != STORE_OK)
 		goto out;
-	snprintf(autopilot_id, sizeof(autopilot_id), "%s", PQgetvalue(row, 0, 1));
+	snprintf(autopilot_id, STORE_ID_LEN, "%s", PQgetvalue(row, 0, 1));
 	if (!rebuild(row, &b)) {
 		rc = STORE_ERROR;
 		goto out;
@@ -323,12 +327,468 @@ enum store_rc delivery_replay(const struct delivery_replay_args *a,
 	values[6] = b.payload;
 	values[7] = b.payload ? NULL : b.error;
 	values[8] = b.received_at;
-	rc = store_exec(&st_replay, values, &res);
-	if (rc == STORE_OK)
-		rc = replay_outcome(res, a, autopilot_id, out);
+	rc = store_exec(&st_replay, values, res);
+	if (rc == STORE_OK && (PQntuples(*res) != 1 || PQgetisnull(*res, 0, 0))) {
+		PQclear(*res);
+		*res = NULL;
+		rc = STORE_ERROR;
+	}
 out:
-	PQclear(res);
 	PQclear(row);
 	envelope_free(&b.env);
+	return rc;
+}
+
+enum store_rc delivery_replay(const struct delivery_replay_args *a,
+			      struct delivery_replay_result *out)
+{
+	char autopilot_id[STORE_ID_LEN];
+	const char *missing;
+	PGresult *res = NULL;
+	enum store_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = replay_one(a, autopilot_id, &res, &missing);
+	if (rc == STORE_NOT_FOUND) {
+		out->outcome = REPLAY_NOT_FOUND;
+		snprintf(out->message, sizeof(out->message), "%s not found", missing);
+		return STORE_OK;
+	}
+	if (rc == STORE_OK)
+		rc = replay_outcome(res, a, autopilot_id, out);
+	PQclear(res);
+	return rc;
+}
+
+/* ---- bulk replay ---- */
+
+/* One transaction around a bulk replay's statements. */
+static struct statement st_begin = { "delivery_bulk_begin", "BEGIN", 0, 0, true };
+static struct statement st_commit = { "delivery_bulk_commit", "COMMIT", 0, 0, false };
+static struct statement st_rollback = { "delivery_bulk_rollback", "ROLLBACK", 0, 0, false };
+
+/*
+ * The request as PostgreSQL reads it, from $4 since, $5 until, $6 the
+ * statuses (a sorted JSON array, or NULL), $7 event, $8 limit: the same
+ * window written two ways is the same request.
+ */
+#define BULK_REQUEST \
+	"jsonb_build_object('since', $4::timestamptz, 'until', $5::timestamptz," \
+	" 'status', $6::jsonb, 'event', $7::text, 'limit', $8::integer)"
+
+/* Claim idempotency key $3 for autopilot $2 (of workspace $1, unless NULL): a row when it was free. */
+static struct statement st_bulk_claim = { "delivery_bulk_claim",
+	"INSERT INTO bulk_replay (autopilot_id, idempotency_key, request)"
+	" SELECT a.id, $3, " BULK_REQUEST " FROM autopilot a"
+	"  WHERE a.id = $2::uuid AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)"
+	" ON CONFLICT (autopilot_id, idempotency_key) DO NOTHING RETURNING id",
+	8, 0, false };
+
+/* The first answer of key $3, and whether it answered this same request; no row: no autopilot. */
+static struct statement st_bulk_first = { "delivery_bulk_first",
+	"SELECT b.answer, b.request = " BULK_REQUEST " FROM autopilot a"
+	"  LEFT JOIN bulk_replay b ON b.autopilot_id = a.id AND b.idempotency_key = $3"
+	" WHERE a.id = $2::uuid AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)",
+	8, 0, false };
+
+static struct statement st_bulk_answer = { "delivery_bulk_answer",
+	"UPDATE bulk_replay SET answer = $2::json WHERE id = $1::uuid", 2, 0, false };
+
+/*
+ * The candidates, oldest first, one more than $7 (a page and the first
+ * row past it): the original deliveries (a replay is replayed through its
+ * original) of autopilot $2 (of workspace $1, unless NULL) received in
+ * [$3, $4), whose status or whose run's status is in the JSON array $5
+ * (NULL: any), of event $6 (NULL: any). Each row: id, received_at and the
+ * instant just after it. One row of NULLs when there is none; no row when
+ * there is no such autopilot. webhook_delivery_autopilot_received_idx
+ * walks the window in order.
+ */
+static struct statement st_bulk_page = { "delivery_bulk_page",
+	"SELECT p.id, p.received_at, p.just_after FROM autopilot a"
+	"  LEFT JOIN LATERAL ("
+	"    SELECT d.id, d.received_at AS at, to_json(d.received_at)#>>'{}' AS received_at,"
+	"           to_json(d.received_at + interval '1 microsecond')#>>'{}' AS just_after"
+	"      FROM webhook_delivery d"
+	"     WHERE d.autopilot_id = a.id"
+	"       AND d.received_at >= $3::timestamptz AND d.received_at < $4::timestamptz"
+	"       AND d.replayed_from_delivery_id IS NULL"
+	"       AND ($5::jsonb IS NULL OR $5::jsonb ? d.status"
+	"            OR EXISTS (SELECT 1 FROM autopilot_run r"
+	"                        WHERE r.id = d.autopilot_run_id AND $5::jsonb ? r.status))"
+	"       AND ($6::text IS NULL OR d.event = $6::text)"
+	"     ORDER BY d.received_at, d.id"
+	"     LIMIT $7::integer + 1) p ON true"
+	" WHERE a.id = $2::uuid AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)"
+	" ORDER BY p.at, p.id",
+	7, 0, true };
+
+/* Whether s is one of list (NULL-terminated). */
+static bool listed(const char *s, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	return false;
+}
+
+bool delivery_bulk_check(const struct delivery_bulk_args *a, char *msg, size_t len)
+{
+	long long since_s, until_s;
+	long since_ns, until_ns;
+
+	if (!rfc3339_parse(a->since, &since_s, &since_ns)) {
+		snprintf(msg, len, "since must be an RFC 3339 time, e.g. 2026-01-31T22:00:00Z");
+		return false;
+	}
+	if (!rfc3339_parse(a->until, &until_s, &until_ns)) {
+		snprintf(msg, len, "until must be an RFC 3339 time, e.g. 2026-02-01T06:00:00Z");
+		return false;
+	}
+	if (since_s > until_s || (since_s == until_s && since_ns >= until_ns)) {
+		snprintf(msg, len, "since must be before until");
+		return false;
+	}
+	for (size_t i = 0; a->statuses[i]; i++) {
+		if (!listed(a->statuses[i], delivery_statuses) && !listed(a->statuses[i], run_statuses)) {
+			snprintf(msg, len, "status must list delivery statuses (queued, dispatched, "
+				 "rejected, ignored, failed) or run statuses (pending, running, "
+				 "completed, failed, skipped)");
+			return false;
+		}
+	}
+	if (a->event && (!*a->event || !utf8_valid((const unsigned char *)a->event, strlen(a->event)) ||
+			 utf8_chars((const unsigned char *)a->event, strlen(a->event)) >
+			 DELIVERY_BULK_EVENT_MAX_CHARS)) {
+		snprintf(msg, len, "event must be UTF-8 text of 1 to %d characters",
+			 DELIVERY_BULK_EVENT_MAX_CHARS);
+		return false;
+	}
+	if (a->limit < 1 || a->limit > DELIVERY_BULK_MAX_LIMIT) {
+		snprintf(msg, len, "limit must be a whole number from 1 to %d", DELIVERY_BULK_MAX_LIMIT);
+		return false;
+	}
+	return true;
+}
+
+static int compare_text(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* a's statuses as a sorted JSON array without repeats into *out (malloc'd), NULL when none. */
+static HG_MUSTCHECK bool statuses_json(const struct delivery_bulk_args *a, char **out)
+{
+	const char *sorted[DELIVERY_BULK_MAX_STATUSES];
+	struct json_object *arr;
+	size_t n = 0;
+	const char *text;
+
+	*out = NULL;
+	while (n < DELIVERY_BULK_MAX_STATUSES && a->statuses[n]) {
+		sorted[n] = a->statuses[n];
+		n++;
+	}
+	if (n == 0)
+		return true;
+	qsort(sorted, n, sizeof(sorted[0]), compare_text);
+	arr = json_object_new_array();
+	for (size_t i = 0; arr && i < n; i++) {
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		if (json_object_array_add(arr, json_object_new_string(sorted[i])) != 0)
+			goto fail;
+	}
+	text = arr ? json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN) : NULL;
+	if (!text || !(*out = strdup(text)))
+		goto fail;
+	json_object_put(arr);
+	return true;
+fail:
+	json_object_put(arr);
+	return false;
+}
+
+/* Add {"from": from, k1: v1, k2: v2} (v NULL: JSON null) to list; false when out of memory. */
+static HG_MUSTCHECK bool add_entry(struct json_object *list, const char *from, const char *k1,
+				   const char *v1, const char *k2, const char *v2)
+{
+	struct json_object *e = json_object_new_object();
+
+	if (!e || !model_add(e, "from", json_object_new_string(from)) ||
+	    !model_add(e, k1, v1 ? json_object_new_string(v1) : NULL) ||
+	    (k2 && !model_add(e, k2, v2 ? json_object_new_string(v2) : NULL)) ||
+	    json_object_array_add(list, e) != 0) {
+		json_object_put(e);
+		return false;
+	}
+	return true;
+}
+
+/* Replay delivery id of the bulk a, listing it in replayed or skipped. */
+static enum store_rc bulk_one(const struct delivery_bulk_args *a, const char *id,
+			      struct json_object *replayed, struct json_object *skipped)
+{
+	const struct delivery_replay_args one = {
+		.workspace_id = a->workspace_id,
+		.autopilot_id = a->autopilot_id,
+		.delivery_id = id,
+		.idempotency_key = NULL,
+		.offline_after_s = a->offline_after_s,
+	};
+	char autopilot_id[STORE_ID_LEN], reason[64];
+	const char *missing;
+	PGresult *res = NULL;
+	enum store_rc rc = replay_one(&one, autopilot_id, &res, &missing);
+	int status;
+	bool ok;
+
+	if (rc == STORE_NOT_FOUND) {
+		/* deleted since the page was read (a prune) */
+		snprintf(reason, sizeof(reason), "%s not found", missing);
+		return add_entry(skipped, id, "reason", reason, NULL, NULL) ? STORE_OK : STORE_ERROR;
+	}
+	if (rc != STORE_OK)
+		return rc;
+	status = atoi(PQgetvalue(res, 0, 0));
+	if ((status == 200 || status == 201) && !PQgetisnull(res, 0, 2))
+		ok = add_entry(replayed, id, "delivery_id", PQgetvalue(res, 0, 2), "run_id",
+			       PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3));
+	else if ((status == 400 || status == 404) && !PQgetisnull(res, 0, 1))
+		ok = add_entry(skipped, id, "reason", PQgetvalue(res, 0, 1), NULL, NULL);
+	else
+		ok = false;
+	PQclear(res);
+	return ok ? STORE_OK : STORE_ERROR;
+}
+
+/*
+ * How much of page (st_bulk_page's rows) to replay now, and where the next
+ * page starts (*next_since, or NULL when this is the last). A page never
+ * ends between two deliveries received at the same instant: the row past
+ * the limit starts the next page, and its instant goes whole to it. When
+ * the whole page shares that instant, *group is its first row: that
+ * instant is to be replayed whole (page_group).
+ */
+static int page_take(const PGresult *page, int limit, const char **next_since, int *group)
+{
+	int n = PQntuples(page), take;
+
+	*next_since = NULL;
+	*group = -1;
+	if (n == 1 && PQgetisnull(page, 0, 0))
+		return 0;
+	if (n <= limit)
+		return n;
+	take = limit;
+	while (take > 0 && strcmp(PQgetvalue(page, take - 1, 1), PQgetvalue(page, limit, 1)) == 0)
+		take--;
+	if (take == 0)
+		*group = 0;
+	else
+		*next_since = PQgetvalue(page, limit, 1);
+	return take;
+}
+
+/*
+ * The deliveries received at the instant of row of page, all of them (up
+ * to DELIVERY_BULK_MAX_LIMIT), into *out; the next page starts just after
+ * that instant (received_at has microseconds: nothing is between).
+ */
+static enum store_rc page_group(const PGresult *page, int row, const char *const *values,
+				PGresult **out, int *take, const char **next_since)
+{
+	char max[16];
+	const char *group_values[7] = { values[0], values[1], PQgetvalue(page, row, 1),
+					PQgetvalue(page, row, 2), values[5], values[6], max };
+	enum store_rc rc;
+
+	snprintf(max, sizeof(max), "%d", DELIVERY_BULK_MAX_LIMIT);
+	rc = store_exec(&st_bulk_page, group_values, out);
+	if (rc != STORE_OK)
+		return rc;
+	*take = PQntuples(*out);
+	if (*take == 1 && PQgetisnull(*out, 0, 0))
+		*take = 0;
+	if (*take > DELIVERY_BULK_MAX_LIMIT)
+		*take = DELIVERY_BULK_MAX_LIMIT;
+	*next_since = PQgetvalue(page, row, 2);
+	return STORE_OK;
+}
+
+/* The first answer of a's key, into out; STORE_OK also when not found or reused (out says). */
+static enum store_rc bulk_first(const char *const *values, struct delivery_bulk_result *out)
+{
+	PGresult *res = NULL;
+	enum store_rc rc = store_exec(&st_bulk_first, values, &res);
+
+	if (rc != STORE_OK)
+		return rc;
+	if (PQntuples(res) == 0) {
+		out->outcome = BULK_NOT_FOUND;
+	} else if (PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1)) {
+		rc = STORE_ERROR;
+	} else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+		out->outcome = BULK_KEY_REUSED;
+	} else {
+		out->outcome = BULK_DONE;
+		out->answer = json_tokener_parse(PQgetvalue(res, 0, 0));
+		if (!out->answer)
+			rc = STORE_ERROR;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * Inside the transaction: claim a's key (claim gets its bulk_replay id, ""
+ * without a key), or find its first answer. *done when out is the answer.
+ */
+static enum store_rc bulk_claim(const struct delivery_bulk_args *a, const char *const *values,
+				char *claim, struct delivery_bulk_result *out, bool *done)
+{
+	PGresult *res = NULL;
+	enum store_rc rc;
+
+	*done = false;
+	claim[0] = '\0';
+	if (!a->idempotency_key)
+		return STORE_OK;
+	rc = store_exec(&st_bulk_claim, values, &res);
+	if (rc == STORE_OK && PQntuples(res) == 1)
+		snprintf(claim, STORE_ID_LEN, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (rc != STORE_OK || claim[0])
+		return rc;
+	/* taken (its first request has committed by now), or no such autopilot */
+	*done = true;
+	return bulk_first(values, out);
+}
+
+/* The answer of a page: replay its first take rows. */
+static enum store_rc bulk_page(const struct delivery_bulk_args *a, const char *const *values,
+			       struct delivery_bulk_result *out)
+{
+	struct json_object *replayed = json_object_new_array(), *skipped = json_object_new_array();
+	const char *page_values[7] = { values[0], values[1], values[3], values[4], values[5],
+				       values[6], values[7] };
+	const char *next_since;
+	PGresult *page = NULL, *group_page = NULL;
+	const PGresult *rows;
+	enum store_rc rc;
+	int take, group;
+
+	if (!replayed || !skipped) {
+		rc = STORE_ERROR;
+		goto out;
+	}
+	rc = store_exec(&st_bulk_page, page_values, &page);
+	if (rc != STORE_OK)
+		goto out;
+	if (PQntuples(page) == 0) {
+		out->outcome = BULK_NOT_FOUND;
+		goto out;
+	}
+	take = page_take(page, (int)a->limit, &next_since, &group);
+	rows = page;
+	if (group >= 0) {
+		rc = page_group(page, group, values, &group_page, &take, &next_since);
+		rows = group_page;
+	}
+	for (int i = 0; rc == STORE_OK && i < take; i++)
+		rc = bulk_one(a, PQgetvalue(rows, i, 0), replayed, skipped);
+	if (rc != STORE_OK)
+		goto out;
+	out->answer = json_object_new_object();
+	if (!out->answer) {
+		rc = STORE_ERROR;
+		goto out;
+	}
+	/* model_add puts what it cannot add */
+	if (!model_add(out->answer, "replayed", replayed)) {
+		replayed = NULL;
+		rc = STORE_ERROR;
+		goto out;
+	}
+	replayed = NULL;
+	if (!model_add(out->answer, "skipped", skipped)) {
+		skipped = NULL;
+		rc = STORE_ERROR;
+		goto out;
+	}
+	skipped = NULL;
+	if (!model_add(out->answer, "next_since",
+		       next_since ? json_object_new_string(next_since) : NULL)) {
+		rc = STORE_ERROR;
+		goto out;
+	}
+	out->outcome = BULK_DONE;
+out:
+	PQclear(group_page);
+	PQclear(page);
+	json_object_put(skipped);
+	json_object_put(replayed);
+	return rc;
+}
+
+/* Record the answer of claim (a bulk_replay id), for the requests that repeat it. */
+static enum store_rc bulk_record(const char *claim, struct json_object *answer)
+{
+	const char *text = json_object_to_json_string_ext(answer, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *values[2] = { claim, text };
+	PGresult *res = NULL;
+	enum store_rc rc;
+
+	if (!text)
+		return STORE_ERROR;
+	rc = store_exec(&st_bulk_answer, values, &res);
+	PQclear(res);
+	return rc;
+}
+
+enum store_rc delivery_bulk_replay(const struct delivery_bulk_args *a,
+				   struct delivery_bulk_result *out)
+{
+	char limit[24], claim[STORE_ID_LEN], *statuses = NULL;
+	const char *values[8];
+	PGresult *res = NULL;
+	enum store_rc rc;
+	bool done;
+
+	memset(out, 0, sizeof(*out));
+	if (!statuses_json(a, &statuses))
+		return STORE_ERROR;
+	snprintf(limit, sizeof(limit), "%ld", a->limit);
+	values[0] = a->workspace_id;
+	values[1] = a->autopilot_id;
+	values[2] = a->idempotency_key;
+	values[3] = a->since;
+	values[4] = a->until;
+	values[5] = statuses;
+	values[6] = a->event;
+	values[7] = limit;
+	rc = store_exec(&st_begin, NULL, &res);
+	PQclear(res);
+	if (rc != STORE_OK)
+		goto out;
+	rc = bulk_claim(a, values, claim, out, &done);
+	if (rc == STORE_OK && !done)
+		rc = bulk_page(a, values, out);
+	if (rc == STORE_OK && out->outcome == BULK_DONE && claim[0])
+		rc = bulk_record(claim, out->answer);
+	/* what was only read ends as it began; a replay that failed undoes the others */
+	res = NULL;
+	if (rc == STORE_OK && out->outcome == BULK_DONE && !done)
+		rc = store_exec(&st_commit, NULL, &res);
+	else if (store_exec(&st_rollback, NULL, &res) != STORE_OK && rc == STORE_OK)
+		rc = STORE_ERROR;
+	PQclear(res);
+out:
+	if (rc != STORE_OK) {
+		json_object_put(out->answer);
+		out->answer = NULL;
+	}
+	free(statuses);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* delivery: the webhook_delivery resource: its columns, statements and JSON, and the replay (SPEC 2, 4.4), for the API and hookgatectl. */
+/* delivery: the webhook_delivery resource: its columns, statements and JSON, and the single and bulk replays (SPEC 2, 4.4), for the API and hookgatectl. */
 #ifndef HG_DB_DELIVERY_H
 #define HG_DB_DELIVERY_H
 
@@ -20,7 +20,7 @@ extern const char *const delivery_statuses[];
 
 /* The columns of delivery_page's rows: the delivery's id first, its created_at last. */
 #define DELIVERY_COL_ID		0
-#define DELIVERY_COL_CREATED	17
+#define DELIVERY_COL_CREATED	18
 
 /*
  * Every function taking workspace_id and autopilot_id is scoped by both
@@ -103,5 +103,68 @@ struct delivery_replay_result {
  */
 enum store_rc delivery_replay(const struct delivery_replay_args *a,
 			      struct delivery_replay_result *out) HG_MUSTCHECK;
+
+/* ---- bulk replay (SPEC 4.4) ---- */
+
+/* A bulk replay's limit: by default and at most; its status list; its event. */
+#define DELIVERY_BULK_DEFAULT_LIMIT	100
+#define DELIVERY_BULK_MAX_LIMIT		1000
+#define DELIVERY_BULK_MAX_STATUSES	16
+#define DELIVERY_BULK_EVENT_MAX_CHARS	1024
+
+/* What a bulk replay asks for. */
+struct delivery_bulk_args {
+	const char *workspace_id;	/* NULL: any (hookgatectl) */
+	const char *autopilot_id;
+	const char *since;		/* RFC 3339: received_at from since on, */
+	const char *until;		/* and before until */
+	/* delivery or run statuses, NULL-terminated; none: any */
+	const char *statuses[DELIVERY_BULK_MAX_STATUSES + 1];
+	const char *event;		/* NULL: any */
+	long limit;			/* 1 to DELIVERY_BULK_MAX_LIMIT */
+	const char *idempotency_key;	/* NULL: none */
+	long offline_after_s;		/* runtime_offline_after */
+};
+
+/*
+ * Whether a asks for something that can be done: since and until RFC
+ * 3339 times, since before until, each status one of a delivery's or a
+ * run's, the event UTF-8 of 1 to DELIVERY_BULK_EVENT_MAX_CHARS characters,
+ * the limit in range. Else false with why (a 400's message, naming
+ * the member as the API does) in msg.
+ */
+bool delivery_bulk_check(const struct delivery_bulk_args *a, char *msg, size_t len)
+	HG_MUSTCHECK;
+
+enum delivery_bulk_outcome {
+	BULK_DONE,		/* answer: the replays made now, or the first answer of this key */
+	BULK_NOT_FOUND,		/* no such autopilot (in the workspace) */
+	BULK_KEY_REUSED,	/* the idempotency key was used for another request: 409 */
+};
+
+struct delivery_bulk_result {
+	enum delivery_bulk_outcome outcome;
+	/*
+	 * BULK_DONE: {"replayed":[{"from","delivery_id","run_id"}],
+	 * "skipped":[{"from","reason"}],"next_since": ts or null}, owned.
+	 */
+	struct json_object *answer;
+};
+
+/*
+ * Replay, oldest first, the original deliveries (not replays) of the
+ * autopilot received in [since, until) whose own status or whose run's is
+ * one of the statuses, at most limit of them, each with the single
+ * replay's rules (delivery_replay: one that is refused is listed in
+ * skipped with why), in one transaction. next_since, when more are left,
+ * is the received_at to ask from next: a page never ends inside a group of
+ * deliveries received at the same instant (a group that alone outnumbers
+ * the limit is replayed whole, up to DELIVERY_BULK_MAX_LIMIT, and the next
+ * page starts just after it). With an idempotency key, a request already made
+ * with it gets its first answer and replays nothing. Check a with
+ * delivery_bulk_check first.
+ */
+enum store_rc delivery_bulk_replay(const struct delivery_bulk_args *a,
+				   struct delivery_bulk_result *out) HG_MUSTCHECK;
 
 #endif

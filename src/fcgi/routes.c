@@ -36,6 +36,7 @@ static const struct route routes[] = {
 	{ "GET",    "/api/autopilots/{autopilot}/deliveries/{delivery}", deliveries_show,	KEY },
 	{ "POST",   "/api/autopilots/{autopilot}/deliveries/{delivery}/replay",
 									deliveries_replay,	WRITE },
+	{ "POST",   "/api/autopilots/{autopilot}/deliveries/replay",	deliveries_bulk_replay,	WRITE },
 
 	{ "GET",    "/api/autopilots/{autopilot}/runs",			runs_list,		KEY },
 	{ "GET",    "/api/autopilots/{autopilot}/runs/{run}",		runs_show,		KEY },

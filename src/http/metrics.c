@@ -1,10 +1,11 @@
-/* metrics: Prometheus counters kept in the pool's shared memory, rendered on GET /metrics. */
+/* metrics: Prometheus counters kept in the pool's shared memory (and prune's, in the database), rendered on GET /metrics. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/retention.h"
 #include "lib/cidr.h"
 #include "http/metrics.h"
 #include "http/route.h"
@@ -87,6 +88,24 @@ static void route_label(const struct route_table *t, int i, char *out, size_t le
 		snprintf(out, len, "%s %s", t->routes[i].method, t->routes[i].pattern);
 	else
 		snprintf(out, len, "unmatched");
+}
+
+/*
+ * hookgate_pruned_total: what hookgatectl prune removed, read from the
+ * database (prune runs outside the pool, and the count belongs to the
+ * database, not to one host: every host shows the same value). Left out
+ * when the database does not answer; the error is counted.
+ */
+static void render_pruned(FILE *f)
+{
+	long long totals[RETENTION_KINDS];
+
+	if (retention_totals(totals) != STORE_OK)
+		return;
+	fputs("# HELP hookgate_pruned_total Rows removed by hookgatectl prune, by kind, in the whole database.\n"
+	      "# TYPE hookgate_pruned_total counter\n", f);
+	for (int k = 0; k < RETENTION_KINDS; k++)
+		fprintf(f, "hookgate_pruned_total{kind=\"%s\"} %lld\n", retention_kinds[k], totals[k]);
 }
 
 static void render(FILE *f, const struct shm_metrics *m, const struct route_table *t)
@@ -178,6 +197,8 @@ void metrics_handle(struct hg_request *r)
 		req_send_error(r, 500, "internal error");
 		return;
 	}
+	/* first: a database error it meets is counted in the shared counters rendered next */
+	render_pruned(f);
 	render(f, &seg->metrics, r->routes);
 	if (fclose(f) != 0) {
 		free(text);

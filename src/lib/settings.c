@@ -40,6 +40,9 @@ static const struct key keys[] = {
 	{ "metrics_allow",		K_CIDRS,	STR(metrics_allow),		"127.0.0.0/8, ::1/128",	0 },
 	{ "runtime_offline_after",	K_COUNT,	STR(runtime_offline_after),	"90",	0 },
 	{ "max_run_attempts",		K_COUNT,	STR(max_run_attempts),		"5",	0 },
+	{ "retention_days",		K_COUNT,	STR(retention_days),		"30",	RETENTION_DAYS_MAX },
+	/* no default of its own: retention_days unless set (settings_load) */
+	{ "body_retention_days",	K_COUNT,	STR(body_retention_days),	NULL,	RETENTION_DAYS_MAX },
 	{ "signature_tolerance_s",	K_COUNT,	STR(signature_tolerance_s),	"300",	0 },
 	{ "statement_timeout_ms",	K_COUNT,	STR(statement_timeout_ms),	"5000",	0 },
 	/* no default of its own: statement_timeout_ms + 2000 unless set (settings_load) */
@@ -256,6 +259,7 @@ bool settings_load(struct hg_settings *s, const char *path, char *err, size_t er
 	memset(s, 0, sizeof(*s));
 	loaded_path[0] = '\0';
 	s->db_timeout_ms = -1;
+	s->body_retention_days = -1;
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (keys[i].def && set_value(s, &keys[i], keys[i].def)) {
 			snprintf(err, errlen, "bad default for %s", keys[i].name);
@@ -278,6 +282,8 @@ bool settings_load(struct hg_settings *s, const char *path, char *err, size_t er
 		goto fail;
 	if (s->db_timeout_ms < 0)
 		s->db_timeout_ms = s->statement_timeout_ms + DB_TIMEOUT_MARGIN_MS;
+	if (s->body_retention_days < 0)
+		s->body_retention_days = s->retention_days;
 	return true;
 fail:
 	settings_free(s);

@@ -9,6 +9,9 @@
 
 #define HG_DEFAULT_CONFIG "/etc/hookgate/hookgate.conf"
 
+/* The largest retention_days and body_retention_days (and prune's --older-than): 100 years. */
+#define RETENTION_DAYS_MAX 36500
+
 struct hg_settings {
 	char *database_url;		/* libpq conninfo; "" means libpq defaults */
 	bool db_prepared_statements;	/* false: every statement unnamed (pgbouncer transaction mode) */
@@ -23,6 +26,8 @@ struct hg_settings {
 	char *metrics_allow;
 	long runtime_offline_after;	/* seconds */
 	long max_run_attempts;		/* claims of a run whose leases all expired; 0: no limit */
+	long retention_days;		/* deliveries older than this are pruned; 0: kept forever */
+	long body_retention_days;	/* raw bodies older than this are emptied; 0: kept */
 	long signature_tolerance_s;
 	long statement_timeout_ms;
 	long db_timeout_ms;		/* client-side deadline of every database call; 0 none */

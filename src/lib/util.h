@@ -1,4 +1,4 @@
-/* util: tokens, hex, base64url, SHA-256, UUID, UTF-8 and JSON number checks shared by every part. */
+/* util: tokens, hex, base64url, SHA-256, UUID, RFC 3339 times, UTF-8 and JSON number checks shared by every part. */
 #ifndef HG_UTIL_H
 #define HG_UTIL_H
 
@@ -53,8 +53,20 @@ bool uuid7_generate(char out[37]) HG_MUSTCHECK;
 /* Canonical textual UUID: 8-4-4-4-12 hex digits, either case. */
 bool uuid_valid(const char *s);
 
+/*
+ * An RFC 3339 date-time (section 5.6: 2026-01-31T22:00:00Z,
+ * 2026-02-01T00:00:00.5+02:00; T or t, Z or z; seconds up to 60; years
+ * from 0001, which PostgreSQL's timestamptz reads) as seconds since the
+ * Unix epoch in UTC and the nanoseconds of its fraction (digits past nine
+ * ignored). False when s is not one, or names a day its month lacks.
+ */
+bool rfc3339_parse(const char *s, long long *seconds, long *nanoseconds) HG_MUSTCHECK;
+
 /* Whether s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const unsigned char *s, size_t len);
+
+/* The number of characters (code points) of the valid UTF-8 text s[0..len). */
+size_t utf8_chars(const unsigned char *s, size_t len);
 
 /*
  * Whether s is the text of an RFC 8259 number:

@@ -18,7 +18,7 @@ DELIVERY_FIELDS = {"id", "autopilot_id", "trigger_id", "provider", "event", "ded
                    "dedupe_source", "signature_status", "status", "attempt_count",
                    "content_type", "response_status", "autopilot_run_id",
                    "replayed_from_delivery_id", "error", "received_at", "last_attempt_at",
-                   "created_at"}
+                   "body_pruned_at", "created_at"}
 DELIVERY_DETAIL_FIELDS = DELIVERY_FIELDS | {"selected_headers", "raw_body", "raw_body_encoding",
                                             "response_body", "replay_idempotency_key"}
 # never in a list answer

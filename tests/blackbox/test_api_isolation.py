@@ -180,6 +180,7 @@ def _rt_cursor(world):
 HIJACK_TRIGGER = {"enabled": False, "label": "hijacked",
                   "event_filters": [{"event": "push", "actions": ["x"]}]}
 SECRET_BODY = {"signing_secret": NEW_SECRET, "keep_previous_for_s": 60}
+BULK_WINDOW = {"since": "2000-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z"}
 
 
 def _child_probes(child, body=None, headers=None):
@@ -237,6 +238,12 @@ MATRIX = {
         _child_probes("delivery")
         + _child_probes("delivery", headers={"Idempotency-Key": "iso-replay"})
     ),
+    ("POST", AP + "/deliveries/replay"): [
+        # a window holding every delivery of A's autopilot
+        Probe("B", {"autopilot": "apA"}, body=BULK_WINDOW),
+        Probe("B", {"autopilot": "apA"}, body=dict(BULK_WINDOW, status=["dispatched"], limit=1000),
+              headers={"Idempotency-Key": "iso-bulk"}),
+    ],
     ("GET", AP + "/runs"): [Probe("B", {"autopilot": "apA"})],
     ("GET", AP + "/runs/{run}"): _child_probes("run"),
     ("POST", "/api/runs/claim"): [
@@ -425,6 +432,7 @@ READ_BODY = {
     ("POST", TR + "/rotate-webhook-token"): None,
     ("PUT", TR + "/signing-secret"): SECRET_BODY,
     ("POST", AP + "/deliveries/{delivery}/replay"): None,
+    ("POST", AP + "/deliveries/replay"): BULK_WINDOW,
     ("POST", "/api/runs/claim"): {"runtime_id": Ref("rtA"), "lease_s": 60},
     ("POST", "/api/runs/{run}/heartbeat"): {"runtime_id": Ref("rtA"), "lease_s": 7200},
     ("POST", "/api/runs/{run}/complete"): {"runtime_id": Ref("rtA"), "result": {"ok": True}},
@@ -650,6 +658,12 @@ def test_no_secret_or_api_key_is_ever_echoed(fx, pool_front, stack, db, recorder
     first = w.post(rp, headers={"Idempotency-Key": "iso-secret-replay"})
     again = w.post(rp, status=200, headers={"Idempotency-Key": "iso-secret-replay"})
     assert first["delivery"]["id"] == again["delivery"]["id"]
+    bulk = "/api/autopilots/%s/deliveries/replay" % ap["id"]
+    first = w.post(bulk, {"since": "2000-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z"},
+                   status=200, headers={"Idempotency-Key": "iso-secret-bulk"})
+    assert first["replayed"]
+    assert w.post(bulk, {"since": "2000-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z"},
+                  status=200, headers={"Idempotency-Key": "iso-secret-bulk"}) == first
     w.patch(_tpath(ap, tx), {"label": "renamed", "event_filters": [{"event": "push"}]})
     w.post(_tpath(ap, tx, "/rotate-webhook-token"), status=200)
     w.delete(_tpath(ap, tx))

@@ -80,6 +80,8 @@ static void test_defaults(void)
 	is_str(s.metrics_allow, "127.0.0.0/8, ::1/128", "default metrics_allow: loopback");
 	is_int(s.runtime_offline_after, 90, "default runtime_offline_after");
 	is_int(s.max_run_attempts, 5, "default max_run_attempts");
+	is_int(s.retention_days, 30, "default retention_days");
+	is_int(s.body_retention_days, 30, "default body_retention_days: retention_days");
 	is_int(s.signature_tolerance_s, 300, "default signature_tolerance_s");
 	is_int(s.statement_timeout_ms, 5000, "default statement_timeout_ms");
 	is_int(s.token_ceiling, 0, "default token_ceiling: off");
@@ -296,6 +298,38 @@ static void test_db_timeout(void)
 		   (const char *const[]){ "db_timeout_ms", ":1:", NULL }, "negative db_timeout_ms");
 }
 
+/* body_retention_days follows retention_days unless set (SPEC 6); 0 is a value of its own. */
+static void test_retention(void)
+{
+	char path[PATH_LEN];
+	struct hg_settings s;
+	char err[512] = "";
+
+	if (ok(write_file("ret.conf", "retention_days = 90\n", path) &&
+	       settings_load(&s, path, err, sizeof(err)), "retention_days alone: %s", err)) {
+		is_int(s.retention_days, 90, "retention_days read");
+		is_int(s.body_retention_days, 90, "body_retention_days derived from retention_days");
+		settings_free(&s);
+	}
+	if (ok(write_file("body.conf", "retention_days = 0\nbody_retention_days = 7\n", path) &&
+	       settings_load(&s, path, err, sizeof(err)), "both set: %s", err)) {
+		is_int(s.retention_days, 0, "retention_days = 0 (kept forever)");
+		is_int(s.body_retention_days, 7, "body_retention_days set is what it says");
+		settings_free(&s);
+	}
+	if (ok(write_file("body0.conf", "body_retention_days = 0\n", path) &&
+	       settings_load(&s, path, err, sizeof(err)), "body 0: %s", err)) {
+		is_int(s.body_retention_days, 0, "body_retention_days = 0 is kept, not derived");
+		settings_free(&s);
+	}
+	load_fails("retbig.conf", "retention_days = 36501\n",
+		   (const char *const[]){ "retention_days", ":1:", "36500", NULL },
+		   "retention_days over 100 years");
+	load_fails("bodyneg.conf", "body_retention_days = -1\n",
+		   (const char *const[]){ "body_retention_days", ":1:", NULL },
+		   "negative body_retention_days");
+}
+
 static void test_keys(void)
 {
 	static const char *const expected[] = {
@@ -308,6 +342,7 @@ static void test_keys(void)
 		"worker_runtime", "worker_command", "worker_autopilot", "worker_concurrency",
 		"worker_timeout_s", "worker_lease_s", "worker_output_max_bytes",
 		"max_run_attempts",		/* SPEC 4.5 */
+		"retention_days", "body_retention_days",	/* SPEC 12 */
 	};
 	const char *const *keys = settings_keys();
 	size_t n = 0;
@@ -334,7 +369,8 @@ int main(void)
 		"empty.conf", "full.conf", "crlf.conf", "unknown.conf", "badcount.conf",
 		"negative.conf", "trailing.conf", "huge.conf", "emptycount.conf", "level.conf",
 		"cidr.conf", "metrics.conf", "base.conf", "bool.conf", "noeq.conf", "env.conf", "other.conf",
-		"bool-env.conf", "st.conf", "db.conf", "dbneg.conf",
+		"bool-env.conf", "st.conf", "db.conf", "dbneg.conf", "ret.conf", "body.conf",
+		"body0.conf", "retbig.conf", "bodyneg.conf",
 	};
 	int status;
 
@@ -348,6 +384,7 @@ int main(void)
 	test_errors();
 	test_env();
 	test_db_timeout();
+	test_retention();
 	test_keys();
 	status = done_testing();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)

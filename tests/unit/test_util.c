@@ -243,8 +243,58 @@ static void test_uuid7(void)
 	ok(strncmp(a, b, 8) <= 0, "time-ordered");
 }
 
+/* One RFC 3339 time: whether it parses, and to what. */
+static void is_time(const char *s, long long want_s, long want_ns)
+{
+	long long sec = -1;
+	long ns = -1;
+
+	if (ok(rfc3339_parse(s, &sec, &ns), "rfc3339_parse: %s", s))
+		ok(sec == want_s && ns == want_ns, "%s is %lld.%09ld (got %lld.%09ld)", s,
+		   want_s, want_ns, sec, ns);
+}
+
+static void test_rfc3339(void)
+{
+	static const char *const bad[] = {
+		"", "2026-01-31", "2026-01-31T22:00:00", "2026-01-31 22:00:00Z",
+		"2026-1-31T22:00:00Z", "2026-01-31T22:00Z", "2026-01-31T24:00:00Z",
+		"2026-01-31T22:60:00Z", "2026-01-31T22:00:61Z", "2026-13-01T00:00:00Z",
+		"2026-00-01T00:00:00Z", "2026-04-31T00:00:00Z", "2026-02-29T00:00:00Z",
+		"1900-02-29T00:00:00Z", "0000-01-01T00:00:00Z", "2026-01-31T22:00:00.Z",
+		"2026-01-31T22:00:00+0100", "2026-01-31T22:00:00+24:00", "2026-01-31T22:00:00+01:60",
+		"2026-01-31T22:00:00Zjunk", "2026-01-31T22:00:00 Z", "+2026-01-31T22:00:00Z",
+		"yesterday", "2026-01-31T22:00:00.123456789012+01:00x", "2026-01-31t17:30:00-04:30z",
+	};
+	long long sec;
+	long ns;
+
+	is_time("1970-01-01T00:00:00Z", 0, 0);
+	is_time("2026-01-31T22:00:00Z", 1769896800LL, 0);
+	is_time("2026-02-01T00:00:00+02:00", 1769896800LL, 0);
+	is_time("2026-01-31t17:30:00-04:30", 1769896800LL, 0);
+	is_time("2000-02-29T00:00:00.5z", 951782400LL, 500000000L);
+	is_time("2026-01-31T22:00:00.123456789999Z", 1769896800LL, 123456789L);
+	is_time("1969-12-31T23:59:59.000001Z", -1, 1000L);
+	is_time("2016-12-31T23:59:60Z", 1483228800LL, 0);
+	is_time("0001-01-01T00:00:00Z", -62135596800LL, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(!rfc3339_parse(bad[i], &sec, &ns), "rfc3339_parse refuses '%s'", bad[i]);
+	ok(!rfc3339_parse(NULL, &sec, &ns), "rfc3339_parse refuses NULL");
+}
+
+static void test_utf8_chars(void)
+{
+	ok(utf8_chars((const unsigned char *)"", 0) == 0, "utf8_chars: empty");
+	ok(utf8_chars((const unsigned char *)"abc", 3) == 3, "utf8_chars: ASCII");
+	ok(utf8_chars((const unsigned char *)"\xc3\xa9t\xc3\xa9", 5) == 3, "utf8_chars: two-byte characters");
+	ok(utf8_chars((const unsigned char *)"\xf0\x9f\x98\x80!", 5) == 2, "utf8_chars: a four-byte character");
+}
+
 int main(void)
 {
+	test_rfc3339();
+	test_utf8_chars();
 	test_uuid7();
 	test_hex();
 	test_base64();
