@@ -178,7 +178,7 @@ void deliveries_bulk_replay(struct hg_request *r)
 	}
 	rc = delivery_bulk_replay(&a, &out);
 	if (rc != STORE_OK) {
-		api_store_failed(r, rc);
+		req_send_store_failed(r, rc);
 		goto out;
 	}
 	switch (out.outcome) {
