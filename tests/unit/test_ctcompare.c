@@ -37,7 +37,8 @@ int CRYPTO_memcmp(const void *a, const void *b, size_t len)
 }
 
 static const char *const names[SIGN_SCHEMES] = {
-	"hub256", "standard", "svix", "stripe", "slack", "shopify", "gitlab",
+	"hub256", "standard", "svix", "stripe", "slack", "shopify", "gitlab", "shopify-event",
+	"standard-v1a",
 };
 
 /* Whether a check under secret (and previous) took status want with n CRYPTO_memcmp calls of 32 bytes. */
@@ -77,6 +78,8 @@ int main(void)
 	for (int s = 0; s < SIGN_SCHEMES; s++) {
 		const char *secret = (s == SIGN_STANDARD || s == SIGN_SVIX) ? whsec : "a-signing-secret-0123";
 
+		if (!sign_compares_secret((enum sign_scheme)s))
+			continue;	/* an Ed25519 verification compares no secret */
 		expect((enum sign_scheme)s, secret, NULL, -1, SIG_VALID, 1, "signed");
 		expect((enum sign_scheme)s, secret, NULL, 77, SIG_INVALID, 1, "one bit off");
 		/* both secrets are always compared, so the timing does not say which matched */
