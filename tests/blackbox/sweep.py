@@ -17,7 +17,7 @@ import requests
 
 SECRETS = {}            # value -> "signing secret", "API key" or "webhook token"
 READ_KEYS = set()
-ANSWERS = []            # [where, text, values it may hold, answered to a read key, writes trigger JSON]
+ANSWERS = []            # [where, text, values it may hold, answered to a read key]
 _lock = threading.Lock()
 
 
@@ -27,9 +27,9 @@ def _secret(value, kind):
             SECRETS.setdefault(value, kind)
 
 
-def _answer(where, text, allowed=(), read_key=False, trigger_json=False):
+def _answer(where, text, allowed=(), read_key=False):
     with _lock:
-        ANSWERS.append((where, text, frozenset(allowed), read_key, trigger_json))
+        ANSWERS.append((where, text, frozenset(allowed), read_key))
 
 
 def _json(text):
@@ -68,8 +68,7 @@ def on_ctl(args, input, proc):
             allowed.add(t)
     if cmd == ("trigger", "set-secret") and proc.returncode == 0 and input:
         _secret(input.strip(), "signing secret")
-    _answer("hookgatectl " + " ".join(args[:2]), proc.stdout + proc.stderr, allowed,
-            trigger_json=args[:1] == ["trigger"])
+    _answer("hookgatectl " + " ".join(args[:2]), proc.stdout + proc.stderr, allowed)
 
 
 def on_http(method, url, req_headers, req_body, status, resp_headers, text):
@@ -91,7 +90,7 @@ def on_http(method, url, req_headers, req_body, status, resp_headers, text):
             _secret((body.get("signing_secret") or "").strip(), "signing secret")
     headers = "".join("%s: %s\n" % kv for kv in (resp_headers or {}).items())
     _answer("%s %s -> %d" % (method, path, status), headers + (text or ""), allowed,
-            read_key=key in READ_KEYS, trigger_json="/api/autopilots" in path)
+            read_key=key in READ_KEYS)
 
 
 def install():

@@ -65,9 +65,6 @@ def postgres_pids(cluster):
     return [master] + [pid for pid, _, ppid, _ in harness.processes() if ppid == master]
 
 
-@pytest.mark.skipif(not harness._binary_has(harness.FCGI, b"db_timeout_ms"),
-                    reason="*** needs the db_timeout_ms deadline of the ingest-core issue: this build "
-                           "has no client-side deadline, so a frozen database hangs requests ***")
 def test_database_frozen_then_thawed(make_stack):
     timeout_ms = 1500
     s = make_stack(statement_timeout_ms=1000, db_timeout_ms=timeout_ms)
