@@ -67,7 +67,11 @@ def postgres_pids(cluster):
 
 def test_database_frozen_then_thawed(make_stack):
     timeout_ms = 1500
-    s = make_stack(statement_timeout_ms=1000, db_timeout_ms=timeout_ms)
+    # long enough for each thread to send new requests into the freeze, past the ones it froze
+    freeze_s = 7
+    # a worker per client thread: a request that waited for a busy worker would count its wait
+    threads = 6
+    s = make_stack(workers=threads, statement_timeout_ms=1000, db_timeout_ms=timeout_ms)
     trig = make_trigger(s.ctl, secret="chaos-freeze-secret-01")
     front = Front("pool", s.fastcgi)
     windows = []
@@ -79,12 +83,12 @@ def test_database_frozen_then_thawed(make_stack):
             frozen = time.monotonic()
             for p in pids:
                 os.kill(p, signal.SIGSTOP)
-            time.sleep(4)
+            time.sleep(freeze_s)
             for p in pids:
                 os.kill(p, signal.SIGCONT)
             windows.append((frozen, time.monotonic()))
 
-    answers = Load(front.url, trig, threads=6, timeout=20).run(0, during=freezer, after=5)
+    answers = Load(front.url, trig, threads=threads, timeout=20).run(0, during=freezer, after=5)
     db = s.cluster.connect()
     rows = check_rows(db, trig, answers)
     db.close()
