@@ -21,7 +21,12 @@ void router_install(const struct route_table *t)
 	table = t;
 }
 
-bool router_match(const char *pattern, const char *path, struct hg_request *r,
+/*
+ * Whether path matches pattern. When r is given, store the captured
+ * segments in r->params; when bad_name is given, set it to the first
+ * captured id (any parameter but {token}) that is not a UUID.
+ */
+static bool match(const char *pattern, const char *path, struct hg_request *r,
 		  char *bad_name, size_t bad_len)
 {
 	const char *p = pattern, *s = path;
@@ -64,7 +69,7 @@ void router_dispatch(struct hg_request *r)
 
 	r->routes = table;
 	for (size_t i = 0; i < table->count; i++) {
-		if (!router_match(routes[i].pattern, r->path, NULL, NULL, 0))
+		if (!match(routes[i].pattern, r->path, NULL, NULL, 0))
 			continue;
 		if (strcmp(routes[i].method, r->method) == 0) {
 			found = &routes[i];
@@ -115,7 +120,7 @@ void router_dispatch(struct hg_request *r)
 		req_send_error(r, 403, "forbidden: this API key is read-only");
 		return;
 	}
-	if (!router_match(found->pattern, r->path, r, bad, sizeof(bad))) {
+	if (!match(found->pattern, r->path, r, bad, sizeof(bad))) {
 		req_send_error(r, 500, "internal error");
 		return;
 	}
@@ -129,4 +134,10 @@ void router_dispatch(struct hg_request *r)
 	found->handler(r);
 	if (!r->responded)
 		req_send_error(r, 500, "internal error");
+}
+
+bool router_match(const char *pattern, const char *path, struct hg_request *r,
+		  char *bad_name, size_t bad_len)
+{
+	return match(pattern, path, r, bad_name, bad_len);
 }
