@@ -33,6 +33,7 @@ def tally(counts, resp, route):
 
 def test_every_route_and_answer(fx, ws, stack, pool_front, cgi_front, make_pool):  # noqa: F811
     counts = collections.Counter()
+    routes = set(table_routes())
     w, r = ws.write, ws.read
 
     def call(api, method, path, route, status, **kw):
@@ -121,6 +122,15 @@ def test_every_route_and_answer(fx, ws, stack, pool_front, cgi_front, make_pool)
         claimed = call(w, "POST", "/api/runs/claim", "claim", 200,
                        body={"runtime_id": rt["id"]}).json()["run"]
         call(r, "GET", "/api/autopilots/%s/runs/%s" % (claimed["autopilot_id"], claimed["id"]), "run", 200)
+        # the worker's run routes, when the build has them (the table says)
+        if ("GET", "/api/runs/{run}") in routes:
+            call(r, "GET", "/api/runs/" + claimed["id"], "run by id", 200)
+            call(r, "GET", "/api/runs/00000000-0000-4000-8000-000000000000", "run by id", 404)
+        if ("POST", "/api/runs/{run}/heartbeat") in routes:
+            call(w, "POST", "/api/runs/%s/heartbeat" % claimed["id"], "run heartbeat", 200,
+                 body={"runtime_id": rt["id"], "lease_s": 300})
+            call(w, "POST", "/api/runs/%s/heartbeat" % claimed["id"], "run heartbeat", 409,
+                 body={"runtime_id": "00000000-0000-4000-8000-000000000000"})
         call(r, "GET", apath + "/runs/00000000-0000-4000-8000-000000000000", "run", 404)
         other = call(w, "POST", "/api/runtimes", "runtimes", 201, body={"name": "other"}).json()["runtime"]
         call(w, "POST", "/api/runs/%s/complete" % claimed["id"], "complete", 409,
