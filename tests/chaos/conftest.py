@@ -56,14 +56,20 @@ def make_stack(base_dir, request):
             s.pool.kill()
 
 
-def make_trigger(ctl, secret=None, provider="generic"):
-    """A workspace, an autopilot and a webhook trigger (with a signing secret when given)."""
+def make_trigger(ctl, secret=None, provider="generic", runtime=None):
+    """A workspace, an autopilot and a webhook trigger (with a signing secret when given); with
+    runtime (a name), a runtime of that name, seen now, that the autopilot names (.runtime_id)."""
     slug = unique_slug("chaos")
     ctl("workspace", "create", slug)
-    ap = ctl("autopilot", "create", "--workspace", slug, "--title", "chaos")
+    rt_args = []
+    if runtime:
+        rt = ctl("runtime", "create", "--workspace", slug, "--name", runtime)["id"]
+        ctl("runtime", "heartbeat", rt)      # online: its runs are admitted as pending
+        rt_args = ["--runtime", rt]
+    ap = ctl("autopilot", "create", "--workspace", slug, "--title", "chaos", *rt_args)
     tr = ctl("trigger", "create", "--autopilot", ap["id"], "--provider", provider)
     assert tr["webhook_path"].startswith(WEBHOOK_PREFIX)
     if secret:
         ctl("trigger", "set-secret", tr["id"], input=secret + "\n")
     return types.SimpleNamespace(id=tr["id"], autopilot_id=ap["id"], path=tr["webhook_path"],
-                                 secret=secret)
+                                 secret=secret, runtime_id=rt_args[1] if rt_args else None)
