@@ -32,23 +32,13 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session")
 def base_dir():
-    for path in (harness.FCGI, harness.CTL):
-        if not os.access(path, os.X_OK):
-            pytest.exit("missing binary %s (set HG_BUILDDIR to the build directory)" % path, 1)
-    base = harness.make_base()
-    yield base
-    # every stack is closed by now: the last processes have written their reports
-    harness.close_base(base, "black-box")
+    yield from harness.session_base("black-box")
 
 
 @pytest.fixture(autouse=True)
 def no_sanitizer_report(base_dir):
     """A test after which a hookgate process left a sanitizer report fails (the report is shown)."""
-    before = set(harness.sanitizer_reports())
-    yield
-    new = harness.reports_since(before)
-    if new:
-        pytest.fail("sanitizer report(s) during this test:\n" + new, pytrace=False)
+    yield from harness.no_new_report("test")
 
 
 @pytest.fixture(scope="session")

@@ -141,6 +141,30 @@ def close_base(base, label):
         assert_valgrind_clean(vg)
 
 
+def session_base(label):
+    """The body of a session's base_dir fixture (a generator): the binaries are there, one base
+    folder for the session, closed at its end (close_base)."""
+    import pytest
+    for path in (FCGI, CTL):
+        if not os.access(path, os.X_OK):
+            pytest.exit("missing binary %s (set HG_BUILDDIR to the build directory)" % path, 1)
+    base = make_base()
+    yield base
+    # every stack is closed by now: the last processes have written their reports
+    close_base(base, label)
+
+
+def no_new_report(what):
+    """The body of an autouse fixture (a generator): fail the test (what: "test", "scenario")
+    after which a hookgate process left a sanitizer report, showing it."""
+    import pytest
+    before = set(sanitizer_reports())
+    yield
+    new = reports_since(before)
+    if new:
+        pytest.fail("sanitizer report(s) during this %s:\n%s" % (what, new), pytrace=False)
+
+
 def reports_since(before):
     """The sanitizer reports that are not in before (a set of paths), formatted; "" when none."""
     new = {p: t for p, t in sanitizer_reports().items() if p not in before}

@@ -21,21 +21,12 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session")
 def base_dir():
-    for path in (harness.FCGI, harness.CTL):
-        if not os.access(path, os.X_OK):
-            pytest.exit("missing binary %s (set HG_BUILDDIR to the build directory)" % path, 1)
-    base = harness.make_base()
-    yield base
-    harness.close_base(base, "chaos")
+    yield from harness.session_base("chaos")
 
 
 @pytest.fixture(autouse=True)
 def no_sanitizer_report(base_dir):
-    before = set(harness.sanitizer_reports())
-    yield
-    new = harness.reports_since(before)
-    if new:
-        pytest.fail("sanitizer report(s) during this scenario:\n" + new, pytrace=False)
+    yield from harness.no_new_report("scenario")
 
 
 @pytest.fixture

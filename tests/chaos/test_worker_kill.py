@@ -116,7 +116,7 @@ def test_worker_killed_mid_run(make_stack, tmp_path):
             workers.append(start())
 
     try:
-        answers = Load(front.url, trig, threads=2, pace=0.2).run(SECONDS, during=killer, after=1)
+        answers = Load(front.url, trig, threads=2).run(SECONDS, during=killer, after=1, pace=0.2)
         accepted = {a.json()["run_id"] for a in answers if a.ok and a.json()["status"] == "accepted"}
         db = s.cluster.connect()
 
