@@ -9,45 +9,57 @@ set -euo pipefail
 CELLS=$1 LISTS=$2 CG=$3 HALF=$4 RSS0=$5 RSS1=$6 RSS2=$7 RSSOUT=$8
 
 # One line per cell, the figures per request: label variant clients rps p50_ms
-# p99_ms errors pg_ms responder_ms lighttpd_ms wal_bytes fpi fsyncs inserts updates.
+# p99_ms errors pg_ms responder_ms lighttpd_ms wal_bytes fpi fsyncs inserts
+# updates pgbouncer_ms backends workers.
 # CPU is per request answered within the cell. PostgreSQL's counters also count
 # the warm-up and the requests in flight when wrk stops, so they are divided by
 # all the requests the server saw: for the accepted path the deliveries it
 # inserted (n_tup_ins), else the warm-up's and the cell's answers.
+# A cell's line (bench/run's run_cell): 1 label, 2 variant, 3 clients, 4 requests,
+# 5 duration_us, 6 p50_us, 7 p99_us, 8 bad, 9 socket errors, 10 all requests,
+# 11 backends, 12 workers, then NCPU CPU figures before and after the load
+# (pg pool limited lighttpd ceiling peer pgbouncer cgi), then 8 PostgreSQL
+# counters before and after (WAL records, FPI, bytes, syncs; commits; inserts,
+# updates, dead tuples of webhook_delivery).
+ACCEPTING='^(accepted|spread|big|w[0-9]+|unnamed|bouncer|cgi|cgi_bouncer)$'	# new deliveries only
+POOLED='^(accepted|spread|big|duplicate|notfound|w[0-9]+|unnamed|bouncer)$'	# served by the main pool
 derive() {
-	awk -v tck="$BENCH_CLK_TCK" '
+	awk -v tck="$BENCH_CLK_TCK" -v ncpu="${BENCH_NCPU:-8}" -v acc="$ACCEPTING" -v pooled="$POOLED" '
+	function c0(i) { return $(13 + i) }
+	function c1(i) { return $(13 + ncpu + i) }
+	function d(i) { return (c1(i) - c0(i)) * 1000 / tck / req }	# ms of CPU per request
+	function p(j) { return $(13 + 2 * ncpu + 8 + j) - $(13 + 2 * ncpu + j) }
 	{
 		req = $4; dur = $5 / 1e6; v = $2
 		if (req == 0 || dur == 0) {
 			# pgbench still connecting when its time was up: no sample; a
 			# server that answered nothing: throughput 0, and an error
 			if (v !~ /^r_/)
-				printf "%s %s %s 0 - - %d - - - - - - - -\n", $1, v, $3, ($8 + $9 > 0 ? $8 + $9 : 1)
+				printf "%s %s %s 0 - - %d - - - - - - - - - %s %s\n", $1, v, $3,
+					($8 + $9 > 0 ? $8 + $9 : 1), $11, $12
 			next
 		}
-		# 10: all requests the server saw (warm-up included; pgbench: every transaction)
-		# pg counters: 23-30 before, 31-38 after (records fpi bytes sync commits ins upd dead)
-		ins = $36 - $28
-		den = (v ~ /^(accepted|spread|big)$/ && ins > 0) ? ins : $10
-		# cpu: 11-16 before, 17-22 after the load (pg pool lim lt ceil peer), per request counted
-		pg = ($17 - $11) * 1000 / tck / req
+		ins = p(5)
+		den = (v ~ acc && ins > 0) ? ins : $10
 		resp = "-"
-		if (v ~ /^(accepted|spread|big|duplicate|notfound)$/) resp = ($18 - $12) * 1000 / tck / req
-		else if (v == "limited") resp = ($19 - $13) * 1000 / tck / req
-		else if (v == "ceiling") resp = ($21 - $15) * 1000 / tck / req
-		else if (v == "peer") resp = ($22 - $16) * 1000 / tck / req
-		lt = (v ~ /^(r_rows|r_commit|peer)$/) ? "-" : ($20 - $14) * 1000 / tck / req
-		printf "%s %s %s %.1f %.2f %.2f %d %.3f %s %s %.0f %.3f %.3f %.3f %.3f\n", $1, v, $3,
-			req / dur, $6 / 1000, $7 / 1000, $8 + $9, pg, resp, lt,
-			($33 - $25) / den, ($32 - $24) / den, ($34 - $26) / den, ins / den,
-			($37 - $29) / den
+		if (v ~ pooled) resp = d(1)
+		else if (v == "limited") resp = d(2)
+		else if (v == "ceiling") resp = d(4)
+		else if (v == "peer") resp = d(5)
+		else if (v ~ /^cgi/) resp = d(7)	# the CGI lighttpd and the processes it ran
+		lt = (v ~ /^(r_rows|r_commit|peer|cgi|cgi_bouncer)$/) ? "-" : d(3)
+		bnc = (v ~ /bouncer$/) ? sprintf("%.3f", d(6)) : "-"
+		printf "%s %s %s %.1f %.2f %.2f %d %.3f %s %s %.0f %.3f %.3f %.3f %.3f %s %s %s\n", $1, v, $3,
+			req / dur, $6 / 1000, $7 / 1000, $8 + $9, d(0), resp, lt,
+			p(2) / den, p(1) / den, p(3) / den, ins / den, p(6) / den, bnc, $11, $12
 	}' "$CELLS"
 }
 
 # Medians over the cells of one label pattern: "variant clients" then the median
-# of each figure (fields 4-15 of derive), errors summed, and the cell count.
+# of each figure (fields 4-18 of derive), errors summed, and the cell count.
+NF_DERIVED=18
 medians() {	# medians LABEL_REGEX
-	derive | awk -v pat="$1" '
+	derive | awk -v pat="$1" -v nf="$NF_DERIVED" '
 	function median(key, f,    n, i, j, t, a) {	# of the cells that have a value
 		n = 0
 		for (i = 1; i <= cnt[key]; i++) if (val[key, f, i] != "-") a[++n] = val[key, f, i]
@@ -60,14 +72,14 @@ medians() {	# medians LABEL_REGEX
 		key = $2 " " $3
 		if (!(key in cnt)) order[++keys] = key
 		n = ++cnt[key]
-		for (f = 4; f <= 15; f++) val[key, f, n] = $f
+		for (f = 4; f <= nf; f++) val[key, f, n] = $f
 		err[key] += $7
 	}
 	END {
 		for (k = 1; k <= keys; k++) {
 			key = order[k]
 			line = key
-			for (f = 4; f <= 15; f++) line = line " " (f == 7 ? err[key] : median(key, f))
+			for (f = 4; f <= nf; f++) line = line " " (f == 7 ? err[key] : median(key, f))
 			print line, cnt[key]
 		}
 	}'
@@ -75,7 +87,7 @@ medians() {	# medians LABEL_REGEX
 
 MED=$(medians '^round')
 SCALE=$(medians '^scale')
-get() {	# get VARIANT CLIENTS FIELD(4-16) [FROM]: one median
+get() {	# get VARIANT CLIENTS FIELD(4-18, 19 the cell count) [FROM]: one median
 	awk -v v="$1" -v c="$2" -v f="$3" '$1 == v && $2 == c { print $(f - 1); found = 1 }
 		END { if (!found) print "-" }' <<<"${4:-$MED}"
 }
@@ -103,7 +115,7 @@ name() {
 table() {	# table MEDIANS CLIENTS
 	echo "| variant | cells | req/s | p50 ms | p99 ms | errors | PG CPU ms/req | responder CPU ms/req | lighttpd CPU ms/req | WAL B/req | FPI/req | fsyncs/req | delivery inserts/req | delivery updates/req |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-	awk -v c="$2" '$2 == c' <<<"$1" | while read -r v _ rps p50 p99 err pg resp lt wal fpi sync com upd n; do
+	awk -v c="$2" '$2 == c' <<<"$1" | while read -r v _ rps p50 p99 err pg resp lt wal fpi sync com upd _ _ _ n; do
 		if [[ $v =~ ^(ceiling|peer|limited)$ ]]; then wal=- fpi=- sync=- com=- upd=-; fi
 		[ "$v" = r_commit ] && com=- upd=-
 		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(name "$v")" "$n" \
@@ -154,13 +166,40 @@ echo "- the web ceiling per web-host core (trivial responder + lighttpd): $(per_
 echo "- R_rows transactions per second per database core: $(per_core "$(get r_rows 16 8)")"
 echo
 
+SIZE=$(medians '^size')
+if [ -n "$SIZE" ]; then
+	size_name() {
+		case $1 in
+		w*) echo "pool of ${1#w} workers" ;;
+		unnamed) echo "pool of $BENCH_WORKERS, db_prepared_statements = off" ;;
+		bouncer) echo "pool of $BENCH_WORKERS through pgbouncer (transaction, $BENCH_BOUNCER_POOL server connections), unnamed statements" ;;
+		cgi) echo "CGI: a process and a connection per request" ;;
+		cgi_bouncer) echo "CGI through pgbouncer (transaction, $BENCH_BOUNCER_POOL server connections), unnamed statements" ;;
+		*) echo "$1" ;;
+		esac
+	}
+	echo "## Sizing (accepted, hot trigger, 16 clients; medians of $(awk '{ print $NF; exit }' <<<"$SIZE") interleaved rounds)"
+	echo
+	echo "PostgreSQL connections: the cell's client backends when its load ended. Per core: 1000 / CPU ms per request."
+	echo
+	echo "| server | backends | req/s | p50 ms | p99 ms | errors | PG CPU ms/req | responder CPU ms/req | lighttpd CPU ms/req | pgbouncer CPU ms/req | fsyncs/req | per web-host core | per database core |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	while read -r v _ rps p50 p99 err pg resp lt _ _ sync _ _ bnc bk _ _; do
+		web=$(awk -v a="$resp" -v b="$lt" 'BEGIN { if (a == "-") print "-"; else printf "%.0f", 1000 / (a + (b == "-" ? 0 : b)) }')
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(size_name "$v")" "$(fmt "$bk" %.0f)" \
+			"$(fmt "$rps" %.0f)" "$p50" "$p99" "$err" "$(fmt "$pg" %.3f)" "$(fmt "$resp" %.3f)" "$(fmt "$lt" %.3f)" \
+			"$(fmt "$bnc" %.3f)" "$(fmt "$sync" %.3f)" "$web" "$(per_core "$pg")"
+	done <<<"$SIZE"
+	echo
+fi
+
 echo "## At scale (hot trigger, 16 clients, each window right after a CHECKPOINT)"
 echo
 echo "| deliveries before | windows | accepted/s | p50 ms | p99 ms | errors | PG CPU ms/req | WAL B/req | FPI/req | fsyncs/req | delivery updates/req |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 derive | awk '$1 ~ /^scale/ { sub(/^scale/, "", $1); print $1 }' | sort -un | while read -r rows; do
 	m=$(medians "^scale$rows\$")
-	read -r _ _ rps p50 p99 err pg _ _ wal fpi sync _ upd n <<<"$m"
+	read -r _ _ rps p50 p99 err pg _ _ wal fpi sync _ upd _ _ _ n <<<"$m"
 	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$rows" "$n" "$(fmt "$rps" %.0f)" "$p50" "$p99" \
 		"$err" "$(fmt "$pg" %.3f)" "$(fmt "$wal" %.0f)" "$(fmt "$fpi" %.3f)" "$(fmt "$sync" %.3f)" "$(fmt "$upd" %.3f)"
 done
@@ -245,7 +284,7 @@ else
 	row "WAL per accepted webhook at 1M rows <= 6 KB" "not measured (${small:-no} rows only: $(fmt "$w" %.0f) B there)" "n/a (quick)"
 	row "accepted/s at 1M rows >= 0.9 x at 10k" "not measured (${small:-no} rows only)" "n/a (quick)"
 fi
-upd=$(derive | awk '($1 ~ /^scale/ || ($1 ~ /^round/ && $2 ~ /^(accepted|spread|big)$/)) && $15 > m { m = $15 } END { printf "%.3f", m }')
+upd=$(derive | awk -v acc="$ACCEPTING" '$2 ~ acc && $15 != "-" && $15 > m { m = $15 } END { printf "%.3f", m }')
 row "no dead tuple left by the accepted path (n_tup_upd of webhook_delivery while only new deliveries arrive)" "at most $upd updates per accepted webhook in a cell" "$(le "$upd" 0)"
 row "responder <= 160k instructions per accepted request" "$IR" "$(le "$IR" 160000)"
 row "responder RSS <= 8 MiB" "$RSS_END KiB" "$(le "$RSS_END" 8192)"
@@ -268,3 +307,46 @@ else
 	worst=$(awk -F'\t' '$2 ~ /^deliveries/ { if ($5 > m) { m = $5; w = $2; r = $1 } } END { printf "%.2f ms (%s, %s rows)", m / 1000, w, r }' "$LISTS")
 	row "deliveries list p50 <= 2 ms at 1M rows, every filter and a cursor 500,000 deep" "not measured at 1M; worst $worst" "n/a (quick)"
 fi
+
+# ------------------------------------------------------------------ regression guard
+# Loose bounds on stable counts and on ratios within this run, which only a
+# real regression crosses: no absolute time, and none of the targets above
+# (those say how far the code is from the issue's goals, not whether it
+# broke). bench/run exits 3 when one is crossed; see bench/README.md.
+TOPC=$(tr ' ' '\n' <<<"$BENCH_CLIENTS" | sort -n | tail -n 1)
+echo
+echo "## Regression guard"
+echo
+echo "Loose bounds that only a real regression crosses (counts, and ratios within this run at $TOPC clients); \`bench/run\` exits 3 when one is crossed."
+echo
+echo "| check | bound | measured | result |"
+echo "|---|---|---|---|"
+guard() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4"; }
+ok() { case $1 in pass) echo ok ;; FAIL) echo REGRESSION ;; *) echo "$1" ;; esac; }
+# 1. every answer of hookgate's own cells as expected (the 429 path lets one a minute through)
+bad=$(derive | awk '$2 ~ /^(accepted|spread|big|duplicate|notfound|ceiling|w[0-9]+|unnamed|bouncer|cgi|cgi_bouncer)$/ { s += $7 } END { print s + 0 }')
+bad=$((bad + CG_BAD + ${RSS_BAD:-0}))
+guard "wrong answers or socket errors of hookgate (every cell but the 429 path and the peer, callgrind and RSS loads)" "0" "$bad" "$(ok "$(le "$bad" 0)")"
+# 2. the accepted path writes each delivery once
+guard "updates of webhook_delivery per accepted webhook (every accepting cell)" "0" "$upd" "$(ok "$(le "$upd" 0)")"
+# 3. WAL: the same rows as R_rows, not written twice
+for v in accepted spread; do
+	w=$(get "$v" "$TOPC" 11)
+	wr=$(get r_rows "$TOPC" 11)
+	r=$(ratio "$w" "$wr")
+	guard "WAL bytes per accepted webhook / R_rows' per transaction ($v)" "<= 1.5" "$(fmt "$w" %.0f) / $(fmt "$wr" %.0f) = $r" "$(ok "$(le "$r" 1.5)")"
+done
+# 4. commits grouped: not one flush per webhook where R_rows' commits group
+s=$(get accepted "$TOPC" 13)
+sr=$(get r_rows "$TOPC" 13)
+res=$(awk -v a="$s" -v b="$sr" 'BEGIN { if (a == "-" || b == "-") print "n/a"; else print (a > 3 * b && a > 0.5) ? "FAIL" : "pass" }')
+guard "fsyncs per accepted webhook vs R_rows' per transaction" "not both > 3 x R_rows' and > 0.5" "$s vs $sr" "$(ok "$res")"
+# 5. throughput within an order of what PostgreSQL does with the same rows
+for v in accepted spread; do
+	r=$(ratio "$(get "$v" "$TOPC" 4)" "$(get r_rows "$TOPC" 4)")
+	guard "accepted/s / R_rows ($v)" ">= 0.2" "$r" "$(ok "$(ge "$r" 0.2)")"
+done
+# 6. responder instructions (callgrind: a count, stable under load); today about 250k
+guard "responder instructions per accepted request" "<= 500000" "$IR" "$(ok "$(le "$IR" 500000)")"
+# 7. no leak
+guard "RSS growth of one worker over the RSS load" "<= 1024 KiB" "$RSS_GROWTH KiB over ${RSS_DONE:-0} requests" "$(ok "$(le "$RSS_GROWTH" 1024)")"
