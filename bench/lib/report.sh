@@ -193,7 +193,7 @@ if [ -n "$SIZE" ]; then
 	echo
 fi
 
-echo "## At scale (hot trigger, 16 clients, each window right after a CHECKPOINT)"
+echo "## At scale (hot trigger, 16 clients; each size in a database of its own, their windows interleaved, each right after a CHECKPOINT)"
 echo
 echo "| deliveries before | windows | accepted/s | p50 ms | p99 ms | errors | PG CPU ms/req | WAL B/req | FPI/req | fsyncs/req | delivery updates/req |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
