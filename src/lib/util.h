@@ -53,6 +53,9 @@ bool uuid7_generate(char out[37]) HG_MUSTCHECK;
 /* Canonical textual UUID: 8-4-4-4-12 hex digits, either case. */
 bool uuid_valid(const char *s);
 
+/* The length of the valid UTF-8 character at s (n > 0 bytes left), or 0 when it is invalid. */
+size_t utf8_char_len(const unsigned char *s, size_t n);
+
 /* Whether s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const unsigned char *s, size_t len);
 

@@ -1,0 +1,540 @@
+/* deliveries: an autopilot's deliveries in the console: the filtered list, one delivery in full, and Replay (SPEC 11, 4.4), over db/delivery and db/run. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/rand.h>
+
+#include "console/auth.h"
+#include "console/console.h"
+#include "console/page.h"
+#include "console/view.h"
+#include "db/delivery.h"
+#include "db/run.h"
+#include "lib/util.h"
+
+/* A console replay's Idempotency-Key: this prefix and the form's random nonce (hex). */
+#define REPLAY_KEY_PREFIX "console-"
+#define REPLAY_NONCE_BYTES 16
+
+/* The list's filters as the query gave them. */
+struct list_query {
+	struct delivery_filter f;
+	const char *before;		/* the last id of the previous page, or NULL */
+	char status[32], signature[32], event[VIEW_EVENT_MAX + 1], before_buf[STORE_ID_LEN];
+};
+
+/* ?status=, ?signature=, ?event=, ?before= into q; false after a 400 page. */
+static HG_MUSTCHECK bool list_query(struct hg_request *r, struct list_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	if (!view_choice(r, "status", delivery_statuses, q->status, sizeof(q->status),
+			 &q->f.status) ||
+	    !view_choice(r, "signature", delivery_signature_statuses, q->signature,
+			 sizeof(q->signature), &q->f.signature_status) ||
+	    !view_before(r, q->before_buf, &q->before))
+		return false;
+	if (req_query_has(r, "event")) {
+		if (!req_query(r, "event", q->event, sizeof(q->event)) ||
+		    !utf8_valid((const unsigned char *)q->event, strlen(q->event))) {
+			console_error(r, 400, "event must be UTF-8 text of at most 256 bytes");
+			return false;
+		}
+		if (q->event[0])
+			q->f.event = q->event;
+	}
+	return true;
+}
+
+/* The link to the list with q's filters and before (NULL: the first page). */
+static void list_url(struct page *p, const char *autopilot_id, const struct list_query *q,
+		     const char *before)
+{
+	char path[128];
+	bool first = true;
+
+	snprintf(path, sizeof(path), "/console/autopilots/%s/deliveries", autopilot_id);
+	page_url(p, path);
+	view_query_part(p, "status", q->f.status, &first);
+	view_query_part(p, "signature", q->f.signature_status, &first);
+	view_query_part(p, "event", q->f.event, &first);
+	view_query_part(p, "before", before, &first);
+}
+
+/* The filter form of the list. */
+static void filter_form(struct page *p, const char *autopilot_id, const struct list_query *q)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/console/autopilots/%s/deliveries", autopilot_id);
+	page_raw(p, "<form class=\"filters\" method=\"get\" action=\"");
+	page_url(p, path);
+	page_raw(p, "\">\n");
+	view_select(p, "status", "Status", delivery_statuses, q->f.status);
+	view_select(p, "signature", "Signature", delivery_signature_statuses,
+		    q->f.signature_status);
+	page_raw(p, "<label>Event <input type=\"text\" name=\"event\" maxlength=\"256\" "
+		 "placeholder=\"github.push\" value=\"");
+	page_text(p, q->f.event);
+	page_raw(p, "\"></label>\n<button type=\"submit\">Filter</button> <a href=\"");
+	page_url(p, path);
+	page_raw(p, "\">Clear</a>\n</form>\n");
+}
+
+/* One row of the list (a delivery_find_page row as delivery_json gives it). */
+static void list_row(struct page *p, const char *autopilot_id, struct json_object *d)
+{
+	struct json_object *v;
+	char path[160];
+
+	snprintf(path, sizeof(path), "/console/autopilots/%s/deliveries/%s", autopilot_id,
+		 page_json_str(d, "id") ? page_json_str(d, "id") : "");
+	page_raw(p, "<tr><td><a href=\"");
+	page_url(p, path);
+	page_raw(p, "\">");
+	page_time(p, page_json_str(d, "received_at"));
+	page_raw(p, "</a>");
+	if (page_json_str(d, "replayed_from_delivery_id"))
+		page_raw(p, " <span class=\"badge b-replay\">replay</span>");
+	page_raw(p, "</td><td>");
+	page_badge(p, page_json_str(d, "status"));
+	page_raw(p, "</td><td>");
+	page_badge(p, page_json_str(d, "signature_status"));
+	page_raw(p, "</td><td class=\"event\">");
+	page_text(p, page_json_str(d, "event"));
+	page_raw(p, "</td><td class=\"num\">");
+	view_value(p, json_object_object_get_ex(d, "attempt_count", &v) ? v : NULL);
+	page_raw(p, "</td><td class=\"num\">");
+	view_value(p, json_object_object_get_ex(d, "response_status", &v) ? v : NULL);
+	page_raw(p, "</td><td>");
+	page_badge(p, page_json_str(d, "run_status"));
+	page_raw(p, "</td></tr>\n");
+}
+
+/* ---- GET /console/autopilots/{autopilot}/deliveries ---- */
+
+void console_deliveries(struct hg_request *r)
+{
+	const char *autopilot_id = r->params[0], *missing = "delivery";
+	char limit[16], ts[64];
+	struct model_page mp = { limit, NULL, NULL };
+	struct json_object *autopilot = NULL;
+	struct list_query q;
+	struct session s;
+	struct page p;
+	PGresult *res = NULL;
+	enum store_rc rc;
+	int n;
+
+	if (!console_session(r, &s) || !view_autopilot(r, &autopilot))
+		return;
+	if (!list_query(r, &q))
+		goto out;
+	if (q.before) {
+		rc = delivery_cursor(autopilot_id, q.before, ts, &missing);
+		if (rc == STORE_NOT_FOUND) {
+			console_error(r, 400, "before names no delivery of this autopilot");
+			goto out;
+		}
+		if (rc != STORE_OK) {
+			console_store_failed(r, rc);
+			goto out;
+		}
+		mp.before_ts = ts;
+		mp.before_id = q.before;
+	}
+	snprintf(limit, sizeof(limit), "%d", VIEW_PAGE_ROWS + 1);
+	rc = delivery_find_page(s.workspace_id, autopilot_id, &q.f, &mp, &res);
+	if (rc == STORE_NOT_FOUND) {
+		console_error(r, 404, "autopilot not found");
+		goto out;
+	}
+	if (rc != STORE_OK) {
+		console_store_failed(r, rc);
+		goto out;
+	}
+	n = PQntuples(res);
+	if (n > 0 && PQgetisnull(res, 0, DELIVERY_COL_ID))
+		n = 0;
+	page_init(&p, r, &s);
+	page_begin(&p, "Deliveries");
+	view_autopilot_head(&p, autopilot, "deliveries");
+	filter_form(&p, autopilot_id, &q);
+	/*
+	 * The bulk-replay form (SPEC 4.4 bulk replay, "replay everything that
+	 * failed last night") goes here, for write sessions, beside the filters
+	 * it takes (since/until, status, event) and with page_csrf like Replay.
+	 */
+	if (n == 0) {
+		page_raw(&p, q.f.status || q.f.signature_status || q.f.event || q.before ?
+			 "<p class=\"muted\">No delivery matches.</p>\n" :
+			 "<p class=\"muted\">No delivery yet: webhooks sent to this autopilot's "
+			 "triggers show up here.</p>\n");
+	} else {
+		page_raw(&p, "<table class=\"deliveries\">\n<thead><tr><th>Received</th><th>Status</th>"
+			 "<th>Signature</th><th>Event</th><th>Attempts</th><th>Answer</th>"
+			 "<th>Run</th></tr></thead>\n<tbody>\n");
+		for (int i = 0; i < n && i < VIEW_PAGE_ROWS; i++) {
+			struct json_object *d = delivery_json(res, i);
+
+			if (!d) {
+				p.failed = true;
+				break;
+			}
+			list_row(&p, autopilot_id, d);
+			json_object_put(d);
+		}
+		page_raw(&p, "</tbody>\n</table>\n");
+	}
+	page_raw(&p, "<nav class=\"pager\">");
+	if (q.before) {
+		page_raw(&p, "<a href=\"");
+		list_url(&p, autopilot_id, &q, NULL);
+		page_raw(&p, "\">&#8676; Newest</a> ");
+	}
+	if (n > VIEW_PAGE_ROWS) {
+		page_raw(&p, "<a rel=\"next\" href=\"");
+		list_url(&p, autopilot_id, &q, PQgetvalue(res, VIEW_PAGE_ROWS - 1, DELIVERY_COL_ID));
+		page_raw(&p, "\">Older &#8594;</a>");
+	}
+	page_raw(&p, "</nav>\n");
+	page_end(&p);
+	page_send(&p, 200);
+out:
+	PQclear(res);
+	json_object_put(autopilot);
+}
+
+/* ---- GET /console/autopilots/{autopilot}/deliveries/{delivery} ---- */
+
+/* The members of the detail shown in their own sections, not in the list of fields. */
+static bool shown_apart(const char *key)
+{
+	static const char *const apart[] = {
+		"raw_body", "raw_body_encoding", "selected_headers", "response_body", NULL
+	};
+
+	for (size_t i = 0; apart[i]; i++)
+		if (strcmp(apart[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* The link to delivery id of the autopilot, showing text. */
+static void delivery_link(struct page *p, const char *autopilot_id, const char *id)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "/console/autopilots/%s/deliveries/%s", autopilot_id, id);
+	page_raw(p, "<a href=\"");
+	page_url(p, path);
+	page_raw(p, "\"><code>");
+	page_text(p, id);
+	page_raw(p, "</code></a>");
+}
+
+/* Every field of the detail, as a definition list. */
+static void fields(struct page *p, const char *autopilot_id, struct json_object *d)
+{
+	page_raw(p, "<dl class=\"fields\">\n");
+	json_object_object_foreach(d, key, v) {
+		if (shown_apart(key))
+			continue;
+		page_raw(p, "<dt>");
+		page_text(p, key);
+		page_raw(p, "</dt><dd>");
+		if (v && strcmp(key, "replayed_from_delivery_id") == 0)
+			delivery_link(p, autopilot_id, json_object_get_string(v));
+		else if (v && strcmp(key, "autopilot_run_id") == 0) {
+			page_raw(p, "<a href=\"#run\"><code>");
+			view_value(p, v);
+			page_raw(p, "</code></a>");
+		} else if (v && (strcmp(key, "status") == 0 || strcmp(key, "signature_status") == 0))
+			page_badge(p, json_object_get_string(v));
+		else
+			view_value(p, v);
+		page_raw(p, "</dd>\n");
+	}
+	page_raw(p, "</dl>\n");
+}
+
+/* The selected headers (an object of name: value). */
+static void headers(struct page *p, struct json_object *d)
+{
+	struct json_object *h;
+
+	page_raw(p, "<h2>Headers</h2>\n<p class=\"muted\">The debugging headers kept at ingress; "
+		 "never a signature or credential.</p>\n");
+	if (!json_object_object_get_ex(d, "selected_headers", &h) ||
+	    !json_object_is_type(h, json_type_object) || json_object_object_length(h) == 0) {
+		page_raw(p, "<p class=\"muted\">None.</p>\n");
+		return;
+	}
+	page_raw(p, "<table class=\"headers\">\n<tbody>\n");
+	json_object_object_foreach(h, name, value) {
+		page_raw(p, "<tr><th>");
+		page_text(p, name);
+		page_raw(p, "</th><td>");
+		view_value(p, value);
+		page_raw(p, "</td></tr>\n");
+	}
+	page_raw(p, "</tbody>\n</table>\n");
+}
+
+/* The raw body: laid out JSON, or hex (also when the API gives it as base64). */
+static void body(struct page *p, struct json_object *d)
+{
+	const char *text = page_json_str(d, "raw_body"), *encoding = page_json_str(d, "raw_body_encoding");
+	struct json_object *v;
+	unsigned char *bytes;
+	long n;
+
+	page_raw(p, "<h2>Body</h2>\n");
+	if (!text) {
+		page_raw(p, "<p class=\"muted\">The body has been pruned (retention).</p>\n");
+		return;
+	}
+	json_object_object_get_ex(d, "raw_body", &v);
+	page_raw(p, "<p class=\"muted\">");
+	page_long(p, (long)json_object_get_string_len(v));
+	page_raw(p, encoding && strcmp(encoding, "base64") == 0 ? " characters of base64" : " bytes");
+	page_raw(p, ", as received");
+	if (page_json_str(d, "content_type")) {
+		page_raw(p, " with Content-Type <code>");
+		page_text(p, page_json_str(d, "content_type"));
+		page_raw(p, "</code>");
+	}
+	page_raw(p, ".</p>\n");
+	if (!encoding || strcmp(encoding, "base64") != 0) {
+		view_bytes(p, (const unsigned char *)text, (size_t)json_object_get_string_len(v));
+		return;
+	}
+	bytes = malloc(strlen(text) / 4 * 3 + 3);
+	if (!bytes) {
+		p->failed = true;
+		return;
+	}
+	n = base64_decode(text, bytes, strlen(text) / 4 * 3 + 3);
+	if (n < 0)
+		page_raw(p, "<p class=\"muted\">(cannot be decoded)</p>\n");
+	else
+		view_bytes(p, bytes, (size_t)n);
+	free(bytes);
+}
+
+/* The answer the sender got. */
+static void answer(struct page *p, struct json_object *d)
+{
+	struct json_object *v = NULL;
+	const char *text = page_json_str(d, "response_body");
+
+	page_raw(p, "<h2>Answer sent</h2>\n<p>HTTP ");
+	view_value(p, json_object_object_get_ex(d, "response_status", &v) ? v : NULL);
+	page_raw(p, "</p>\n");
+	if (text)
+		view_bytes(p, (const unsigned char *)text, strlen(text));
+}
+
+/* The delivery's run and its result, when it has one. */
+static void run_section(struct page *p, struct json_object *run)
+{
+	static const char *const shown[] = {
+		"id", "status", "source", "attempts", "claimed_by", "available_at",
+		"lease_expires_at", "completed_at", "failure_reason", "created_at", NULL
+	};
+	struct json_object *v;
+
+	page_raw(p, "<h2 id=\"run\">Run</h2>\n");
+	if (!run) {
+		page_raw(p, "<p class=\"muted\">No run: the delivery was not dispatched (or its run was "
+			 "deleted).</p>\n");
+		return;
+	}
+	page_raw(p, "<dl class=\"fields\">\n");
+	for (size_t i = 0; shown[i]; i++) {
+		if (!json_object_object_get_ex(run, shown[i], &v))
+			continue;
+		page_raw(p, "<dt>");
+		page_text(p, shown[i]);
+		page_raw(p, "</dt><dd>");
+		if (v && strcmp(shown[i], "status") == 0)
+			page_badge(p, json_object_get_string(v));
+		else
+			view_value(p, v);
+		page_raw(p, "</dd>\n");
+	}
+	page_raw(p, "</dl>\n<h3>Result</h3>\n");
+	if (json_object_object_get_ex(run, "result", &v) && v)
+		view_json(p, v);
+	else
+		page_raw(p, "<p class=\"muted\">None yet.</p>\n");
+	if (json_object_object_get_ex(run, "trigger_payload", &v) && v) {
+		page_raw(p, "<details><summary>trigger_payload (what the worker got)</summary>\n");
+		view_json(p, v);
+		page_raw(p, "</details>\n");
+	}
+}
+
+/* The replay chain, both ways (delivery_chain's array). */
+static void chain_section(struct page *p, const char *autopilot_id, struct json_object *chain)
+{
+	size_t n = json_object_array_length(chain);
+	bool from = false, to = false;
+
+	page_raw(p, "<h2>Replay chain</h2>\n");
+	if (n == 0) {
+		page_raw(p, "<p class=\"muted\">Not a replay, and not replayed.</p>\n");
+		return;
+	}
+	page_raw(p, "<ul class=\"chain\">\n");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(chain, i);
+		const char *dir = page_json_str(c, "direction"), *id = page_json_str(c, "id");
+
+		if (!dir || !id)
+			continue;
+		page_raw(p, "<li>");
+		if (strcmp(dir, "from") == 0) {
+			page_raw(p, from ? "which was a replay of " : "a replay of ");
+			from = true;
+		} else {
+			page_raw(p, to ? "and again as " : "replayed as ");
+			to = true;
+		}
+		delivery_link(p, autopilot_id, id);
+		page_raw(p, " ");
+		page_badge(p, page_json_str(c, "status"));
+		page_raw(p, " ");
+		page_time(p, page_json_str(c, "received_at"));
+		page_raw(p, "</li>\n");
+	}
+	page_raw(p, "</ul>\n");
+}
+
+/* The Replay button of a write session, its form carrying the CSRF token and a fresh nonce. */
+static void replay_form(struct page *p, const char *autopilot_id, const char *delivery_id)
+{
+	unsigned char raw[REPLAY_NONCE_BYTES];
+	char nonce[2 * REPLAY_NONCE_BYTES + 1], path[192];
+
+	if (!p->s || !p->s->can_write)
+		return;
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		p->failed = true;
+		return;
+	}
+	hex_encode(raw, sizeof(raw), nonce);
+	snprintf(path, sizeof(path), "/console/autopilots/%s/deliveries/%s/replay", autopilot_id,
+		 delivery_id);
+	page_raw(p, "<form class=\"replay\" method=\"post\" action=\"");
+	page_url(p, path);
+	page_raw(p, "\">");
+	page_csrf(p);
+	page_raw(p, "<input type=\"hidden\" name=\"nonce\" value=\"");
+	page_text(p, nonce);
+	page_raw(p, "\"><button type=\"submit\" class=\"primary\">Replay</button> "
+		 "<span class=\"muted\">a new delivery and a new run from this body</span></form>\n");
+}
+
+void console_delivery(struct hg_request *r)
+{
+	const char *autopilot_id = r->params[0], *delivery_id = r->params[1], *missing = "delivery";
+	const char *run_id, *missing_run;
+	struct json_object *autopilot = NULL, *d = NULL, *run = NULL, *chain = NULL;
+	struct session s;
+	struct page p;
+	enum store_rc rc;
+
+	if (!console_session(r, &s) || !view_autopilot(r, &autopilot))
+		return;
+	rc = delivery_show(s.workspace_id, autopilot_id, delivery_id, &d, &missing);
+	if (rc == STORE_OK && (run_id = page_json_str(d, "autopilot_run_id"))) {
+		rc = run_show(s.workspace_id, autopilot_id, run_id, &run, &missing_run);
+		if (rc == STORE_NOT_FOUND)
+			rc = STORE_OK;		/* the run went (a cascade): none */
+	}
+	if (rc == STORE_OK)
+		rc = delivery_chain(s.workspace_id, autopilot_id, delivery_id, &chain);
+	if (rc == STORE_NOT_FOUND) {
+		console_error(r, 404, strcmp(missing, "autopilot") == 0 ? "autopilot not found" :
+				      "delivery not found");
+		goto out;
+	}
+	if (rc != STORE_OK) {
+		console_store_failed(r, rc);
+		goto out;
+	}
+	snprintf(r->delivery_id, sizeof(r->delivery_id), "%s", delivery_id);
+	page_init(&p, r, &s);
+	page_begin(&p, "Delivery");
+	view_autopilot_head(&p, autopilot, "deliveries");
+	page_raw(&p, "<h2 class=\"delivery\">Delivery <code>");
+	page_text(&p, delivery_id);
+	page_raw(&p, "</code> ");
+	page_badge(&p, page_json_str(d, "status"));
+	page_raw(&p, "</h2>\n");
+	replay_form(&p, autopilot_id, delivery_id);
+	fields(&p, autopilot_id, d);
+	headers(&p, d);
+	body(&p, d);
+	answer(&p, d);
+	run_section(&p, run);
+	chain_section(&p, autopilot_id, chain);
+	page_end(&p);
+	page_send(&p, 200);
+out:
+	json_object_put(chain);
+	json_object_put(run);
+	json_object_put(d);
+	json_object_put(autopilot);
+}
+
+/* ---- POST /console/autopilots/{autopilot}/deliveries/{delivery}/replay ---- */
+
+void console_replay(struct hg_request *r)
+{
+	char nonce[2 * REPLAY_NONCE_BYTES + 8], key[DELIVERY_IDEMPOTENCY_KEY_MAX + 1];
+	char raw_key[sizeof(REPLAY_KEY_PREFIX) + sizeof(nonce)], path[192];
+	struct delivery_replay_args a = {
+		.autopilot_id = r->params[0],
+		.delivery_id = r->params[1],
+		.offline_after_s = r->settings->runtime_offline_after,
+	};
+	struct delivery_replay_result out = { .answer = NULL };
+	struct session s;
+	enum store_rc rc;
+
+	if (!console_session(r, &s) || !console_post(r, &s, true))
+		return;
+	a.workspace_id = s.workspace_id;
+	/* the form's nonce: pressing twice (or sending the form again) is one replay */
+	if (console_form(r, "nonce", nonce, sizeof(nonce)) && strlen(nonce) == 2 * REPLAY_NONCE_BYTES &&
+	    strspn(nonce, "0123456789abcdef") == strlen(nonce)) {
+		snprintf(raw_key, sizeof(raw_key), REPLAY_KEY_PREFIX "%s", nonce);
+		if (delivery_idempotency_key(raw_key, strlen(raw_key), key) == DELIVERY_KEY_OK)
+			a.idempotency_key = key;
+	}
+	rc = delivery_replay(&a, &out);
+	if (rc != STORE_OK) {
+		console_store_failed(r, rc);
+		goto out;
+	}
+	switch (out.outcome) {
+	case REPLAY_CREATED:
+	case REPLAY_REPEATED:
+		snprintf(r->delivery_id, sizeof(r->delivery_id), "%s", out.delivery_id);
+		snprintf(path, sizeof(path), "/console/autopilots/%s/deliveries/%s", a.autopilot_id,
+			 out.delivery_id);
+		console_redirect(r, path);
+		break;
+	case REPLAY_NOT_FOUND:
+		console_error(r, 404, out.message);
+		break;
+	case REPLAY_REFUSED:
+		console_error(r, 400, out.message);
+		break;
+	}
+out:
+	json_object_put(out.answer);
+}

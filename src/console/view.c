@@ -1,0 +1,210 @@
+/* view: the autopilot's heading and tabs, JSON values and bodies (laid out JSON or hex), and list filters, for the console's pages. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console/view.h"
+#include "db/autopilot.h"
+#include "lib/json.h"
+#include "lib/util.h"
+
+bool view_autopilot(struct hg_request *r, struct json_object **out)
+{
+	enum store_rc rc = autopilot_show(r->workspace_id, r->params[0], out);
+
+	if (rc == STORE_OK)
+		return true;
+	if (rc == STORE_NOT_FOUND)
+		console_error(r, 404, "autopilot not found");
+	else
+		console_store_failed(r, rc);
+	return false;
+}
+
+void view_autopilot_head(struct page *p, struct json_object *autopilot, const char *tab)
+{
+	static const char *const tabs[] = { "deliveries", "runs" };
+	char path[128];
+
+	snprintf(path, sizeof(path), "/console/autopilots/%s/",
+		 page_json_str(autopilot, "id") ? page_json_str(autopilot, "id") : "");
+	page_raw(p, "<nav class=\"crumbs\"><a href=\"");
+	page_url(p, "/console/");
+	page_raw(p, "\">Autopilots</a> &#8250;</nav>\n<h1>");
+	page_text(p, page_json_str(autopilot, "title"));
+	page_raw(p, " ");
+	page_badge(p, page_json_str(autopilot, "status"));
+	page_raw(p, "</h1>\n<nav class=\"tabs\">");
+	for (size_t i = 0; i < HG_ARRAY_LEN(tabs); i++) {
+		page_raw(p, "<a href=\"");
+		page_url(p, path);
+		page_text(p, tabs[i]);
+		page_raw(p, strcmp(tabs[i], tab) == 0 ? "\" class=\"active\" aria-current=\"page\">" : "\">");
+		page_raw(p, i == 0 ? "Deliveries" : "Runs");
+		page_raw(p, "</a>");
+	}
+	page_raw(p, "</nav>\n");
+}
+
+void view_value(struct page *p, struct json_object *v)
+{
+	if (!v) {
+		page_raw(p, "<span class=\"muted\">&#8212;</span>");
+		return;
+	}
+	if (json_object_is_type(v, json_type_string))
+		page_textn(p, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	else
+		page_text(p, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+void view_json(struct page *p, struct json_object *v)
+{
+	page_raw(p, "<pre class=\"json\">");
+	page_text(p, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	page_raw(p, "</pre>\n");
+}
+
+/* A hex dump: offset, 16 bytes in hex, the same as text (. for what is not printable ASCII). */
+static void hex_dump(struct page *p, const unsigned char *bytes, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t shown = len < VIEW_HEX_MAX ? len : VIEW_HEX_MAX;
+	char line[96];
+
+	page_raw(p, "<pre class=\"hex\">");
+	for (size_t off = 0; off < shown; off += 16) {
+		size_t o = (size_t)snprintf(line, sizeof(line), "%08zx  ", off);
+
+		for (size_t i = 0; i < 16; i++) {
+			if (off + i < shown) {
+				line[o++] = hex[bytes[off + i] >> 4];
+				line[o++] = hex[bytes[off + i] & 15];
+			} else {
+				line[o++] = ' ';
+				line[o++] = ' ';
+			}
+			line[o++] = ' ';
+			if (i == 7)
+				line[o++] = ' ';
+		}
+		line[o++] = ' ';
+		for (size_t i = 0; i < 16 && off + i < shown; i++) {
+			unsigned char c = bytes[off + i];
+
+			line[o++] = c >= 0x20 && c < 0x7F ? (char)c : '.';
+		}
+		line[o++] = '\n';
+		page_textn(p, line, o);
+	}
+	page_raw(p, "</pre>\n");
+	if (shown < len) {
+		page_raw(p, "<p class=\"muted\">The first ");
+		page_long(p, (long)shown);
+		page_raw(p, " of ");
+		page_long(p, (long)len);
+		page_raw(p, " bytes.</p>\n");
+	}
+}
+
+void view_bytes(struct page *p, const unsigned char *bytes, size_t len)
+{
+	char *laid;
+	size_t n;
+
+	if (len > 0 && len <= VIEW_JSON_MAX && json_storable(bytes, len) != JSON_SYNTAX) {
+		laid = json_indent((const char *)bytes, len, &n);
+		if (!laid) {
+			p->failed = true;
+			return;
+		}
+		page_raw(p, "<pre class=\"json\">");
+		page_textn(p, laid, n);
+		page_raw(p, "</pre>\n");
+		free(laid);
+		return;
+	}
+	if (len == 0) {
+		page_raw(p, "<p class=\"muted\">(empty)</p>\n");
+		return;
+	}
+	hex_dump(p, bytes, len);
+}
+
+bool view_choice(struct hg_request *r, const char *name, const char *const *allowed, char *out,
+		 size_t outlen, const char **value)
+{
+	char msg[256];
+	size_t used;
+
+	*value = NULL;
+	if (!req_query_has(r, name))
+		return true;
+	if (req_query(r, name, out, outlen)) {
+		if (!out[0])
+			return true;
+		for (size_t i = 0; allowed[i]; i++) {
+			if (strcmp(out, allowed[i]) == 0) {
+				*value = allowed[i];
+				return true;
+			}
+		}
+	}
+	used = (size_t)snprintf(msg, sizeof(msg), "%s must be one of", name);
+	for (size_t i = 0; allowed[i] && used < sizeof(msg); i++)
+		used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s %s", i ? "," : "",
+					 allowed[i]);
+	console_error(r, 400, msg);
+	return false;
+}
+
+bool view_before(struct hg_request *r, char *out, const char **value)
+{
+	*value = NULL;
+	if (!req_query_has(r, "before"))
+		return true;
+	if (req_query(r, "before", out, STORE_ID_LEN)) {
+		if (!out[0])
+			return true;
+		if (uuid_valid(out)) {
+			*value = out;
+			return true;
+		}
+	}
+	console_error(r, 400, "before must be the id of a row of the previous page");
+	return false;
+}
+
+void view_select(struct page *p, const char *name, const char *label, const char *const *choices,
+		 const char *current)
+{
+	page_raw(p, "<label>");
+	page_text(p, label);
+	page_raw(p, " <select name=\"");
+	page_text(p, name);
+	page_raw(p, "\"><option value=\"\">any</option>");
+	for (size_t i = 0; choices[i]; i++) {
+		page_raw(p, "<option");
+		if (current && strcmp(current, choices[i]) == 0)
+			page_raw(p, " selected");
+		page_raw(p, ">");
+		page_text(p, choices[i]);
+		page_raw(p, "</option>");
+	}
+	page_raw(p, "</select></label>\n");
+}
+
+void view_query_part(struct page *p, const char *name, const char *value, bool *first)
+{
+	if (!value)
+		return;
+	page_raw(p, *first ? "?" : "&amp;");
+	*first = false;
+	page_text(p, name);
+	page_raw(p, "=");
+	page_qvalue(p, value);
+}

@@ -1,0 +1,64 @@
+/* view: pieces shared by the autopilot's pages: its heading and tabs, JSON values, bodies as JSON or hex, the filters of a list. */
+#ifndef HG_CONSOLE_VIEW_H
+#define HG_CONSOLE_VIEW_H
+
+#include "lib/common.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "console/page.h"
+
+/* Rows of a list page. */
+#define VIEW_PAGE_ROWS 50
+/* A body shown laid out as JSON up to this size; beyond, and when not JSON, as hex, cut here. */
+#define VIEW_JSON_MAX (1u << 20)
+#define VIEW_HEX_MAX (16u << 10)
+/* The longest event filter. */
+#define VIEW_EVENT_MAX 256
+
+/*
+ * The autopilot of the path of r, in the session's workspace, into *out
+ * (the caller's to put). False with the answer sent: 404 "autopilot not
+ * found" (also another workspace's), 503/500.
+ */
+bool view_autopilot(struct hg_request *r, struct json_object **out) HG_MUSTCHECK;
+
+/* The heading of an autopilot's page: the way back, the title, the tabs ("deliveries" or "runs" active). */
+void view_autopilot_head(struct page *p, struct json_object *autopilot, const char *tab);
+
+/* A JSON value as text: a string as it is, null as a dash, anything else as JSON. */
+void view_value(struct page *p, struct json_object *v);
+
+/* A JSON value laid out on several lines, in <pre>. */
+void view_json(struct page *p, struct json_object *v);
+
+/* Bytes in <pre>: laid out when they are JSON (json_indent), else as a hex dump (first VIEW_HEX_MAX bytes). */
+void view_bytes(struct page *p, const unsigned char *bytes, size_t len);
+
+/*
+ * The query parameter name of r into out when it is one of allowed
+ * (NULL-terminated): *value NULL when absent or empty. False after a 400
+ * page naming the choices.
+ */
+bool view_choice(struct hg_request *r, const char *name, const char *const *allowed, char *out,
+		 size_t outlen, const char **value) HG_MUSTCHECK;
+
+/*
+ * ?before=: the id of the last row of the previous page, *value NULL when
+ * absent or empty. False after a 400 page when it is not a UUID.
+ */
+bool view_before(struct hg_request *r, char *out, const char **value) HG_MUSTCHECK;
+
+/* A <select name=name> of the choices (NULL-terminated), with "any" first and current selected. */
+void view_select(struct page *p, const char *name, const char *label, const char *const *choices,
+		 const char *current);
+
+/*
+ * "?name=value" for the first part of a query string being written (*first
+ * true), "&name=value" for the next ones, when value is set.
+ */
+void view_query_part(struct page *p, const char *name, const char *value, bool *first);
+
+#endif
