@@ -8,7 +8,7 @@
 /* One slot an hour: a bar of BAR_W and a gap; bars at most BAR_H high above a baseline. */
 #define BAR_W	10
 #define SLOT_W	12
-#define BAR_H	60
+#define BAR_H	40
 #define CHART_W	(SLOT_W * DELIVERY_DAY_HOURS)
 #define CHART_H	(BAR_H + 2)
 

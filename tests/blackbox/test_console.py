@@ -357,7 +357,7 @@ def test_the_chart_counts_the_last_day(world, pool_front, db):
     assert svg.count('<rect class="c-dispatched"') == 1 and svg.count('<rect class="c-rejected"') == 1
     assert svg.count("<g>") == 24
     heights = dict(re.findall(r'<rect class="c-(\w+)" x="\d+" y="\d+" width="10" height="(\d+)"', svg))
-    assert heights == {"dispatched": "45", "rejected": "15"}, heights
+    assert heights == {"dispatched": "30", "rejected": "10"}, heights
 
 
 def test_console_errors_are_html_and_the_api_stays_json(world, pool_front):

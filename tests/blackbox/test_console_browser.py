@@ -360,9 +360,10 @@ def test_as_cgi(b, fx, cgi_front):
 def test_screenshots_of_the_four_pages(b, ctl, db, pool_front):
     # a workspace named as in the README's examples, once per test session
     fx = Fixtures(ctl, db, pool_front, slug="acme")
-    site = Site(fx, pool_front, title="Deploy on push")
+    # the older one first: the page shows the newest first
     second = fx.autopilot(title="Triage new issues")
     trig2 = fx.trigger(provider="generic", autopilot=second, label="issue tracker")
+    site = Site(fx, pool_front, title="Deploy on push")
     ids = []
     for i in range(14):
         ids.append(site.deliver({"ref": "refs/heads/main", "after": "%040x" % (i * 7919),

@@ -12,6 +12,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import textwrap
@@ -176,6 +177,9 @@ def fill(ex, world, ctl, front):
 
 @pytest.mark.parametrize("ex", EXAMPLES, ids=repr)
 def test_example_runs_as_printed(ex, docs_world, ctl, stack, pool_front, wrapper, tmp_path):
+    for tool in ("jq", "openssl"):
+        if re.search(r"\b%s\b" % tool, ex.text) and not shutil.which(tool):
+            pytest.skip("this example needs %s (Debian: apt-get install %s)" % (tool, tool))
     text, env = fill(ex, docs_world, ctl, pool_front)
     bin_dir, log = wrapper
     work = tmp_path / "work"
