@@ -47,14 +47,14 @@ static HG_MUSTCHECK bool list_query(struct hg_request *r, struct list_query *q)
 	return true;
 }
 
-/* The link to the list with q's filters and before (NULL: the first page). */
-static void list_url(struct page *p, const char *autopilot_id, const struct list_query *q,
-		     const char *before)
+/* The link to the list with the filters of l->ctx (a struct list_query) and before (NULL: the first page). */
+static void list_url(struct page *p, const struct view_list *l, const char *before)
 {
+	const struct list_query *q = l->ctx;
 	char path[128];
 	bool first = true;
 
-	snprintf(path, sizeof(path), "/console/autopilots/%s/deliveries", autopilot_id);
+	snprintf(path, sizeof(path), "/console/autopilots/%s/deliveries", l->autopilot_id);
 	page_url(p, path);
 	view_query_part(p, "status", q->f.status, &first);
 	view_query_part(p, "signature", q->f.signature_status, &first);
@@ -116,89 +116,42 @@ static void list_row(struct page *p, const char *autopilot_id, struct json_objec
 
 void console_deliveries(struct hg_request *r)
 {
-	const char *autopilot_id = r->params[0], *missing = "delivery";
 	char limit[16], ts[64];
-	struct model_page mp = { limit, NULL, NULL };
+	struct model_page mp;
 	struct json_object *autopilot = NULL;
 	struct list_query q;
+	struct view_list l = {
+		.autopilot_id = r->params[0], .thing = "delivery", .id_col = DELIVERY_COL_ID,
+		.to_json = delivery_json, .cursor = delivery_cursor, .row = list_row,
+		.url = list_url, .ctx = &q,
+	};
 	struct session s;
 	struct page p;
 	PGresult *res = NULL;
-	enum store_rc rc;
-	int n;
 
 	if (!console_session(r, &s) || !view_autopilot(r, &autopilot))
 		return;
-	if (!list_query(r, &q))
+	if (!list_query(r, &q) || !view_page_query(r, &l, q.before, limit, ts, &mp) ||
+	    !console_store_ok(r, delivery_find_page(s.workspace_id, l.autopilot_id, &q.f, &mp, &res),
+			      404, "autopilot not found"))
 		goto out;
-	if (q.before) {
-		rc = delivery_cursor(autopilot_id, q.before, ts, &missing);
-		if (rc == STORE_NOT_FOUND) {
-			console_error(r, 400, "before names no delivery of this autopilot");
-			goto out;
-		}
-		if (rc != STORE_OK) {
-			console_store_failed(r, rc);
-			goto out;
-		}
-		mp.before_ts = ts;
-		mp.before_id = q.before;
-	}
-	snprintf(limit, sizeof(limit), "%d", VIEW_PAGE_ROWS + 1);
-	rc = delivery_find_page(s.workspace_id, autopilot_id, &q.f, &mp, &res);
-	if (rc == STORE_NOT_FOUND) {
-		console_error(r, 404, "autopilot not found");
-		goto out;
-	}
-	if (rc != STORE_OK) {
-		console_store_failed(r, rc);
-		goto out;
-	}
-	n = PQntuples(res);
-	if (n > 0 && PQgetisnull(res, 0, DELIVERY_COL_ID))
-		n = 0;
 	page_init(&p, r, &s);
 	page_begin(&p, "Deliveries");
 	view_autopilot_head(&p, autopilot, "deliveries");
-	filter_form(&p, autopilot_id, &q);
+	filter_form(&p, l.autopilot_id, &q);
 	/*
 	 * The bulk-replay form (SPEC 4.4 bulk replay, "replay everything that
 	 * failed last night") goes here, for write sessions, beside the filters
 	 * it takes (since/until, status, event) and with page_csrf like Replay.
 	 */
-	if (n == 0) {
-		page_raw(&p, q.f.status || q.f.signature_status || q.f.event || q.before ?
-			 "<p class=\"muted\">No delivery matches.</p>\n" :
-			 "<p class=\"muted\">No delivery yet: webhooks sent to this autopilot's "
-			 "triggers show up here.</p>\n");
-	} else {
-		page_raw(&p, "<table class=\"deliveries\">\n<thead><tr><th>Received</th><th>Status</th>"
-			 "<th>Signature</th><th>Event</th><th>Attempts</th><th>Answer</th>"
-			 "<th>Run</th></tr></thead>\n<tbody>\n");
-		for (int i = 0; i < n && i < VIEW_PAGE_ROWS; i++) {
-			struct json_object *d = delivery_json(res, i);
-
-			if (!d) {
-				p.failed = true;
-				break;
-			}
-			list_row(&p, autopilot_id, d);
-			json_object_put(d);
-		}
-		page_raw(&p, "</tbody>\n</table>\n");
-	}
-	page_raw(&p, "<nav class=\"pager\">");
-	if (q.before) {
-		page_raw(&p, "<a href=\"");
-		list_url(&p, autopilot_id, &q, NULL);
-		page_raw(&p, "\">&#8676; Newest</a> ");
-	}
-	if (n > VIEW_PAGE_ROWS) {
-		page_raw(&p, "<a rel=\"next\" href=\"");
-		list_url(&p, autopilot_id, &q, PQgetvalue(res, VIEW_PAGE_ROWS - 1, DELIVERY_COL_ID));
-		page_raw(&p, "\">Older &#8594;</a>");
-	}
-	page_raw(&p, "</nav>\n");
+	view_rows(&p, &l, res,
+		  "<table class=\"deliveries\">\n<thead><tr><th>Received</th><th>Status</th>"
+		  "<th>Signature</th><th>Event</th><th>Attempts</th><th>Answer</th>"
+		  "<th>Run</th></tr></thead>\n",
+		  q.f.status || q.f.signature_status || q.f.event || q.before ?
+		  "<p class=\"muted\">No delivery matches.</p>\n" :
+		  "<p class=\"muted\">No delivery yet: webhooks sent to this autopilot's "
+		  "triggers show up here.</p>\n", q.before);
 	page_end(&p);
 	page_send(&p, 200);
 out:
@@ -456,15 +409,9 @@ void console_delivery(struct hg_request *r)
 	}
 	if (rc == STORE_OK)
 		rc = delivery_chain(s.workspace_id, autopilot_id, delivery_id, &chain);
-	if (rc == STORE_NOT_FOUND) {
-		console_error(r, 404, strcmp(missing, "autopilot") == 0 ? "autopilot not found" :
-				      "delivery not found");
+	if (!console_store_ok(r, rc, 404, strcmp(missing, "autopilot") == 0 ?
+			      "autopilot not found" : "delivery not found"))
 		goto out;
-	}
-	if (rc != STORE_OK) {
-		console_store_failed(r, rc);
-		goto out;
-	}
 	snprintf(r->delivery_id, sizeof(r->delivery_id), "%s", delivery_id);
 	page_init(&p, r, &s);
 	page_begin(&p, "Delivery");

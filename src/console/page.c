@@ -275,6 +275,17 @@ void console_store_failed(struct hg_request *r, enum store_rc rc)
 	}
 }
 
+bool console_store_ok(struct hg_request *r, enum store_rc rc, int status, const char *message)
+{
+	if (rc == STORE_OK)
+		return true;
+	if (rc == STORE_NOT_FOUND)
+		console_error(r, status, message);
+	else
+		console_store_failed(r, rc);
+	return false;
+}
+
 /* Whether s[0..n) may be a mount: a path of safe characters, "" or "/...", never "//...". */
 static bool mount_safe(const char *s, size_t n)
 {

@@ -77,6 +77,14 @@ void console_error(struct hg_request *r, int status, const char *message);
 void console_store_failed(struct hg_request *r, enum store_rc rc);
 
 /*
+ * Whether a db module's call succeeded (rc STORE_OK). Otherwise the page
+ * has been sent: status with message for STORE_NOT_FOUND, else as
+ * console_store_failed.
+ */
+bool console_store_ok(struct hg_request *r, enum store_rc rc, int status, const char *message)
+	HG_MUSTCHECK;
+
+/*
  * Where /console/ is mounted, into out: the request URI's path without the
  * routing path's end (so "/hookgate" under base_path, "/cgi-bin/hookgate.cgi"
  * as CGI, "" at the root), else base_path. Only [A-Za-z0-9._~/-] and never

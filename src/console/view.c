@@ -12,15 +12,8 @@
 
 bool view_autopilot(struct hg_request *r, struct json_object **out)
 {
-	enum store_rc rc = autopilot_show(r->workspace_id, r->params[0], out);
-
-	if (rc == STORE_OK)
-		return true;
-	if (rc == STORE_NOT_FOUND)
-		console_error(r, 404, "autopilot not found");
-	else
-		console_store_failed(r, rc);
-	return false;
+	return console_store_ok(r, autopilot_show(r->workspace_id, r->params[0], out), 404,
+				"autopilot not found");
 }
 
 void view_autopilot_head(struct page *p, struct json_object *autopilot, const char *tab)
@@ -207,4 +200,63 @@ void view_query_part(struct page *p, const char *name, const char *value, bool *
 	page_text(p, name);
 	page_raw(p, "=");
 	page_qvalue(p, value);
+}
+
+bool view_page_query(struct hg_request *r, const struct view_list *l, const char *before,
+		     char *limit, char *ts, struct model_page *mp)
+{
+	const char *missing = l->thing;
+	enum store_rc rc;
+	char msg[64];
+
+	snprintf(limit, 16, "%d", VIEW_PAGE_ROWS + 1);
+	*mp = (struct model_page){ limit, NULL, NULL };
+	if (!before)
+		return true;
+	rc = l->cursor(l->autopilot_id, before, ts, &missing);
+	snprintf(msg, sizeof(msg), "before names no %s of this autopilot", l->thing);
+	if (!console_store_ok(r, rc, 400, msg))
+		return false;
+	mp->before_ts = ts;
+	mp->before_id = before;
+	return true;
+}
+
+void view_rows(struct page *p, const struct view_list *l, const PGresult *res, const char *head,
+	       const char *empty, const char *before)
+{
+	int n = PQntuples(res);
+
+	/* a page joined from its autopilot is one row of NULLs when empty */
+	if (n > 0 && PQgetisnull(res, 0, l->id_col))
+		n = 0;
+	if (n == 0) {
+		page_raw(p, empty);
+	} else {
+		page_raw(p, head);
+		page_raw(p, "<tbody>\n");
+		for (int i = 0; i < n && i < VIEW_PAGE_ROWS; i++) {
+			struct json_object *o = l->to_json(res, i);
+
+			if (!o) {
+				p->failed = true;
+				break;
+			}
+			l->row(p, l->autopilot_id, o);
+			json_object_put(o);
+		}
+		page_raw(p, "</tbody>\n</table>\n");
+	}
+	page_raw(p, "<nav class=\"pager\">");
+	if (before) {
+		page_raw(p, "<a href=\"");
+		l->url(p, l, NULL);
+		page_raw(p, "\">&#8676; Newest</a> ");
+	}
+	if (n > VIEW_PAGE_ROWS) {
+		page_raw(p, "<a rel=\"next\" href=\"");
+		l->url(p, l, PQgetvalue(res, VIEW_PAGE_ROWS - 1, l->id_col));
+		page_raw(p, "\">Older &#8594;</a>");
+	}
+	page_raw(p, "</nav>\n");
 }

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "console/page.h"
+#include "db/model.h"
 
 /* Rows of a list page. */
 #define VIEW_PAGE_ROWS 50
@@ -50,6 +51,40 @@ bool view_choice(struct hg_request *r, const char *name, const char *const *allo
  * absent or empty. False after a 400 page when it is not a UUID.
  */
 bool view_before(struct hg_request *r, char *out, const char **value) HG_MUSTCHECK;
+
+/* What a list page of an autopilot's rows (deliveries, runs) knows about them. */
+struct view_list {
+	const char *autopilot_id;
+	const char *thing;		/* "delivery", "run": for its messages */
+	int id_col;			/* the rows' id column */
+	model_row_fn to_json;		/* a row as JSON (the resource module's) */
+	/* the created_at of row id of the autopilot into ts (64 bytes), for ?before= */
+	enum store_rc (*cursor)(const char *autopilot_id, const char *id, char *ts,
+				const char **missing);
+	/* one <tr> of a row */
+	void (*row)(struct page *p, const char *autopilot_id, struct json_object *o);
+	/* the list's link from before (NULL: the first page), with the filters in ctx */
+	void (*url)(struct page *p, const struct view_list *l, const char *before);
+	const void *ctx;
+};
+
+/*
+ * The page to ask for: VIEW_PAGE_ROWS + 1 rows (into limit, 16 bytes)
+ * before the row before (NULL: the first page), whose created_at goes into
+ * ts (64 bytes). False after a 400 page (before names no row of the
+ * autopilot) or a 5xx one.
+ */
+bool view_page_query(struct hg_request *r, const struct view_list *l, const char *before,
+		     char *limit, char *ts, struct model_page *mp) HG_MUSTCHECK;
+
+/*
+ * The rows of res (a page of VIEW_PAGE_ROWS + 1 rows asked for: the last
+ * says there is a next one) in a table under head (HTML of its <thead>),
+ * or empty (HTML) when there is none; then the links to the newest page
+ * (when before is set) and to the next one.
+ */
+void view_rows(struct page *p, const struct view_list *l, const PGresult *res, const char *head,
+	       const char *empty, const char *before);
 
 /* A <select name=name> of the choices (NULL-terminated), with "any" first and current selected. */
 void view_select(struct page *p, const char *name, const char *label, const char *const *choices,
