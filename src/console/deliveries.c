@@ -85,7 +85,6 @@ static void filter_form(struct page *p, const char *autopilot_id, const struct l
 /* One row of the list (a delivery_find_page row as delivery_json gives it). */
 static void list_row(struct page *p, const char *autopilot_id, struct json_object *d)
 {
-	struct json_object *v;
 	char path[160];
 
 	snprintf(path, sizeof(path), "/console/autopilots/%s/deliveries/%s", autopilot_id,
@@ -97,19 +96,14 @@ static void list_row(struct page *p, const char *autopilot_id, struct json_objec
 	page_raw(p, "</a>");
 	if (page_json_str(d, "replayed_from_delivery_id"))
 		page_raw(p, " <span class=\"badge b-replay\">replay</span>");
-	page_raw(p, "</td><td>");
-	page_badge(p, page_json_str(d, "status"));
-	page_raw(p, "</td><td>");
-	page_badge(p, page_json_str(d, "signature_status"));
-	page_raw(p, "</td><td class=\"event\">");
-	page_text(p, page_json_str(d, "event"));
-	page_raw(p, "</td><td class=\"num\">");
-	view_value(p, json_object_object_get_ex(d, "attempt_count", &v) ? v : NULL);
-	page_raw(p, "</td><td class=\"num\">");
-	view_value(p, json_object_object_get_ex(d, "response_status", &v) ? v : NULL);
-	page_raw(p, "</td><td>");
-	page_badge(p, page_json_str(d, "run_status"));
-	page_raw(p, "</td></tr>\n");
+	page_raw(p, "</td>");
+	view_cell(p, VIEW_CELL_BADGE, d, "status");
+	view_cell(p, VIEW_CELL_BADGE, d, "signature_status");
+	view_cell(p, VIEW_CELL_LONG, d, "event");
+	view_cell(p, VIEW_CELL_NUM, d, "attempt_count");
+	view_cell(p, VIEW_CELL_NUM, d, "response_status");
+	view_cell(p, VIEW_CELL_BADGE, d, "run_status");
+	page_raw(p, "</tr>\n");
 }
 
 /* ---- GET /console/autopilots/{autopilot}/deliveries ---- */

@@ -14,18 +14,14 @@
 static void run_row(struct page *p, const char *autopilot_id, struct json_object *run)
 {
 	const char *delivery = page_json_str(run, "webhook_delivery_id");
-	struct json_object *v;
 	char path[160];
 
-	page_raw(p, "<tr><td>");
-	page_time(p, page_json_str(run, "created_at"));
-	page_raw(p, "</td><td>");
-	page_badge(p, page_json_str(run, "status"));
-	page_raw(p, "</td><td>");
-	page_text(p, page_json_str(run, "source"));
-	page_raw(p, "</td><td class=\"num\">");
-	view_value(p, json_object_object_get_ex(run, "attempts", &v) ? v : NULL);
-	page_raw(p, "</td><td>");
+	page_raw(p, "<tr>");
+	view_cell(p, VIEW_CELL_TIME, run, "created_at");
+	view_cell(p, VIEW_CELL_BADGE, run, "status");
+	view_cell(p, VIEW_CELL_TEXT, run, "source");
+	view_cell(p, VIEW_CELL_NUM, run, "attempts");
+	page_raw(p, "<td>");
 	if (delivery) {
 		snprintf(path, sizeof(path), "/console/autopilots/%s/deliveries/%s", autopilot_id,
 			 delivery);
@@ -35,11 +31,10 @@ static void run_row(struct page *p, const char *autopilot_id, struct json_object
 	} else {
 		page_raw(p, "<span class=\"muted\">&#8212;</span>");
 	}
-	page_raw(p, "</td><td>");
-	page_time(p, page_json_str(run, "completed_at"));
-	page_raw(p, "</td><td>");
-	page_text(p, page_json_str(run, "failure_reason"));
-	page_raw(p, "</td></tr>\n");
+	page_raw(p, "</td>");
+	view_cell(p, VIEW_CELL_TIME, run, "completed_at");
+	view_cell(p, VIEW_CELL_TEXT, run, "failure_reason");
+	page_raw(p, "</tr>\n");
 }
 
 /* The link to the list of status l->ctx (NULL: any) from before (NULL: the first page). */

@@ -54,6 +54,30 @@ void view_value(struct page *p, struct json_object *v)
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+void view_cell(struct page *p, enum view_cell kind, struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	json_object_object_get_ex(o, key, &v);
+	page_raw(p, kind == VIEW_CELL_NUM ? "<td class=\"num\">" :
+		    kind == VIEW_CELL_LONG ? "<td class=\"event\">" : "<td>");
+	switch (kind) {
+	case VIEW_CELL_TIME:
+		page_time(p, page_json_str(o, key));
+		break;
+	case VIEW_CELL_BADGE:
+		page_badge(p, page_json_str(o, key));
+		break;
+	case VIEW_CELL_TEXT:
+	case VIEW_CELL_LONG:
+	case VIEW_CELL_NUM:
+		if (v)
+			view_value(p, v);
+		break;
+	}
+	page_raw(p, "</td>");
+}
+
 void view_json(struct page *p, struct json_object *v)
 {
 	page_raw(p, "<pre class=\"json\">");

@@ -32,6 +32,18 @@ void view_autopilot_head(struct page *p, struct json_object *autopilot, const ch
 /* A JSON value as text: a string as it is, null as a dash, anything else as JSON. */
 void view_value(struct page *p, struct json_object *v);
 
+/* How a table cell shows a member of a row's JSON. */
+enum view_cell {
+	VIEW_CELL_TEXT,		/* as text */
+	VIEW_CELL_LONG,		/* as text that may break anywhere (an event name) */
+	VIEW_CELL_NUM,		/* a number, to the right */
+	VIEW_CELL_TIME,		/* a timestamp (page_time) */
+	VIEW_CELL_BADGE,	/* a status word (page_badge) */
+};
+
+/* <td> with member key of o shown as kind says. */
+void view_cell(struct page *p, enum view_cell kind, struct json_object *o, const char *key);
+
 /* A JSON value laid out on several lines, in <pre>. */
 void view_json(struct page *p, struct json_object *v);
 
