@@ -13,7 +13,7 @@
 #include "lib/log.h"
 
 /* A page larger than this is an error (the body views cap what they show well below it). */
-#define PAGE_MAX (16u << 20)
+#define PAGE_MAX (32u << 20)
 
 /* SPEC 11: no script, nothing from another host, no framing. */
 #define CONSOLE_CSP \

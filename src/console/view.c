@@ -80,10 +80,21 @@ void view_cell(struct page *p, enum view_cell kind, struct json_object *o, const
 
 void view_json(struct page *p, struct json_object *v)
 {
+	size_t len;
+	const char *text = json_object_to_json_string_length(v, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
 	page_raw(p, "<pre class=\"json\">");
-	page_text(p, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	/* a character cut at the end shows as U+FFFD (html_escape) */
+	page_textn(p, text, len < VIEW_JSON_MAX ? len : VIEW_JSON_MAX);
 	page_raw(p, "</pre>\n");
+	if (len > VIEW_JSON_MAX) {
+		page_raw(p, "<p class=\"muted\">The first ");
+		page_long(p, (long)VIEW_JSON_MAX);
+		page_raw(p, " of ");
+		page_long(p, (long)len);
+		page_raw(p, " bytes.</p>\n");
+	}
 }
 
 /* A hex dump: offset, 16 bytes in hex, the same as text (. for what is not printable ASCII). */

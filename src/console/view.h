@@ -13,7 +13,11 @@
 
 /* Rows of a list page. */
 #define VIEW_PAGE_ROWS 50
-/* A body shown laid out as JSON up to this size; beyond, and when not JSON, as hex, cut here. */
+/*
+ * A body is laid out as JSON up to VIEW_JSON_MAX bytes; beyond, and when it
+ * is not JSON, it is a hex dump of its first VIEW_HEX_MAX bytes. A JSON
+ * value (a run's result, its payload) shows its first VIEW_JSON_MAX bytes.
+ */
 #define VIEW_JSON_MAX (1u << 20)
 #define VIEW_HEX_MAX (16u << 10)
 /* The longest event filter. */

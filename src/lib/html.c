@@ -1,4 +1,4 @@
-/* html: HTML text escaping, the only way a value reaches a console page. */
+/* html: HTML text escaping, the only way a value reaches a console page, and percent-encoding for the values of its links. */
 #include "config.h"
 
 #include <string.h>

@@ -1,4 +1,4 @@
-/* html: the one HTML escaping of the console, a pure function (text in, text out) that a fuzz target can link alone. */
+/* html: the console's escapings, pure functions (text in, text out) that a fuzz target can link alone: HTML text and URL query values. */
 #ifndef HG_HTML_H
 #define HG_HTML_H
 
