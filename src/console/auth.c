@@ -178,7 +178,7 @@ void console_login_form(struct hg_request *r)
 void console_login(struct hg_request *r)
 {
 	char key[SESSION_TOKEN_LEN + 8], given[SESSION_TOKEN_LEN + 8], expected[SESSION_TOKEN_LEN + 1];
-	char hash[65], token[SESSION_TOKEN_LEN + 1];
+	char hash[65], token[SESSION_TOKEN_LEN + 1], old[SESSION_TOKEN_LEN + 1];
 	struct apikey_identity id;
 	struct session s;
 	enum store_rc rc;
@@ -214,12 +214,16 @@ void console_login(struct hg_request *r)
 		goto out;
 	}
 	snprintf(r->key_id, sizeof(r->key_id), "%s", id.key_id);
+	/* a session this browser had before ends: one login, one session */
+	if (cookie(r, CONSOLE_COOKIE, SESSION_TOKEN_PREFIX, old) && session_end(old) != STORE_OK)
+		log_warn("console: could not end the session this login replaces");
 	set_cookie(r, CONSOLE_COOKIE, token, "/console/", -1);
 	set_cookie(r, LOGIN_COOKIE, "", "/console/login", 0);
 	console_redirect(r, "/console/");
 out:
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(token, sizeof(token));
+	OPENSSL_cleanse(old, sizeof(old));
 	OPENSSL_cleanse(hash, sizeof(hash));
 }
 

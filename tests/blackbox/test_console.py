@@ -142,6 +142,17 @@ def test_a_revoked_key_ends_its_sessions(world, pool_front, ctl):
     assert_html(c.post("/console/logout", {"csrf": "x"}), 403)
 
 
+def test_a_new_login_ends_the_old_session(world, pool_front, db):
+    c = Console(pool_front)
+    c.must_login(world.read_key["key"])
+    old = c.session_token()
+    c.must_login(world.write_key["key"])
+    assert c.session_token() != old
+    assert db.execute("SELECT count(*) AS n FROM console_session WHERE token_hash = %s",
+                      (token_hash(old),)).fetchone()["n"] == 0
+    assert ">write<" in c.page("/console/")
+
+
 def test_idle_sessions_end_after_12_hours(world, pool_front, db):
     c = Console(pool_front)
     c.must_login(world.write_key["key"])
