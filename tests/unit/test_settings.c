@@ -70,6 +70,7 @@ static void test_defaults(void)
 		return;
 	is_str(s.database_url, "", "default database_url");
 	ok(s.db_prepared_statements, "default db_prepared_statements: on");
+	ok(s.console, "default console: on");
 	is_str(s.public_url, "", "default public_url");
 	is_str(s.base_path, "", "default base_path");
 	is_int(s.max_body_bytes, 262144, "default max_body_bytes");
@@ -112,6 +113,7 @@ static void test_file(void)
 		"max_run_attempts = 0\n"
 		"signature_tolerance_s = 60\n"
 		"statement_timeout_ms = 2500\n"
+		"console = off\n"
 		"shm_name = /hookgate-test\n"
 		"log_level = debug\n"
 		"token_rate = 8\n", path);
@@ -122,6 +124,7 @@ static void test_file(void)
 		return;
 	is_str(s.database_url, "host=/tmp dbname=hg user=hg", "database_url keeps its inner = and blanks");
 	ok(!s.db_prepared_statements, "db_prepared_statements = off");
+	ok(!s.console, "console = off");
 	is_str(s.public_url, "https://hooks.example.com", "public_url without blanks around =");
 	is_str(s.base_path, "/hookgate", "base_path loses its trailing slash");
 	is_int(s.max_body_bytes, 1048576, "tabs around key and value");
@@ -189,6 +192,9 @@ static void test_errors(void)
 	load_fails("bool.conf", "db_prepared_statements = yes\n",
 		   (const char *const[]){ "db_prepared_statements", ":1:", "on or off", NULL },
 		   "db_prepared_statements other than on or off");
+	load_fails("console.conf", "console = disabled\n",
+		   (const char *const[]){ "console", ":1:", "on or off", NULL },
+		   "console other than on or off");
 	load_fails("noeq.conf", "token_rate 5\n",
 		   (const char *const[]){ ":1:", NULL }, "a line without =");
 }
@@ -308,6 +314,7 @@ static void test_keys(void)
 		"worker_runtime", "worker_command", "worker_autopilot", "worker_concurrency",
 		"worker_timeout_s", "worker_lease_s", "worker_output_max_bytes",
 		"max_run_attempts",		/* SPEC 4.5 */
+		"console",			/* SPEC 11 */
 	};
 	const char *const *keys = settings_keys();
 	size_t n = 0;
@@ -333,8 +340,8 @@ int main(void)
 	static const char *const files[] = {
 		"empty.conf", "full.conf", "crlf.conf", "unknown.conf", "badcount.conf",
 		"negative.conf", "trailing.conf", "huge.conf", "emptycount.conf", "level.conf",
-		"cidr.conf", "metrics.conf", "base.conf", "bool.conf", "noeq.conf", "env.conf", "other.conf",
-		"bool-env.conf", "st.conf", "db.conf", "dbneg.conf",
+		"cidr.conf", "metrics.conf", "base.conf", "bool.conf", "console.conf", "noeq.conf",
+		"env.conf", "other.conf", "bool-env.conf", "st.conf", "db.conf", "dbneg.conf",
 	};
 	int status;
 
