@@ -90,7 +90,7 @@ static void triggers_table(struct page *p, struct json_object *triggers)
 	page_raw(p, "</tbody>\n</table>\n");
 }
 
-/* One autopilot (row of res) as a card: false when the store failed (the answer is sent). */
+/* The card of autopilot a (its JSON): false when the store failed (the answer is sent). */
 static HG_MUSTCHECK bool autopilot_card(struct page *p, struct json_object *a, int index)
 {
 	const char *id = page_json_str(a, "id");
