@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,11 +77,18 @@ static void scrub_environment(void)
 }
 
 /* In the forked child: become the group, wire the descriptors, exec. Never returns. */
-static void exec_child(char *const *argv, char *const *env, int in, int out)
+static void exec_child(char *const *argv, char *const *env, int in, int out, pid_t worker)
 {
 	sigset_t none;
 
 	setpgid(0, 0);
+	/*
+	 * A worker killed with SIGKILL takes its command with it: its run is
+	 * claimed again after the lease, and must not meet a command still at
+	 * work. (What the command itself started lives on: see hookgate-worker(8).)
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != worker)
+		_exit(126);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -99,6 +107,7 @@ bool child_start(struct child *c, char *const *argv, char *const *env, const cha
 		 size_t len, size_t output_max, long timeout_s, char *err, size_t errlen)
 {
 	int in = -1, pipefd[2] = { -1, -1 };
+	pid_t worker;
 
 	memset(c, 0, sizeof(*c));
 	c->out_fd = -1;
@@ -115,6 +124,7 @@ bool child_start(struct child *c, char *const *argv, char *const *env, const cha
 		goto fail;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
+	worker = getpid();
 	c->pid = fork();
 	if (c->pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -122,7 +132,7 @@ bool child_start(struct child *c, char *const *argv, char *const *env, const cha
 		goto fail;
 	}
 	if (c->pid == 0)
-		exec_child(argv, env, in, pipefd[1]);
+		exec_child(argv, env, in, pipefd[1], worker);
 	/* both sides set the group: whichever runs first, signals reach it */
 	setpgid(c->pid, c->pid);
 	close(in);

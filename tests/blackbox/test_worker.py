@@ -23,6 +23,7 @@ RECORDER = r"""#!/bin/sh
 dir=$(dirname "$0")
 id=$HOOKGATE_RUN_ID
 date +%s.%N > "$dir/$id.at"
+echo $$ > "$dir/$id.pid"
 cat > "$dir/$id.stdin"
 env | grep '^HOOKGATE_' | sort > "$dir/$id.env"
 echo "$id" >> "$dir/started"
@@ -245,6 +246,17 @@ def test_a_killed_worker_leaves_its_run_to_the_next(rig, pool_front):
     wait_for(lambda: rig.lines("started"), 15, "the command to start")
     w1.kill()
     assert rig.run_row(sent["run_id"])["status"] == "running"
+    # the command dies with its worker: it cannot overlap the run's next claim
+    with open(os.path.join(rig.dir, sent["run_id"] + ".pid")) as f:
+        command = int(f.read())
+
+    def gone():
+        try:
+            with open("/proc/%d/stat" % command) as f:
+                return f.read().split(")")[-1].split()[0] == "Z"
+        except FileNotFoundError:
+            return True
+    wait_for(gone, 10, "the command of the killed worker to end")
     rig.mode("ok")
     rig.worker()
     run = rig.wait_status(sent["run_id"], {"completed"}, timeout=30)
