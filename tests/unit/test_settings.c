@@ -331,10 +331,11 @@ static void test_keys(void)
 int main(void)
 {
 	static const char *const files[] = {
+		"basecntl.conf",
 		"empty.conf", "full.conf", "crlf.conf", "unknown.conf", "badcount.conf",
 		"negative.conf", "trailing.conf", "huge.conf", "emptycount.conf", "level.conf",
-		"cidr.conf", "metrics.conf", "base.conf", "basecntl.conf", "bool.conf", "noeq.conf",
-		"env.conf", "other.conf", "bool-env.conf", "st.conf", "db.conf", "dbneg.conf",
+		"cidr.conf", "metrics.conf", "base.conf", "bool.conf", "noeq.conf", "env.conf", "other.conf",
+		"bool-env.conf", "st.conf", "db.conf", "dbneg.conf",
 	};
 	int status;
 
