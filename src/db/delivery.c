@@ -14,6 +14,18 @@ const char *const delivery_statuses[] = {
 	"queued", "dispatched", "rejected", "ignored", "failed", NULL
 };
 
+const char *const delivery_bulk_statuses[] = {
+	"queued", "dispatched", "rejected", "ignored", "failed",
+	"pending", "running", "completed", "skipped", NULL
+};
+
+const char *const delivery_signature_statuses[] = {
+	"not_required", "valid", "invalid", "missing", "stale", NULL
+};
+
+_Static_assert(HG_ARRAY_LEN(delivery_statuses) == DELIVERY_STATUS_COUNT + 1,
+	       "DELIVERY_STATUS_COUNT counts delivery_statuses");
+
 /*
  * The slim delivery of a list (SPEC 4.4), alias d, named as the API's
  * fields. Never raw_body, selected_headers or response_body: a list does
@@ -136,6 +148,142 @@ enum store_rc delivery_show(const char *workspace_id, const char *autopilot_id,
 		rc = STORE_ERROR;
 	PQclear(res);
 	return rc;
+}
+
+/* ---- the console's reads: filtered pages, the last day's counts, the replay chain ---- */
+
+/*
+ * A filtered page (delivery_find_page): the list's columns and the status
+ * of the delivery's run. $7 signature status, $8 event (or its prefix up to
+ * a dot), each NULL for any; $3 status as in MODEL_PAGE_SQL, whose shapes
+ * keep status and cursor in the index.
+ */
+#define DELIVERY_FIND_COLUMNS DELIVERY_COLUMNS ", " \
+	"(SELECT r.status FROM autopilot_run r WHERE r.id = d.autopilot_run_id) AS run_status"
+#define DELIVERY_FIND_FILTERS \
+	" ($7::text IS NULL OR d.signature_status = $7::text)" \
+	" AND ($8::text IS NULL OR d.event = $8::text" \
+	"      OR left(d.event, length($8::text) + 1) = $8::text || '.')"
+#define DELIVERY_FIND_SQL(status_cond, cursor_cond) \
+	MODEL_PAGE_SQL("d", DELIVERY_FIND_COLUMNS, "webhook_delivery", \
+		       status_cond " AND " DELIVERY_FIND_FILTERS, cursor_cond)
+
+static struct statement st_find[MODEL_PAGE_SHAPES] = {
+	{ "delivery_find", DELIVERY_FIND_SQL(MODEL_ANY_STATUS, MODEL_FIRST_PAGE), 8, 0, true },
+	{ "delivery_find_before", DELIVERY_FIND_SQL(MODEL_ANY_STATUS, MODEL_AFTER_CURSOR("d")),
+	  8, 0, true },
+	{ "delivery_find_status", DELIVERY_FIND_SQL(MODEL_ONE_STATUS("d"), MODEL_FIRST_PAGE),
+	  8, 0, true },
+	{ "delivery_find_status_before",
+	  DELIVERY_FIND_SQL(MODEL_ONE_STATUS("d"), MODEL_AFTER_CURSOR("d")), 8, 0, true },
+};
+
+/*
+ * The deliveries of the last DELIVERY_DAY_HOURS hours of autopilot $2 of
+ * workspace $1 by hour (0: the hour up to now) and status; no row when
+ * there is no such autopilot; one row of NULLs when it had none.
+ */
+static struct statement st_day = { "delivery_day",
+	"SELECT h.ago, h.status, h.n FROM autopilot a"
+	"  LEFT JOIN LATERAL (SELECT floor(extract(epoch FROM now() - d.created_at) / 3600)::integer AS ago,"
+	"                            d.status, count(*) AS n"
+	"                       FROM webhook_delivery d"
+	"                      WHERE d.autopilot_id = a.id"
+	"                        AND d.created_at > now() - make_interval(hours => $3::integer)"
+	"                      GROUP BY 1, 2) h ON true"
+	" WHERE a.id = $2::uuid AND a.workspace_id = $1::uuid", 3, 0, true };
+
+/*
+ * The replay chain of delivery $3 of autopilot $2 of workspace $1: the
+ * deliveries it was replayed from, nearest first (direction "from",
+ * depth 1, 2, ...; at most 50), then those replayed from it, oldest first
+ * (direction "to"; at most 100).
+ */
+static struct statement st_chain = { "delivery_chain",
+	"WITH RECURSIVE ok AS (SELECT 1 FROM autopilot a WHERE a.id = $2::uuid"
+	"                         AND ($1::uuid IS NULL OR a.workspace_id = $1::uuid)),"
+	" up(id, depth) AS ("
+	"  SELECT d.replayed_from_delivery_id, 1 FROM webhook_delivery d, ok"
+	"   WHERE d.id = $3::uuid AND d.autopilot_id = $2::uuid"
+	"     AND d.replayed_from_delivery_id IS NOT NULL"
+	"  UNION ALL"
+	"  SELECT p.replayed_from_delivery_id, up.depth + 1 FROM up"
+	"    JOIN webhook_delivery p ON p.id = up.id"
+	"   WHERE p.replayed_from_delivery_id IS NOT NULL AND up.depth < 50)"
+	" SELECT * FROM ("
+	"  SELECT 'from' AS direction, up.depth, d.id, d.status,"
+	"         to_json(d.received_at)#>>'{}' AS received_at"
+	"    FROM up JOIN webhook_delivery d ON d.id = up.id AND d.autopilot_id = $2::uuid"
+	"   ORDER BY up.depth) f"
+	" UNION ALL"
+	" SELECT * FROM ("
+	"  SELECT 'to', 1, c.id, c.status, to_json(c.received_at)#>>'{}'"
+	"    FROM webhook_delivery c, ok"
+	"   WHERE c.replayed_from_delivery_id = $3::uuid AND c.autopilot_id = $2::uuid"
+	"   ORDER BY c.created_at, c.id LIMIT 100) t", 3, 0, true };
+
+/* The index of s in list (NULL-terminated), or -1. */
+static int index_of(const char *const *list, const char *s)
+{
+	for (int i = 0; s && list[i]; i++)
+		if (strcmp(list[i], s) == 0)
+			return i;
+	return -1;
+}
+
+enum store_rc delivery_find_page(const char *workspace_id, const char *autopilot_id,
+				 const struct delivery_filter *f, const struct model_page *page,
+				 PGresult **res)
+{
+	const char *values[8] = { workspace_id, autopilot_id, f->status, page->before_ts,
+				  page->before_ts ? page->before_id : NULL, page->limit,
+				  f->signature_status, f->event };
+	enum store_rc rc = store_exec(&st_find[(f->status ? 2 : 0) + (page->before_ts ? 1 : 0)],
+				      values, res);
+
+	if (rc == STORE_OK && PQntuples(*res) == 0) {
+		PQclear(*res);
+		*res = NULL;
+		rc = STORE_NOT_FOUND;
+	}
+	return rc;
+}
+
+enum store_rc delivery_day(const char *workspace_id, const char *autopilot_id,
+			   struct delivery_day *out)
+{
+	char hours[8];
+	const char *values[3] = { workspace_id, autopilot_id, hours };
+	PGresult *res = NULL;
+	enum store_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(hours, sizeof(hours), "%d", DELIVERY_DAY_HOURS);
+	rc = store_exec(&st_day, values, &res);
+	if (rc == STORE_OK && PQntuples(res) == 0)
+		rc = STORE_NOT_FOUND;
+	for (int i = 0; rc == STORE_OK && i < PQntuples(res); i++) {
+		int ago, status;
+
+		if (PQgetisnull(res, i, 0))
+			continue;	/* none in the last day */
+		ago = atoi(PQgetvalue(res, i, 0));
+		status = index_of(delivery_statuses, PQgetvalue(res, i, 1));
+		if (ago < 0 || ago >= DELIVERY_DAY_HOURS || status < 0)
+			continue;	/* a clock step: not this day's */
+		out->count[ago][status] += atol(PQgetvalue(res, i, 2));
+		out->total += atol(PQgetvalue(res, i, 2));
+	}
+	PQclear(res);
+	return rc;
+}
+
+enum store_rc delivery_chain(const char *workspace_id, const char *autopilot_id,
+			     const char *delivery_id, struct json_object **out)
+{
+	const char *values[3] = { workspace_id, autopilot_id, delivery_id };
+
+	return model_exec_list(&st_chain, values, model_row_json, out);
 }
 
 enum delivery_key delivery_idempotency_key(const char *s, size_t len, char *key)
@@ -450,7 +598,7 @@ bool delivery_bulk_check(const struct delivery_bulk_args *a, char *msg, size_t l
 		return false;
 	}
 	for (size_t i = 0; a->statuses[i]; i++) {
-		if (!listed(a->statuses[i], delivery_statuses) && !listed(a->statuses[i], run_statuses)) {
+		if (!listed(a->statuses[i], delivery_bulk_statuses)) {
 			snprintf(msg, len, "status must list delivery statuses (queued, dispatched, "
 				 "rejected, ignored, failed) or run statuses (pending, running, "
 				 "completed, failed, skipped)");

@@ -17,6 +17,10 @@
 
 /* A delivery's statuses, NULL-terminated. */
 extern const char *const delivery_statuses[];
+#define DELIVERY_STATUS_COUNT 5
+
+/* A delivery's signature statuses, NULL-terminated. */
+extern const char *const delivery_signature_statuses[];
 
 /* The columns of delivery_page's rows: the delivery's id first, its created_at last. */
 #define DELIVERY_COL_ID		0
@@ -55,6 +59,46 @@ enum store_rc delivery_cursor(const char *autopilot_id, const char *delivery_id,
 enum store_rc delivery_show(const char *workspace_id, const char *autopilot_id,
 			    const char *delivery_id, struct json_object **out,
 			    const char **missing) HG_MUSTCHECK;
+
+/* What a filtered page holds (each NULL: any). */
+struct delivery_filter {
+	const char *status;		/* one of delivery_statuses */
+	const char *signature_status;	/* one of delivery_signature_statuses */
+	const char *event;		/* the event, or its start up to a dot ("github.issues") */
+};
+
+/*
+ * A page of an autopilot's deliveries as delivery_page gives it (the same
+ * columns, delivery_json for each row) plus run_status, the status of
+ * its run (NULL: none), of the deliveries that f lets through (the
+ * console's list). STORE_NOT_FOUND: no such autopilot.
+ */
+enum store_rc delivery_find_page(const char *workspace_id, const char *autopilot_id,
+				 const struct delivery_filter *f, const struct model_page *page,
+				 PGresult **res) HG_MUSTCHECK;
+
+/* The hours that delivery_day counts. */
+#define DELIVERY_DAY_HOURS 24
+
+/* An autopilot's deliveries of the last DELIVERY_DAY_HOURS hours. */
+struct delivery_day {
+	/* [0]: the hour up to now, [1] the one before...; by delivery_statuses index */
+	long count[DELIVERY_DAY_HOURS][DELIVERY_STATUS_COUNT];
+	long total;
+};
+
+/* Count the deliveries of the last day of the autopilot, by hour and status. */
+enum store_rc delivery_day(const char *workspace_id, const char *autopilot_id,
+			   struct delivery_day *out) HG_MUSTCHECK;
+
+/*
+ * The replay chain of delivery_id: an array of {direction, depth, id,
+ * status, received_at}, first the deliveries it was replayed from
+ * ("from", nearest first), then those replayed from it ("to", oldest
+ * first). [] for an unknown delivery.
+ */
+enum store_rc delivery_chain(const char *workspace_id, const char *autopilot_id,
+			     const char *delivery_id, struct json_object **out) HG_MUSTCHECK;
 
 /* How an idempotency key (a header, an option) is wrong. */
 enum delivery_key {
@@ -111,6 +155,9 @@ enum store_rc delivery_replay(const struct delivery_replay_args *a,
 #define DELIVERY_BULK_MAX_LIMIT		1000
 #define DELIVERY_BULK_MAX_STATUSES	16
 #define DELIVERY_BULK_EVENT_MAX_CHARS	1024
+
+/* The statuses a bulk replay may name: a delivery's (delivery_statuses) and a run's (run_statuses), NULL-terminated. */
+extern const char *const delivery_bulk_statuses[];
 
 /* What a bulk replay asks for. */
 struct delivery_bulk_args {

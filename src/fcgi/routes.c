@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "api/handlers.h"
+#include "console/console.h"
 #include "fcgi/routes.h"
 #include "http/metrics.h"
 #include "http/shm.h"
@@ -10,6 +11,7 @@
 #define KEY	ROUTE_NEEDS_KEY
 #define WRITE	(ROUTE_NEEDS_KEY | ROUTE_NEEDS_WRITE)
 #define NOCEIL	ROUTE_NO_CEILING
+#define PAGE	ROUTE_CONSOLE
 
 static const struct route routes[] = {
 	{ "POST",   "/api/webhooks/autopilots/{token}",			ingress_handle,		0 },
@@ -49,6 +51,23 @@ static const struct route routes[] = {
 	{ "GET",    "/api/runtimes",					runtimes_list,		KEY },
 	{ "POST",   "/api/runtimes",					runtimes_create,	WRITE },
 	{ "POST",   "/api/runtimes/{runtime}/heartbeat",		runtimes_heartbeat,	WRITE },
+
+	/* the console (SPEC 11): each page checks its session itself (src/console/auth.c) */
+	{ "GET",    "/console",						console_root,		PAGE },
+	{ "GET",    "/console/",					console_home,		PAGE },
+	{ "GET",    "/console/login",					console_login_form,	PAGE },
+	{ "POST",   "/console/login",					console_login,		PAGE },
+	{ "POST",   "/console/logout",					console_logout,		PAGE },
+	{ "GET",    "/console/static/console.css",			console_stylesheet,	PAGE },
+	{ "GET",    "/console/autopilots/{autopilot}",			console_autopilot,	PAGE },
+	{ "GET",    "/console/autopilots/{autopilot}/deliveries",	console_deliveries,	PAGE },
+	{ "GET",    "/console/autopilots/{autopilot}/deliveries/{delivery}",
+									console_delivery,	PAGE },
+	{ "POST",   "/console/autopilots/{autopilot}/deliveries/{delivery}/replay",
+									console_replay,		PAGE },
+	{ "POST",   "/console/autopilots/{autopilot}/deliveries/replay",
+									console_bulk_replay,	PAGE },
+	{ "GET",    "/console/autopilots/{autopilot}/runs",		console_runs,		PAGE },
 };
 
 /* the metrics keep one slot per route and one for "no route" */
@@ -59,4 +78,6 @@ const struct route_table fcgi_routes = {
 	.count = HG_ARRAY_LEN(routes),
 	.unmatched_prefix = "/api/webhooks/",
 	.unmatched_handler = ingress_not_found,
+	.page_prefix = "/console",
+	.page_error = console_error_page,
 };

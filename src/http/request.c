@@ -20,6 +20,7 @@ static const char *status_text(int status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 303: return "See Other";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -165,9 +166,9 @@ static int hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-const char *req_query(const struct hg_request *r, const char *name, char *out, size_t outlen)
+const char *req_param(const char *params, const char *name, char *out, size_t outlen)
 {
-	const char *q = req_env(r, "QUERY_STRING");
+	const char *q = params;
 	size_t nlen = strlen(name);
 
 	while (q && *q) {
@@ -201,9 +202,9 @@ const char *req_query(const struct hg_request *r, const char *name, char *out, s
 	return NULL;
 }
 
-bool req_query_has(const struct hg_request *r, const char *name)
+bool req_param_has(const char *params, const char *name)
 {
-	const char *q = req_env(r, "QUERY_STRING");
+	const char *q = params;
 	size_t n = strlen(name);
 
 	while (q && *q) {
@@ -214,6 +215,16 @@ bool req_query_has(const struct hg_request *r, const char *name)
 			q++;
 	}
 	return false;
+}
+
+const char *req_query(const struct hg_request *r, const char *name, char *out, size_t outlen)
+{
+	return req_param(req_env(r, "QUERY_STRING"), name, out, outlen);
+}
+
+bool req_query_has(const struct hg_request *r, const char *name)
+{
+	return req_param_has(req_env(r, "QUERY_STRING"), name);
 }
 
 long req_content_length(const struct hg_request *r)
@@ -354,7 +365,7 @@ static void write_out(struct hg_request *r, const char *data, size_t len)
 void req_send_body(struct hg_request *r, int status, const char *content_type,
 		   const char *body, size_t len)
 {
-	char head[1024];
+	char head[REQ_EXTRA_HEADERS_MAX + 512];
 	int n;
 
 	if (r->responded)
@@ -399,7 +410,10 @@ void req_send_field(struct hg_request *r, int status, const char *key, const cha
 
 void req_send_error(struct hg_request *r, int status, const char *message)
 {
-	req_send_field(r, status, "error", message);
+	if (r->error_page)
+		r->error_page(r, status, message);
+	else
+		req_send_field(r, status, "error", message);
 }
 
 void req_send_unavailable_field(struct hg_request *r, const char *name, const char *value)

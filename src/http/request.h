@@ -17,6 +17,8 @@ struct route_table;
 #include "lib/settings.h"
 
 #define REQ_MAX_PARAMS 4
+/* Room for the headers added to an answer (a Location, a Set-Cookie, the console's security headers). */
+#define REQ_EXTRA_HEADERS_MAX 4096
 
 struct hg_request {
 	FCGX_Request *fcgx;		/* NULL in CGI mode (stdin/stdout) */
@@ -44,9 +46,16 @@ struct hg_request {
 	char workspace_id[37];
 	bool can_write;
 
+	/*
+	 * When set (by the router, for the paths of a table's page_prefix),
+	 * req_send_error answers with it instead of {"error": message}: the
+	 * console's errors are HTML pages.
+	 */
+	void (*error_page)(struct hg_request *r, int status, const char *message);
+
 	/* response */
 	int status;
-	char extra_headers[512];
+	char extra_headers[REQ_EXTRA_HEADERS_MAX];
 	bool responded;
 	char delivery_id[40];		/* for the log line, "" when none */
 	char token_hint[16];		/* "awt_" + 4 characters, for the log line */
@@ -69,6 +78,13 @@ const char *req_query(const struct hg_request *r, const char *name, char *out, s
 
 /* Whether the query string names the parameter at all (even empty or too long to read). */
 bool req_query_has(const struct hg_request *r, const char *name);
+
+/*
+ * The same two over any "a=1&b=2" text (NUL-terminated; NULL is empty): a
+ * form body, application/x-www-form-urlencoded.
+ */
+const char *req_param(const char *params, const char *name, char *out, size_t outlen);
+bool req_param_has(const char *params, const char *name);
 
 /* A CGI variable of the request (e.g. "REQUEST_METHOD"), or NULL. */
 const char *req_env(const struct hg_request *r, const char *name);
@@ -104,7 +120,7 @@ void req_send_json(struct hg_request *r, int status, struct json_object *obj);
 /* Send {key: value}. */
 void req_send_field(struct hg_request *r, int status, const char *key, const char *value);
 
-/* Send {"error": message}. */
+/* Send {"error": message}, or r->error_page's answer when set. */
 void req_send_error(struct hg_request *r, int status, const char *message);
 
 /* Retry-After of every 503 that the database's absence causes, in seconds. */

@@ -62,6 +62,20 @@ static bool match(const char *pattern, const char *path, struct hg_request *r,
 	return *p == '\0' && *s == '\0';
 }
 
+/* Whether route rt exists for r: console pages only while the console is on. */
+static bool present(const struct route *rt, const struct hg_request *r)
+{
+	return !(rt->flags & ROUTE_CONSOLE) || r->settings->console;
+}
+
+/* Whether path is prefix itself or under it (prefix + "/..."). */
+static bool under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 /* The number of {parameters} of a pattern. */
 static size_t params_of(const char *pattern)
 {
@@ -77,14 +91,15 @@ static size_t params_of(const char *pattern)
  * wins over a parameter, so that /api/runs/claim is never /api/runs/{run}
  * (for any method). SIZE_MAX when none matches.
  */
-static size_t fewest_params(const char *path)
+static size_t fewest_params(const struct hg_request *r)
 {
 	size_t best = SIZE_MAX;
 
 	for (size_t i = 0; i < table->count; i++) {
 		size_t n = params_of(table->routes[i].pattern);
 
-		if (n < best && match(table->routes[i].pattern, path, NULL, NULL, 0))
+		if (n < best && present(&table->routes[i], r) &&
+		    match(table->routes[i].pattern, r->path, NULL, NULL, 0))
 			best = n;
 	}
 	return best;
@@ -94,12 +109,14 @@ void router_dispatch(struct hg_request *r)
 {
 	char allow[64] = "", bad[32] = "";
 	const struct route *routes = table->routes, *found = NULL;
-	size_t params = fewest_params(r->path);
+	size_t params = fewest_params(r);
 	long retry;
 
 	r->routes = table;
+	if (table->page_prefix && r->settings->console && under(r->path, table->page_prefix))
+		r->error_page = table->page_error;
 	for (size_t i = 0; i < table->count; i++) {
-		if (params_of(routes[i].pattern) != params ||
+		if (params_of(routes[i].pattern) != params || !present(&routes[i], r) ||
 		    !match(routes[i].pattern, r->path, NULL, NULL, 0))
 			continue;
 		if (strcmp(routes[i].method, r->method) == 0) {

@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHM_LAYOUT_VERSION	2
+#define SHM_LAYOUT_VERSION	3
 #define SHM_CELLS		32768	/* a power of two */
 #define SHM_PROBE		8	/* slots looked at per key before evicting */
-#define SHM_ROUTES		32	/* route-table entries, the last for "no route" */
+#define SHM_ROUTES		64	/* route-table entries, the last for "no route" */
 #define SHM_CODES		16	/* tracked HTTP codes, the last for "other" */
 #define SHM_BUCKETS		12	/* duration histogram buckets, the last +Inf */
 #define SHM_OUTCOMES		6

@@ -507,3 +507,122 @@ bool json_keep_numbers(const char *text, size_t len, struct json_object **obj)
 	}
 	return true;
 }
+
+/* ---- json_indent ---- */
+
+/* A growing output buffer of json_indent. */
+struct indent_out {
+	char *buf;
+	size_t len, cap;
+};
+
+static HG_MUSTCHECK bool indent_put(struct indent_out *o, const char *s, size_t n)
+{
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap : 256;
+		char *nb;
+
+		while (o->len + n + 1 > cap)
+			cap *= 2;
+		nb = realloc(o->buf, cap);
+		if (!nb)
+			return false;
+		o->buf = nb;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+	return true;
+}
+
+/* A line break and two spaces per level. */
+static HG_MUSTCHECK bool indent_line(struct indent_out *o, int depth)
+{
+	if (!indent_put(o, "\n", 1))
+		return false;
+	for (int i = 0; i < depth; i++)
+		if (!indent_put(o, "  ", 2))
+			return false;
+	return true;
+}
+
+static size_t skip_blanks(const char *s, size_t i, size_t len)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+char *json_indent(const char *text, size_t len, size_t *outlen)
+{
+	struct indent_out o = { NULL, 0, 0 };
+	int depth = 0;
+	size_t i = skip_blanks(text, 0, len);
+
+	if (!indent_put(&o, "", 0))
+		goto fail;
+	while (i < len) {
+		char c = text[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			i = skip_blanks(text, i, len);
+			continue;
+		}
+		if (c == '"') {
+			size_t j = i + 1;
+
+			while (j < len && text[j] != '"')
+				j += text[j] == '\\' ? 2 : 1;
+			if (j >= len)
+				j = len - 1;	/* not JSON after all: copy what is there */
+			if (!indent_put(&o, text + i, j - i + 1))
+				goto fail;
+			i = j + 1;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			size_t j = skip_blanks(text, i + 1, len);
+
+			if (j < len && text[j] == (c == '{' ? '}' : ']')) {
+				if (!indent_put(&o, c == '{' ? "{}" : "[]", 2))
+					goto fail;
+				i = j + 1;
+				continue;
+			}
+			depth++;
+			if (!indent_put(&o, &c, 1) || !indent_line(&o, depth))
+				goto fail;
+			i++;
+			continue;
+		}
+		if (c == '}' || c == ']') {
+			if (depth > 0)
+				depth--;
+			if (!indent_line(&o, depth) || !indent_put(&o, &c, 1))
+				goto fail;
+			i++;
+			continue;
+		}
+		if (c == ',') {
+			if (!indent_put(&o, ",", 1) || !indent_line(&o, depth))
+				goto fail;
+			i++;
+			continue;
+		}
+		if (c == ':') {
+			if (!indent_put(&o, ": ", 2))
+				goto fail;
+			i++;
+			continue;
+		}
+		if (!indent_put(&o, &c, 1))
+			goto fail;
+		i++;
+	}
+	*outlen = o.len;
+	return o.buf;
+fail:
+	free(o.buf);
+	return NULL;
+}

@@ -63,4 +63,13 @@ bool json_member_span(const unsigned char *text, size_t len, const char *key,
  */
 bool json_keep_numbers(const char *text, size_t len, struct json_object **obj) HG_MUSTCHECK;
 
+/*
+ * text[0..len), one JSON value (json_storable found no syntax error), laid
+ * out for people: one member or element a line, two spaces a level, ": "
+ * after names; every token as it was written (numbers, escapes and
+ * duplicate names are not re-encoded). malloc'd and NUL-terminated, its
+ * length in *outlen; NULL when out of memory.
+ */
+char *json_indent(const char *text, size_t len, size_t *outlen);
+
 #endif

@@ -47,6 +47,8 @@ static const struct key keys[] = {
 	{ "statement_timeout_ms",	K_COUNT,	STR(statement_timeout_ms),	"5000",	0 },
 	/* no default of its own: statement_timeout_ms + 2000 unless set (settings_load) */
 	{ "db_timeout_ms",		K_COUNT,	STR(db_timeout_ms),		NULL,	0 },
+	/* the HTML console under /console/ (SPEC 11); off removes its routes */
+	{ "console",			K_BOOL,		STR(console),			"on",	0 },
 	{ "shm_name",			K_STRING,	STR(shm_name),			"/hookgate",	0 },
 	{ "log_level",			K_LEVEL,	STR(log_level),			"info",	0 },
 	/* hookgate-worker's own keys (SPEC 10); the responder reads and ignores them */

@@ -31,6 +31,7 @@ struct hg_settings {
 	long signature_tolerance_s;
 	long statement_timeout_ms;
 	long db_timeout_ms;		/* client-side deadline of every database call; 0 none */
+	bool console;			/* the HTML console's routes (SPEC 11) */
 	char *shm_name;
 	char *log_level;		/* error, warn, info, debug */
 	char *worker_runtime;		/* hookgate-worker: runtime name or id; "" unset */

@@ -269,8 +269,7 @@ bool uuid_valid(const char *s)
  * range depends on the first, which rules out overlongs (C0, C1, E0 80-9F,
  * F0 80-8F), surrogates (ED A0-BF) and code points above U+10FFFF.
  */
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t utf8_char_len(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
 	size_t need;
@@ -321,7 +320,7 @@ bool utf8_valid(const unsigned char *s, size_t len)
 		}
 		if (i == len)
 			break;
-		k = utf8_seq(s + i, len - i);
+		k = utf8_char_len(s + i, len - i);
 		if (k == 0)
 			return false;
 		i += k;
@@ -338,7 +337,7 @@ char *utf8_escape(const char *in, size_t max)
 	if (!out)
 		return NULL;
 	while (i < len) {
-		size_t k = utf8_seq(s + i, len - i);
+		size_t k = utf8_char_len(s + i, len - i);
 
 		if (k == 0) {
 			if (o + 4 > max)
@@ -370,7 +369,7 @@ char *utf8_sanitize(const unsigned char *s, size_t len, size_t *outlen)
 	while (i < len && i < 3 && (s[i] & 0xC0) == 0x80)
 		i++;
 	while (i < len) {
-		size_t k = s[i] ? utf8_seq(s + i, len - i) : 0;
+		size_t k = s[i] ? utf8_char_len(s + i, len - i) : 0;
 
 		if (k == 0) {
 			memcpy(out + o, replacement, 3);

@@ -61,6 +61,8 @@ bool uuid_valid(const char *s);
  * ignored). False when s is not one, or names a day its month lacks.
  */
 bool rfc3339_parse(const char *s, long long *seconds, long *nanoseconds) HG_MUSTCHECK;
+/* The length of the valid UTF-8 character at s (n > 0 bytes left), or 0 when it is invalid. */
+size_t utf8_char_len(const unsigned char *s, size_t n);
 
 /* Whether s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const unsigned char *s, size_t len);

@@ -80,12 +80,12 @@ def front(request, pool_front, cgi_front):
 class Fixtures:
     """Creates rows through hookgatectl, under one workspace unique to the test."""
 
-    def __init__(self, ctl, db, front=None):
+    def __init__(self, ctl, db, front=None, slug=None):
         self.ctl = ctl
         self.db = db
         self.front = front
         self._read_key = None
-        self.slug = unique_slug()
+        self.slug = slug or unique_slug()
         self.workspace = ctl("workspace", "create", self.slug, "--name", "bb " + self.slug)
 
     def runtime(self, name="worker"):

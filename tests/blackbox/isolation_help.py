@@ -17,7 +17,7 @@ from harness import assert_json_response
 
 # ---------------------------------------------------------------- the route table
 
-Route = collections.namedtuple("Route", "method pattern handler needs_key needs_write")
+Route = collections.namedtuple("Route", "method pattern handler needs_key needs_write console")
 
 _FLAG_BITS = {
     "0": set(),
@@ -27,6 +27,8 @@ _FLAG_BITS = {
     "ROUTE_NEEDS_WRITE": {"write"},
     "NOCEIL": set(),
     "ROUTE_NO_CEILING": set(),
+    "PAGE": {"console"},
+    "ROUTE_CONSOLE": {"console"},
 }
 
 # the routes that need no API key: the ingress (its token is the credential) and the probes
@@ -60,9 +62,15 @@ def parse_routes(path=None):
             assert tok in _FLAG_BITS, \
                 "unknown route flag %r in %s (teach isolation_help)" % (tok, path)
             bits |= _FLAG_BITS[tok]
-        routes.append(Route(method, pattern, handler, "key" in bits, "write" in bits))
+        routes.append(Route(method, pattern, handler, "key" in bits, "write" in bits,
+                            "console" in bits))
     assert routes, "empty route table"
     return routes
+
+
+def console_routes(routes=None):
+    """The console's pages (SPEC 11): their sessions are checked by the handlers (test_console.py)."""
+    return [r for r in (routes or parse_routes()) if r.console]
 
 
 def api_routes(routes=None):

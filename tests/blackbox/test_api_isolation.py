@@ -362,9 +362,14 @@ def _assert_covered(route, probes):
 def test_route_table_is_parsed_and_every_api_route_is_in_the_matrix():
     assert len(ROUTES) >= 20, ROUTES
     keyed = {(r.method, r.pattern) for r in API_ROUTES}
-    public = {(r.method, r.pattern) for r in ROUTES if not r.needs_key}
+    public = {(r.method, r.pattern) for r in ROUTES if not r.needs_key and not r.console}
     # a new route without a key would escape the matrix: it must be one of the known public ones
     assert public == PUBLIC_ROUTES, "routes without API key: %s" % sorted(public)
+    # the console's pages take no key but a session of their own (test_console.py covers them)
+    for r in ROUTES:
+        if r.console:
+            assert r.pattern == "/console" or r.pattern.startswith("/console/"), r
+            assert not r.needs_key, r
     for r in API_ROUTES:
         assert r.pattern.startswith("/api/"), r
         # SPEC 4: a read key may use GET only

@@ -91,3 +91,28 @@ def test_database_down_then_back(down, http):
             " AND convert_from(raw_body, 'UTF8') LIKE '%%down%%'", (tr["id"],)).fetchone()["n"]
     assert n == 2 * down.pool.workers + 1 + 2 * down.pool.workers
     assert down_rows == 0
+
+
+def test_console_with_the_database_down(down, http):
+    """The console's pages: an HTML 503 with Retry-After, never a 2xx nor JSON; then back."""
+    from consolehelp import Console, assert_html, hidden
+    if down.migrated is None:
+        down.migrate()
+    ws = down.ctl("workspace", "create", unique_slug("down"))
+    key = down.ctl("apikey", "create", "--workspace", ws["slug"], "--scope", "read")["key"]
+    c = Console(http)
+    c.must_login(key)
+    down.cluster.stop("fast")
+    try:
+        for _ in range(2 * down.pool.workers):
+            resp = c.get("/console/")
+            assert_html(resp, 503)
+            assert resp.headers.get("Retry-After", "").isdigit(), resp.headers
+        # the login form needs no database; a login does
+        form = c.get("/console/login")
+        assert_html(form, 200)
+        assert_html(c.post("/console/login", {"login_token": hidden(form.text, "login_token"),
+                                              "key": key}), 503)
+    finally:
+        down.cluster.start()
+    assert "Autopilots" in c.page("/console/")

@@ -70,6 +70,7 @@ static void test_defaults(void)
 		return;
 	is_str(s.database_url, "", "default database_url");
 	ok(s.db_prepared_statements, "default db_prepared_statements: on");
+	ok(s.console, "default console: on");
 	is_str(s.public_url, "", "default public_url");
 	is_str(s.base_path, "", "default base_path");
 	is_int(s.max_body_bytes, 262144, "default max_body_bytes");
@@ -114,6 +115,7 @@ static void test_file(void)
 		"max_run_attempts = 0\n"
 		"signature_tolerance_s = 60\n"
 		"statement_timeout_ms = 2500\n"
+		"console = off\n"
 		"shm_name = /hookgate-test\n"
 		"log_level = debug\n"
 		"token_rate = 8\n", path);
@@ -124,6 +126,7 @@ static void test_file(void)
 		return;
 	is_str(s.database_url, "host=/tmp dbname=hg user=hg", "database_url keeps its inner = and blanks");
 	ok(!s.db_prepared_statements, "db_prepared_statements = off");
+	ok(!s.console, "console = off");
 	is_str(s.public_url, "https://hooks.example.com", "public_url without blanks around =");
 	is_str(s.base_path, "/hookgate", "base_path loses its trailing slash");
 	is_int(s.max_body_bytes, 1048576, "tabs around key and value");
@@ -191,6 +194,9 @@ static void test_errors(void)
 	load_fails("bool.conf", "db_prepared_statements = yes\n",
 		   (const char *const[]){ "db_prepared_statements", ":1:", "on or off", NULL },
 		   "db_prepared_statements other than on or off");
+	load_fails("console.conf", "console = disabled\n",
+		   (const char *const[]){ "console", ":1:", "on or off", NULL },
+		   "console other than on or off");
 	load_fails("noeq.conf", "token_rate 5\n",
 		   (const char *const[]){ ":1:", NULL }, "a line without =");
 }
@@ -343,6 +349,7 @@ static void test_keys(void)
 		"worker_timeout_s", "worker_lease_s", "worker_output_max_bytes",
 		"max_run_attempts",		/* SPEC 4.5 */
 		"retention_days", "body_retention_days",	/* SPEC 12 */
+		"console",			/* SPEC 11 */
 	};
 	const char *const *keys = settings_keys();
 	size_t n = 0;
@@ -370,7 +377,7 @@ int main(void)
 		"negative.conf", "trailing.conf", "huge.conf", "emptycount.conf", "level.conf",
 		"cidr.conf", "metrics.conf", "base.conf", "bool.conf", "noeq.conf", "env.conf", "other.conf",
 		"bool-env.conf", "st.conf", "db.conf", "dbneg.conf", "ret.conf", "body.conf",
-		"body0.conf", "retbig.conf", "bodyneg.conf",
+		"body0.conf", "retbig.conf", "bodyneg.conf", "console.conf",
 	};
 	int status;
 
