@@ -23,6 +23,7 @@
 #include "lib/log.h"
 #include "fcgi/pool.h"
 #include "fcgi/serve.h"
+#include "http/shm.h"
 
 #define MAX_CHILDREN 512
 
@@ -153,6 +154,23 @@ int pool_listen(const char *spec, int socket_mode)
 	return -1;
 }
 
+/*
+ * Whether the workers will be able to map the shared segment name: the
+ * supervisor maps it once (creating it) and lets go; each worker maps its
+ * own after fork. False, logged, when it cannot be (SPEC 5).
+ */
+static bool shm_check(const char *name)
+{
+	char err[512];
+
+	if (!shm_attach(name, err, sizeof(err))) {
+		log_error("%s", err);
+		return false;
+	}
+	shm_detach();
+	return true;
+}
+
 static pid_t spawn(int listen_fd, const struct hg_settings *s, int generation)
 {
 	pid_t parent = getpid();
@@ -254,6 +272,7 @@ static void supervisor_signals(sigset_t *block, sigset_t *old)
 /*
  * SIGHUP: read the settings again; on success the workers of this
  * generation finish their request and exit, and the next generation starts.
+ * A new shm_name that cannot be mapped refuses the reload (SPEC 5).
  */
 static void reload(const struct pool_options *opts, struct hg_settings *s, int *generation)
 {
@@ -262,6 +281,11 @@ static void reload(const struct pool_options *opts, struct hg_settings *s, int *
 
 	if (!settings_load(&fresh, opts->config_path, err, sizeof(err))) {
 		log_error("reload refused, keeping the running settings: %s", err);
+		return;
+	}
+	if (strcmp(fresh.shm_name, s->shm_name) != 0 && !shm_check(fresh.shm_name)) {
+		log_error("reload refused, keeping the running settings");
+		settings_free(&fresh);
 		return;
 	}
 	settings_free(s);
@@ -323,6 +347,9 @@ int pool_run(const struct pool_options *opts, struct hg_settings *s)
 		log_error("--workers must be between 1 and %d", MAX_CHILDREN / 2);
 		return 2;
 	}
+	/* a segment the workers could not map is a startup error, before any fork */
+	if (!shm_check(s->shm_name))
+		return 1;
 	if (opts->listen) {
 		fd = pool_listen(opts->listen, opts->socket_mode);
 		if (fd < 0)

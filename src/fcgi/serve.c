@@ -18,6 +18,18 @@
 #include "fcgi/routes.h"
 #include "fcgi/serve.h"
 
+/* An ASan build (gcc says so with a macro, clang through __has_feature). */
+#if defined(__SANITIZE_ADDRESS__)
+#define HG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HG_ASAN 1
+#endif
+#endif
+#ifdef HG_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 static volatile sig_atomic_t stopping;
 
 static void on_stop(int sig)
@@ -53,13 +65,24 @@ static void handle(FCGX_Request *fcgx, char **envp, const struct hg_settings *s)
 	req_cleanup(&r);
 }
 
-/* What a serving process sets up once, before its first request. */
-static void setup(const struct hg_settings *s)
+/*
+ * What a serving process sets up once, before its first request. False
+ * (logged) when the shared memory cannot be mapped: limits never switch
+ * off by themselves (SPEC 5), so the process does not serve.
+ */
+static bool setup(const struct hg_settings *s)
 {
+	char err[512];
+
 	store_init(s, "hookgate-fcgi");
 	store_set_error_hook(metrics_db_error);
 	router_install(&fcgi_routes);
-	shm_configure(s->shm_name);
+	/* mapped (and populated) now, not during a request */
+	if (!shm_attach(s->shm_name, err, sizeof(err))) {
+		log_error("%s", err);
+		return false;
+	}
+	return true;
 }
 
 int serve_fastcgi(int listen_fd, const struct hg_settings *s)
@@ -75,8 +98,10 @@ int serve_fastcgi(int listen_fd, const struct hg_settings *s)
 		log_error("FCGX_InitRequest failed");
 		return 1;
 	}
-	setup(s);
-	(void)shm_get();	/* map (and populate) it now, not during a request */
+	if (!setup(s)) {
+		FCGX_Free(&fcgx, 0);
+		return 1;
+	}
 	sigemptyset(&stops);
 	sigaddset(&stops, SIGTERM);
 	sigaddset(&stops, SIGINT);
@@ -104,6 +129,10 @@ int serve_fastcgi(int listen_fd, const struct hg_settings *s)
 	FCGX_Free(&fcgx, 0);
 	store_close();
 	log_debug("worker stopped");
+#ifdef HG_ASAN
+	/* a pool worker leaves by _exit, which skips LeakSanitizer's check at exit */
+	__lsan_do_leak_check();
+#endif
 	return 0;
 }
 
@@ -131,7 +160,8 @@ int serve_cgi(const struct hg_settings *s)
 {
 	extern char **environ;
 
-	setup(s);
+	if (!setup(s))
+		return 1;
 	handle(NULL, environ, s);
 	store_close();
 	/* the answer is complete once stdout closes; only then wait for the rest of the body */

@@ -40,8 +40,9 @@ long retry_after_seconds(uint64_t retry_ns);
 
 /*
  * Ask the shared table: true when allowed (and, with charge, counted).
- * per_minute 0 disables the limit (always allowed). Without shared memory
- * the request is allowed (and a warning was logged once).
+ * per_minute 0 disables the limit (always allowed). A serving process has
+ * mapped the shared memory at start (shm_attach) or does not serve; only a
+ * process that never mapped it (a unit test) is always allowed.
  */
 bool limit_take(enum limit_kind k, const char *key, long per_minute, bool charge,
 		long *retry_after_s);

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <openssl/rand.h>
 
-#include "lib/cidr.h"
 #include "lib/log.h"
+#include "http/clientip.h"
 #include "http/request.h"
 #include "lib/util.h"
 
@@ -74,42 +74,12 @@ static void set_path(struct hg_request *r)
 		snprintf(r->path, sizeof(r->path), "/");
 }
 
-/* Copy the blank-trimmed first comma-separated item of v into out when it is an IP address. */
-static bool take_ip(const char *v, char *out, size_t outlen)
-{
-	char buf[64];
-	size_t n;
-
-	if (!v)
-		return false;
-	v += strspn(v, " \t");
-	n = strcspn(v, ",");
-	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-		n--;
-	if (n == 0 || n >= sizeof(buf))
-		return false;
-	memcpy(buf, v, n);
-	buf[n] = '\0';
-	if (!ip_valid(buf))
-		return false;
-	snprintf(out, outlen, "%s", buf);
-	return true;
-}
-
-/*
- * The client is REMOTE_ADDR, unless that is a trusted proxy: then the
- * leftmost X-Forwarded-For address, else X-Real-IP, when well-formed.
- */
+/* The client address of SPEC 5 (client_ip_resolve). */
 static void set_client_ip(struct hg_request *r)
 {
-	const char *remote = req_env(r, "REMOTE_ADDR");
-
-	snprintf(r->client_ip, sizeof(r->client_ip), "%s", remote ? remote : "");
-	if (!remote || !r->settings->trusted_proxies[0] ||
-	    !cidr_list_contains(r->settings->trusted_proxies, remote))
-		return;
-	if (!take_ip(hdrs_get(&r->hdrs, "X-Forwarded-For"), r->client_ip, sizeof(r->client_ip)))
-		(void)take_ip(hdrs_get(&r->hdrs, "X-Real-IP"), r->client_ip, sizeof(r->client_ip));
+	client_ip_resolve(req_env(r, "REMOTE_ADDR"), hdrs_get(&r->hdrs, "X-Forwarded-For"),
+			  hdrs_get(&r->hdrs, "X-Real-IP"), r->settings->trusted_proxies,
+			  r->client_ip, sizeof(r->client_ip));
 }
 
 void req_init(struct hg_request *r, FCGX_Request *fcgx, char **envp,

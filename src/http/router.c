@@ -183,3 +183,9 @@ void router_dispatch(struct hg_request *r)
 	if (!r->responded)
 		req_send_error(r, 500, "internal error");
 }
+
+bool router_match(const char *pattern, const char *path, struct hg_request *r,
+		  char *bad_name, size_t bad_len)
+{
+	return match(pattern, path, r, bad_name, bad_len);
+}

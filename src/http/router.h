@@ -16,5 +16,14 @@ void router_install(const struct route_table *t);
  */
 void router_dispatch(struct hg_request *r);
 
+/*
+ * Whether path matches pattern ("{name}" matches one non-empty segment).
+ * When r is given, store the captured segments in r->params (owned by r);
+ * when bad_name is given, set it to the name of the first captured id
+ * (any parameter but {token}) that is not a UUID. Exposed for the tests.
+ */
+bool router_match(const char *pattern, const char *path, struct hg_request *r,
+		  char *bad_name, size_t bad_len);
+
 
 #endif

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/common.h"
+
 #define SHM_LAYOUT_VERSION	3
 #define SHM_CELLS		32768	/* a power of two */
 #define SHM_PROBE		8	/* slots looked at per key before evicting */
@@ -42,16 +44,18 @@ struct shm_segment {
 };
 
 /*
- * The segment named by the settings' shm_name, created by whichever
- * process comes first, mapped once per process; NULL when it cannot be
- * (the reason is logged once).
+ * Map the segment called name (created by whichever process comes first)
+ * as this process's segment, replacing any mapped before. False when it
+ * cannot be created or opened, belongs to another user, is open to others
+ * or has another layout: err then names it and says why, and the caller
+ * stops (a startup error: limits never switch off by themselves, SPEC 5).
  */
+bool shm_attach(const char *name, char *err, size_t errlen) HG_MUSTCHECK;
+
+/* The segment shm_attach mapped; NULL before (limits then allow, metrics count nothing). */
 struct shm_segment *shm_get(void);
 
-/* Set the name before the first shm_get (not copied). */
-void shm_configure(const char *name);
-
-/* Unmap (after fork in a parent that will not serve). */
+/* Unmap it (a supervisor that only checks, a worker that maps its own). */
 void shm_detach(void);
 
 #endif

@@ -131,40 +131,35 @@ static bool string(struct reader *r)
 bool json_number_storable(const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
-	long intdigits = 0, fracdigits = 0, exp = 0;
+	long intdigits = 0, fracdigits = 0, exp = 0, lead = -1, pos = 0;
 	bool negexp = false;
 
 	if (p < end && *p == '-')
 		p++;
-	if (p < end && *p == '0') {
-		p++;					/* "0" has no significant digit before the point */
-	} else {
-		while (p < end && *p >= '0' && *p <= '9') {
-			p++;
-			intdigits++;
-		}
-	}
-	if (p < end && *p == '.') {
-		p++;
-		while (p < end && *p >= '0' && *p <= '9') {
-			p++;
-			fracdigits++;
-		}
-	}
+	for (; p < end && *p >= '0' && *p <= '9'; p++, pos++, intdigits++)
+		if (lead < 0 && *p != '0')
+			lead = pos;
+	if (p < end && *p == '.')
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++, pos++, fracdigits++)
+			if (lead < 0 && *p != '0')
+				lead = pos;
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			negexp = *p++ == '-';
-		while (p < end && *p >= '0' && *p <= '9') {
-			if (exp < 10L * JSON_NUMERIC_MAX_BEFORE)	/* saturate: far past any limit */
-				exp = exp * 10 + (*p - '0');
-			p++;
+		for (; p < end && *p >= '0' && *p <= '9'; p++) {
+			exp = exp * 10 + (*p - '0');
+			if (exp >= JSON_NUMERIC_MAX_EXPONENT)
+				return false;		/* numeric refuses it whatever the digits */
 		}
 	}
 	if (negexp)
 		exp = -exp;
-	return intdigits + exp <= JSON_NUMERIC_MAX_BEFORE &&
-	       fracdigits - exp <= JSON_NUMERIC_MAX_AFTER;
+	/* digits after the point: the fraction's, trailing zeros too, moved by the exponent */
+	if (fracdigits - exp > JSON_NUMERIC_MAX_AFTER)
+		return false;
+	/* before it: from the first significant digit on, so that a zero is never too large */
+	return lead < 0 || intdigits - lead + exp <= JSON_NUMERIC_MAX_BEFORE;
 }
 
 static bool number(struct reader *r)
@@ -264,10 +259,12 @@ static bool value(struct reader *r, int depth)
 
 enum json_verdict json_storable(const unsigned char *text, size_t len)
 {
-	struct reader r = { .p = text, .end = text + len, .verdict = JSON_STORABLE };
+	struct reader r = { .p = text, .verdict = JSON_STORABLE };
 
+	/* NULL + 0 is undefined too (found by clang's UBSan): end only once text is known */
 	if (!text || !utf8_valid(text, len))
 		return JSON_SYNTAX;
+	r.end = text + len;
 	if (!value(&r, 0))
 		return JSON_SYNTAX;
 	skip_ws(&r);

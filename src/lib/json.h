@@ -2,6 +2,7 @@
 #ifndef HG_JSON_H
 #define HG_JSON_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
@@ -13,10 +14,12 @@
 
 /*
  * PostgreSQL's numeric, which jsonb keeps numbers as, holds at most this
- * many digits before the decimal point and this many after it.
+ * many digits before the decimal point and this many after it, and takes
+ * no exponent of this size or more (of either sign), even for a zero.
  */
 #define JSON_NUMERIC_MAX_BEFORE 131072
 #define JSON_NUMERIC_MAX_AFTER 16383
+#define JSON_NUMERIC_MAX_EXPONENT (INT_MAX / 2)
 
 enum json_verdict {
 	JSON_STORABLE = 0,
@@ -35,10 +38,12 @@ enum json_verdict {
 enum json_verdict json_storable(const unsigned char *text, size_t len) HG_MUSTCHECK;
 
 /*
- * Whether a JSON number's text (RFC 8259 syntax already checked, or
- * checked here) fits PostgreSQL's numeric: digits before the point
- * (counting the exponent) at most JSON_NUMERIC_MAX_BEFORE, after it at
- * most JSON_NUMERIC_MAX_AFTER.
+ * Whether a JSON number's text (RFC 8259 syntax already checked) fits
+ * PostgreSQL's numeric, as its input function reads it: digits before
+ * the point, from the first significant one and moved by the exponent, at
+ * most JSON_NUMERIC_MAX_BEFORE (none for a zero); the fraction's digits
+ * minus the exponent (its display scale, trailing zeros included) at most
+ * JSON_NUMERIC_MAX_AFTER; an exponent below JSON_NUMERIC_MAX_EXPONENT.
  */
 bool json_number_storable(const char *text, size_t len);
 

@@ -41,6 +41,8 @@ void log_set_request_id(const char *id)
 }
 
 static void log_line(enum log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void log_line(enum log_level level, const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
 	char stamp[32], msg[2048];

@@ -130,8 +130,11 @@ static const char *set_value(struct hg_settings *s, const struct key *k, const c
 	case K_PATH_PREFIX:
 		if (value[0] != '\0' && value[0] != '/')
 			return "expected a path starting with /";
-		if (strpbrk(value, " \t?#"))
-			return "path must not contain blanks, ? or #";
+		/* a form feed or another control character can never be in a URL path
+		   (found by tests/fuzz/fuzz_settings) */
+		for (const char *c = value; *c; c++)
+			if (isspace((unsigned char)*c) || iscntrl((unsigned char)*c) || *c == '?' || *c == '#')
+				return "path must not contain blanks, control characters, ? or #";
 		break;
 	case K_CIDRS:
 		if (!cidr_list_valid(value))

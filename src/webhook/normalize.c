@@ -200,7 +200,7 @@ struct json_object *envelope_build(const char *event, struct json_object *payloa
 				   const char *content_type, const char *received_at)
 {
 	struct json_object *env = NULL, *req = NULL, *s;
-	char mt[MEDIA_TYPE_MAX];
+	char *mt;
 
 	if (!event || !received_at)
 		return NULL;
@@ -215,8 +215,11 @@ struct json_object *envelope_build(const char *event, struct json_object *payloa
 		goto fail;
 	if (!(s = json_object_new_string(received_at)) || !add_owned(req, "receivedAt", s))
 		goto fail;
-	if (*media_type(content_type, mt, sizeof(mt))) {
-		if (!(s = json_object_new_string(mt)) || !add_owned(req, "contentType", s))
+	/* header bytes need not be UTF-8 (found by tests/fuzz/fuzz_body): as envelope_text has them */
+	if ((mt = media_type_text(content_type))) {
+		s = json_object_new_string(mt);
+		free(mt);
+		if (!s || !add_owned(req, "contentType", s))
 			goto fail;
 	}
 	if (!add_owned(env, "request", req)) {

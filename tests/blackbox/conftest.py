@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import signal
 import types
 
@@ -11,7 +10,10 @@ import pytest
 pytest.register_assert_rewrite("harness")
 
 import harness  # noqa: E402
+import sweep  # noqa: E402
 from harness import Front, Stack, unique_slug, WEBHOOK_PREFIX  # noqa: E402
+
+sweep.install()     # the secrets sweep (test_zz_secrets.py) records every answer of the session
 
 
 def pytest_configure(config):
@@ -30,21 +32,19 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session")
 def base_dir():
-    for path in (harness.FCGI, harness.CTL):
-        if not os.access(path, os.X_OK):
-            pytest.exit("missing binary %s (set HG_BUILDDIR to the build directory)" % path, 1)
-    base = harness.make_base()
-    yield base
-    if os.environ.get("HG_KEEP_TMP"):
-        print("\nhookgate black-box temp dir kept: %s" % base)
-    else:
-        shutil.rmtree(base, ignore_errors=True)
+    yield from harness.session_base("black-box")
+
+
+@pytest.fixture(autouse=True)
+def no_sanitizer_report(base_dir):
+    """A test after which a hookgate process left a sanitizer report fails (the report is shown)."""
+    yield from harness.no_new_report("test")
 
 
 @pytest.fixture(scope="session")
 def stack(base_dir):
     """The shared cluster (migrated once), an 8-worker pool, and both lighttpd front-ends."""
-    s = Stack(base_dir, "main", workers=8)
+    s = Stack(base_dir, "main", workers=2 if harness.VALGRIND else 8)
     yield s
     s.close()
 

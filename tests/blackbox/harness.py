@@ -64,11 +64,165 @@ WEBHOOK_PREFIX = "/api/webhooks/autopilots/"
 # ---------------------------------------------------------------- utilities
 
 def clean_env(**extra):
-    """The environment for child processes: no stray HOOKGATE_* or PG* variables."""
+    """The environment for child processes: no stray HOOKGATE_* or PG* variables.
+
+    It carries the session's sanitizer options (sanitizer_env), so every
+    hookgate program the suite starts reports into the session's folder.
+    """
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("HOOKGATE_") and not k.startswith("PG")}
+    env.update(sanitizer_env())
     env.update(extra)
     return env
+
+
+# ---------------------------------------------------------------- sanitizers and valgrind
+#
+# A build made with ./configure --enable-sanitizers runs every program of the
+# suite under ASan, LeakSanitizer and UBSan. Their reports go to files in the
+# session's folder (log_path), never to a response or a log the tests parse;
+# the suite fails a test that left a report (conftest) and fails the session
+# on any report found at teardown. LeakSanitizer runs where a process ends by
+# itself: each CGI request, hookgatectl, the pool supervisor and, through a
+# check in serve.c, each pool worker stopped by SIGTERM; a worker killed by
+# SIGKILL is never leak-checked (doc/testing.md).
+
+SANITIZER_DIR = None    # set by make_base
+VALGRIND = os.environ.get("HG_VALGRIND") == "1"
+VALGRIND_DIR = None     # set by make_base in HG_VALGRIND=1 mode
+
+
+def _binary_has(path, marker):
+    try:
+        with open(path, "rb") as f:
+            return marker in f.read()
+    except OSError:
+        return False
+
+
+# The binaries carry the ASan runtime (clang links it in) or a reference to it (gcc).
+SANITIZED = _binary_has(FCGI, b"__asan_init") or _binary_has(FCGI, b"libasan.so")
+
+
+def sanitizer_env():
+    """ASAN_OPTIONS and UBSAN_OPTIONS that send every report to the session's folder."""
+    if SANITIZER_DIR is None:
+        return {}
+    asan = "log_path=%s/asan:detect_leaks=1:halt_on_error=1:strict_string_checks=1" % SANITIZER_DIR
+    if os.path.exists(LSAN_SUPPRESSIONS):
+        lsan = "suppressions=%s:print_suppressions=0" % LSAN_SUPPRESSIONS
+    else:
+        lsan = ""
+    return {
+        "ASAN_OPTIONS": asan,
+        "LSAN_OPTIONS": lsan,
+        "UBSAN_OPTIONS": "log_path=%s/ubsan:print_stacktrace=1:halt_on_error=1" % SANITIZER_DIR,
+    }
+
+
+LSAN_SUPPRESSIONS = os.path.join(SRCDIR, "tests", "lsan.supp")
+
+
+def format_reports(reports):
+    return "\n".join("==== %s\n%s" % kv for kv in reports.items())
+
+
+def close_base(base, label):
+    """End of a session: keep base when asked or when a sanitizer report is in it, else remove it;
+    then fail on any report (the last processes stopped at teardown) and on valgrind's findings."""
+    reports = sanitizer_reports()
+    vg = valgrind_summary() if VALGRIND else {}
+    if os.environ.get("HG_KEEP_TMP") or reports:
+        print("\nhookgate %s temp dir kept: %s" % (label, base))
+    else:
+        shutil.rmtree(base, ignore_errors=True)
+    assert not reports, "sanitizer reports:\n" + format_reports(reports)
+    if VALGRIND:
+        assert_valgrind_clean(vg)
+
+
+def session_base(label):
+    """The body of a session's base_dir fixture (a generator): the binaries are there, one base
+    folder for the session, closed at its end (close_base)."""
+    import pytest
+    for path in (FCGI, CTL):
+        if not os.access(path, os.X_OK):
+            pytest.exit("missing binary %s (set HG_BUILDDIR to the build directory)" % path, 1)
+    base = make_base()
+    yield base
+    # every stack is closed by now: the last processes have written their reports
+    close_base(base, label)
+
+
+def no_new_report(what):
+    """The body of an autouse fixture (a generator): fail the test (what: "test", "scenario")
+    after which a hookgate process left a sanitizer report, showing it."""
+    import pytest
+    before = set(sanitizer_reports())
+    yield
+    new = reports_since(before)
+    if new:
+        pytest.fail("sanitizer report(s) during this %s:\n%s" % (what, new), pytrace=False)
+
+
+def reports_since(before):
+    """The sanitizer reports that are not in before (a set of paths), formatted; "" when none."""
+    new = {p: t for p, t in sanitizer_reports().items() if p not in before}
+    return format_reports(new) if new else ""
+
+
+def sanitizer_reports():
+    """{path: text} of every non-empty sanitizer report written in this session."""
+    out = {}
+    if SANITIZER_DIR is None or not os.path.isdir(SANITIZER_DIR):
+        return out
+    for name in sorted(os.listdir(SANITIZER_DIR)):
+        path = os.path.join(SANITIZER_DIR, name)
+        try:
+            if os.path.getsize(path) > 0:
+                out[path] = tail(path, 80)
+        except OSError:
+            pass
+    return out
+
+
+VALGRIND_BIN = shutil.which("valgrind") or "/usr/bin/valgrind"
+VALGRIND_SUPPRESSIONS = os.path.join(SRCDIR, "tests", "valgrind.supp")
+
+
+def valgrind_prefix(tag):
+    """The argv prefix that runs a hookgate program under memcheck (HG_VALGRIND=1), else []."""
+    if not VALGRIND:
+        return []
+    argv = [VALGRIND_BIN, "--tool=memcheck", "--leak-check=full",
+            "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
+            "--num-callers=30", "--child-silent-after-fork=no",
+            "--log-file=%s/%s.%%p.log" % (VALGRIND_DIR, tag)]
+    if os.path.exists(VALGRIND_SUPPRESSIONS):
+        argv.append("--suppressions=" + VALGRIND_SUPPRESSIONS)
+    return argv
+
+
+def valgrind_summary():
+    """Per valgrind log: (pid, errors, definitely lost, indirectly lost), None when it has no summary."""
+    import re
+    out = {}
+    if VALGRIND_DIR is None or not os.path.isdir(VALGRIND_DIR):
+        return out
+    for name in sorted(os.listdir(VALGRIND_DIR)):
+        path = os.path.join(VALGRIND_DIR, name)
+        with open(path, errors="replace") as f:
+            text = f.read()
+        errors = re.search(r"ERROR SUMMARY: ([\d,]+) errors", text)
+        if not errors:
+            out[path] = None
+            continue
+
+        def lost(kind):
+            m = re.search(kind + r" lost: ([\d,]+) bytes", text)
+            return int(m.group(1).replace(",", "")) if m else 0
+        out[path] = (int(errors.group(1).replace(",", "")), lost("definitely"), lost("indirectly"))
+    return out
 
 
 def tail(path, n=40):
@@ -307,10 +461,17 @@ class Ctl:
     def __init__(self, config):
         self.config = config
 
+    # called with (args, input, completed process) after every run: the secrets sweep listens
+    observers = []
+
     def raw(self, *args, input=None):
-        return subprocess.run([CTL, "-c", self.config] + [str(a) for a in args],
-                              input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, env=clean_env(), timeout=60)
+        args = [str(a) for a in args]
+        p = subprocess.run([CTL, "-c", self.config] + args,
+                           input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, env=clean_env(), timeout=60)
+        for observe in Ctl.observers:
+            observe(args, input, p)
+        return p
 
     def __call__(self, *args, input=None):
         p = self.raw(*args, input=input)
@@ -341,8 +502,8 @@ class Pool:
             os.unlink(self.sock)
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
-            [FCGI, "-c", self.config, "--listen", "unix:" + self.sock,
-             "--workers", str(self.workers)],
+            valgrind_prefix("pool") + [FCGI, "-c", self.config, "--listen", "unix:" + self.sock,
+                                       "--workers", str(self.workers)],
             stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, env=clean_env(**self.env),
             start_new_session=True)
         logf.close()
@@ -434,7 +595,13 @@ class Lighttpd:
         self.port = None
         os.makedirs(self.docroot)
         os.makedirs(self.upload)
-        if mode == "cgi":
+        if mode == "cgi" and VALGRIND:
+            script = os.path.join(self.docroot, "hookgate.cgi")
+            with open(script, "w") as f:
+                f.write("#!/bin/sh\nexec %s %s \"$@\"\n" % (
+                    " ".join(shlex.quote(a) for a in valgrind_prefix("cgi")), shlex.quote(FCGI)))
+            os.chmod(script, 0o755)
+        elif mode == "cgi":
             os.symlink(FCGI, os.path.join(self.docroot, "hookgate.cgi"))
         self.prefix = "/hookgate.cgi" if mode == "cgi" else ""
 
@@ -460,35 +627,48 @@ class Lighttpd:
             lines += [
                 'server.modules = ( "mod_cgi", "mod_setenv" )',
                 'cgi.assign = ( ".cgi" => "" )',
-                'setenv.add-environment = ( "HOOKGATE_CONFIG" => "%s" )' % self.config,
+                'setenv.add-environment = ( %s )' % ", ".join(
+                    '"%s" => "%s"' % (k, v) for k, v in
+                    sorted(dict(sanitizer_env(), HOOKGATE_CONFIG=self.config).items())),
             ]
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
+
+    def _spawn(self, timeout=15):
+        """Start lighttpd on self.port; whether it is up (False: it exited)."""
+        self.proc = subprocess.Popen([LIGHTTPD, "-D", "-f", self.conf],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=open(self.errorlog, "ab"), env=clean_env(),
+                                     start_new_session=True)
+
+        def up():
+            if self.proc.poll() is not None:
+                return True
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return True
+            except OSError:
+                return False
+        wait_for(up, timeout, "lighttpd on port %d" % self.port)
+        return self.proc.poll() is None
 
     def start(self):
         for attempt in range(5):
             self.port = free_port()
             self._write_conf()
-            self.proc = subprocess.Popen([LIGHTTPD, "-D", "-f", self.conf],
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=open(self.errorlog, "ab"), env=clean_env(),
-                                         start_new_session=True)
-
-            def up():
-                if self.proc.poll() is not None:
-                    return True
-                try:
-                    socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                    return True
-                except OSError:
-                    return False
-            wait_for(up, 15, "lighttpd on port %d" % self.port)
-            if self.proc.poll() is None:
+            if self._spawn():
                 return self
         raise RuntimeError("lighttpd would not start\n" + tail(self.errorlog))
 
     def url(self, path):
         return "http://127.0.0.1:%d%s%s" % (self.port, self.prefix, path)
+
+    def restart(self):
+        """Stop, then start again on the same port (the chaos suite restarts it under load)."""
+        self.stop()
+        if not self._spawn():
+            raise RuntimeError("lighttpd would not start again\n" + tail(self.errorlog))
+        return self
 
     def stop(self):
         terminate(self.proc)
@@ -592,6 +772,24 @@ def assert_recorded(resp, row):
 
 
 def make_base():
+    global SANITIZER_DIR, VALGRIND_DIR
     base = tempfile.mkdtemp(prefix="hookgate-bb-")
     os.chmod(base, 0o755)  # nobody (postgres) must traverse it
+    SANITIZER_DIR = os.path.join(base, "sanitizer")
+    os.mkdir(SANITIZER_DIR)
+    if VALGRIND:
+        VALGRIND_DIR = os.path.join(base, "valgrind")
+        os.mkdir(VALGRIND_DIR)
     return base
+
+
+def assert_valgrind_clean(summary, min_logs=1):
+    """Every valgrind log ended with a summary of 0 errors and 0 bytes definitely or indirectly lost."""
+    assert len(summary) >= min_logs, "no valgrind log in %s" % VALGRIND_DIR
+    unfinished = [p for p, v in summary.items() if v is None]
+    dirty = {p: v for p, v in summary.items() if v and v != (0, 0, 0)}
+    print("\nvalgrind: %d processes checked, %d clean" % (
+        len(summary), len(summary) - len(unfinished) - len(dirty)))
+    assert not unfinished, "processes killed before valgrind's summary: %s" % unfinished
+    assert not dirty, "valgrind (errors, definitely, indirectly lost):\n" + "\n".join(
+        "==== %s %s\n%s" % (p, v, tail(p, 120)) for p, v in dirty.items())

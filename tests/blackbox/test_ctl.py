@@ -635,6 +635,8 @@ VALGRIND = shutil.which("valgrind")
 
 
 @pytest.mark.skipif(not VALGRIND, reason="*** valgrind not found: hookgatectl's leak check SKIPPED ***")
+@pytest.mark.skipif(harness.SANITIZED, reason="*** an ASan build cannot run under valgrind: "
+                    "LeakSanitizer checks these commands instead ***")
 def test_new_commands_under_valgrind(fx, c, api, stack):
     """One run of each new command, happy path and an error, under valgrind: no leak, no error."""
     trig = fx.trigger(secret=SECRET)

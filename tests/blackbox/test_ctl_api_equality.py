@@ -196,6 +196,8 @@ VALGRIND = shutil.which("valgrind")
 
 
 @pytest.mark.skipif(not VALGRIND, reason="*** valgrind not found: the db modules' leak check SKIPPED ***")
+@pytest.mark.skipif(harness.SANITIZED, reason="*** an ASan build cannot run under valgrind: "
+                    "LeakSanitizer checks these commands instead ***")
 def test_module_commands_under_valgrind(fx, ctl, stack):
     """Each command of the db modules, happy path and an error, under valgrind: no leak, no error."""
     rt = fx.runtime()

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -140,21 +141,74 @@ def test_a_database_that_never_answers_is_503_within_seconds(make_pool, fx):
         silent.close()
 
 
-def test_shared_memory_made_by_someone_else_is_refused(make_pool, fx, tmp_path):
+def _foreign_segment():
+    """A segment open to every user, as another local user could have made it."""
     name = "/hookgate-bb-foreign-%d" % os.getpid()
     fd = os.open("/dev/shm" + name, os.O_CREAT | os.O_RDWR, 0o666)
     os.fchmod(fd, 0o666)
     os.close(fd)
+    return name
+
+
+# a name shm_open refuses (a slash inside): the segment cannot be created
+UNCREATABLE = "/hookgate-bb/cannot-be-created"
+
+
+def test_shared_memory_that_cannot_be_used_stops_the_pool_at_start(stack, tmp_path):
+    """SPEC 5: limits never switch off by themselves: a startup error naming the segment."""
+    foreign = _foreign_segment()
     try:
-        pool, front = make_pool(workers=1, token_ceiling=1)
-        # point this pool at the foreign segment
-        with open(pool.config, "a") as f:
-            f.write("shm_name = %s\n" % name)
-        pool.stop()
-        pool.start()
-        trig = fx.trigger()
-        codes = [front.hook(trig, {"n": i}).status_code for i in range(3)]
-        assert codes == [200, 200, 200], "limits must be off, not forged"
-        assert "open to others" in pool.log_text()
+        for name, why in ((foreign, "belongs to another user or is open to others"),
+                          (UNCREATABLE, "cannot be created")):
+            sock = tmp_path / "pool.sock"
+            p = subprocess.run([harness.FCGI, "-c", stack.config, "--listen", "unix:%s" % sock,
+                                "--workers", "2"], env=harness.clean_env(HOOKGATE_SHM_NAME=name),
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+            assert p.returncode == 1, (p.returncode, p.stderr)
+            assert "shared memory %s %s" % (name, why) in p.stderr, p.stderr
+            assert "worker" not in p.stderr, "it forked workers first: %s" % p.stderr
+            assert not sock.exists()
     finally:
-        os.unlink("/dev/shm" + name)
+        os.unlink("/dev/shm" + foreign)
+
+
+def test_shared_memory_that_cannot_be_used_stops_cgi_and_fastcgi_at_start(stack):
+    foreign = _foreign_segment()
+    try:
+        for name in (foreign, UNCREATABLE):
+            # CGI: no answer at all (the web server answers 500), the reason on stderr
+            p = subprocess.run([harness.FCGI], env=cgi_env(stack.config, HOOKGATE_SHM_NAME=name),
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+            assert p.returncode == 1, (p.returncode, p.stderr)
+            assert p.stdout == b"", p.stdout[:200]
+            assert ("shared memory %s" % name).encode() in p.stderr, p.stderr
+            # FastCGI on a listening socket handed over as fd 0
+            lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                lsock.bind("\0hookgate-bb-fd0-%d" % os.getpid())
+                lsock.listen(4)
+                p = subprocess.run([harness.FCGI, "-c", stack.config], stdin=lsock.fileno(),
+                                   env=harness.clean_env(HOOKGATE_SHM_NAME=name),
+                                   capture_output=True, text=True, timeout=30)
+            finally:
+                lsock.close()
+            assert p.returncode == 1, (p.returncode, p.stderr)
+            assert "shared memory %s" % name in p.stderr, p.stderr
+    finally:
+        os.unlink("/dev/shm" + foreign)
+
+
+def test_a_reload_to_shared_memory_that_cannot_be_used_is_refused(make_pool, fx):
+    foreign = _foreign_segment()
+    try:
+        pool, front = make_pool(workers=1, ip_ceiling=1000)
+        with open(pool.config, "a") as f:
+            f.write("shm_name = %s\n" % foreign)
+        pool.proc.send_signal(signal.SIGHUP)
+        harness.wait_for(lambda: "reload refused" in pool.log_text(), 10, "the refusal")
+        assert "shared memory %s belongs to another user" % foreign in pool.log_text()
+        assert pool.alive()
+        trig = fx.trigger()
+        assert front.hook(trig, {"n": 1}).status_code == 200
+    finally:
+        os.unlink("/dev/shm" + foreign)

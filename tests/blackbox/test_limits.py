@@ -113,14 +113,17 @@ def test_forwarded_for_from_an_untrusted_address_is_ignored(make_pool, fx):
     assert "ip=203.0.113" not in pool.log_text()
 
 
-def test_trusted_proxy_leftmost_forwarded_address_is_the_client(make_pool, fx):
-    pool, front = make_pool(workers=WORKERS, ip_ceiling=2, trusted_proxies="127.0.0.0/8")
+def test_trusted_proxy_forwarded_for_is_read_from_the_right(make_pool, fx):
+    """SPEC 5: from the right, past trusted proxies; the first untrusted address is the client."""
+    pool, front = make_pool(workers=WORKERS, ip_ceiling=2, trusted_proxies="127.0.0.0/8, 10.0.0.0/8")
     trig = fx.trigger()
     chain = {"X-Forwarded-For": "203.0.113.5, 10.1.2.3, 127.0.0.1"}
     assert front.hook(trig, {"n": 1}, headers=chain).status_code == 200
     assert front.hook(trig, {"n": 2}, headers=chain).status_code == 200
-    assert_429(front.hook(trig, {"n": 3}, headers=chain))
-    # another leftmost address has its own budget; X-Real-IP serves when there is no XFF
+    # a client sending its own X-Forwarded-For cannot choose its address: the proxy appends the real one
+    spoofed = {"X-Forwarded-For": "198.51.100.77, 203.0.113.5, 10.1.2.3"}
+    assert_429(front.hook(trig, {"n": 3}, headers=spoofed))
+    # another address has its own budget; X-Real-IP serves when there is no XFF
     assert front.hook(trig, {"n": 4}, headers={"X-Forwarded-For": "203.0.113.6, 10.1.2.3"}).status_code == 200
     assert front.hook(trig, {"n": 5}, headers={"X-Real-IP": "2001:db8::7"}).status_code == 200
     # garbage is not an address: REMOTE_ADDR (127.0.0.1) is used
@@ -129,6 +132,8 @@ def test_trusted_proxy_leftmost_forwarded_address_is_the_client(make_pool, fx):
     assert "ip=203.0.113.5 " in log
     assert "ip=203.0.113.6 " in log
     assert "ip=2001:db8::7 " in log
+    assert "ip=127.0.0.1 " in log
+    assert "ip=198.51.100.77" not in log
     assert "ip=10.1.2.3" not in log
 
 

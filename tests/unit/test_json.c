@@ -112,6 +112,18 @@ static void test_unstorable(void)
 	free(s);
 	ok(json_number_storable("123.45", 6), "json_number_storable: a plain number");
 	ok(!json_number_storable("1e200000", 8), "json_number_storable: too large");
+
+	/* found by tests/fuzz/fuzz_json against PostgreSQL 15's own verdicts (doc/testing.md) */
+	ok(check("[0e2222211]") == JSON_STORABLE, "a zero is never too large, whatever its exponent");
+	ok(check("[-0.000e1073741822]") == JSON_STORABLE, "a zero with the largest exponent numeric takes");
+	ok(check("[0e1073741823]") == JSON_UNSTORABLE, "numeric takes no exponent of INT_MAX / 2");
+	ok(check("[1e-1073741823]") == JSON_UNSTORABLE, "nor of -(INT_MAX / 2)");
+	ok(check("[0e-16384]") == JSON_UNSTORABLE, "a zero's display scale counts too");
+	ok(check("[0.0e-16383]") == JSON_UNSTORABLE, "a zero with 16384 digits after the point");
+	ok(check("[0.01e131073]") == JSON_STORABLE, "leading zeros of the fraction are not digits before the point");
+	ok(check("[0.00001e131076]") == JSON_STORABLE, "1e131071 written with leading zeros");
+	ok(check("[0.00001e131077]") == JSON_UNSTORABLE, "1e131072 written with leading zeros");
+	ok(check("[10e131071]") == JSON_UNSTORABLE, "10e131071 has 131073 digits before the point");
 }
 
 static void test_member_span(void)

@@ -271,6 +271,14 @@ static void test_envelope(void)
 	   "content type lower-cased and trimmed");
 	json_object_put(env);
 
+	/* found by tests/fuzz/fuzz_body: a content type that is not UTF-8 made unstorable JSON */
+	env = envelope_build("e", payload, "application/\xff" "json; x=1", "2024-05-06T07:08:09Z");
+	ok(env && json_object_object_get_ex(env, "request", &req) &&
+	   json_object_object_get_ex(req, "contentType", &v) &&
+	   strcmp(json_object_get_string(v), "application/\\xFFjson") == 0,
+	   "a content type that is not UTF-8 is escaped as \\xFF");
+	json_object_put(env);
+
 	env = envelope_build("e", NULL, "text/plain", "2024-05-06T07:08:09Z");
 	is_str(env ? json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL,
 	       "{\"event\":\"e\",\"eventPayload\":null,"

@@ -197,6 +197,10 @@ static void test_errors(void)
 	load_fails("console.conf", "console = disabled\n",
 		   (const char *const[]){ "console", ":1:", "on or off", NULL },
 		   "console other than on or off");
+	/* found by tests/fuzz/fuzz_settings: a form feed passed and stayed at the end once '/' was dropped */
+	load_fails("basecntl.conf", "base_path = /hoo\f/ \n",
+		   (const char *const[]){ "base_path", ":1:", "control characters", NULL },
+		   "base_path with a control character");
 	load_fails("noeq.conf", "token_rate 5\n",
 		   (const char *const[]){ ":1:", NULL }, "a line without =");
 }
@@ -373,6 +377,7 @@ static void test_keys(void)
 int main(void)
 {
 	static const char *const files[] = {
+		"basecntl.conf",
 		"empty.conf", "full.conf", "crlf.conf", "unknown.conf", "badcount.conf",
 		"negative.conf", "trailing.conf", "huge.conf", "emptycount.conf", "level.conf",
 		"cidr.conf", "metrics.conf", "base.conf", "bool.conf", "noeq.conf", "env.conf", "other.conf",
