@@ -2,10 +2,12 @@
 
 Each test builds a primary and a streaming standby (pg_basebackup -R, unix
 sockets only) and one pool whose database_url names both hosts with
-target_session_attrs=read-write. Under a bounded load of unique signed
-webhooks, the primary's postmaster and all its processes are SIGKILLed (a
-machine dying, not a shutdown) and the standby promoted; the pool is never
-restarted.
+target_session_attrs=read-write (with the synchronous standby, a
+hookgate-worker on the same database_url too). Under a bounded load of
+unique signed webhooks, the primary's postmaster and all its processes are
+SIGKILLed (a machine dying, not a shutdown) and the standby promoted; the
+pool and the worker are never restarted, and the worker completes every
+answered run on the new primary.
 """
 
 import os
@@ -20,6 +22,7 @@ from psycopg.rows import dict_row
 
 import harness
 from harness import Front, PgCluster, Stack, assert_json_response, wait_for
+from workerhelp import Worker
 
 SECRET = "bb-failover-secret-0123456789"
 STANDBY = "hgstandby"
@@ -30,10 +33,12 @@ BEFORE_KILL_S = 3.0     # load before the primary dies
 GAP_S = 1.0             # no primary at all
 AFTER_PROMOTION_S = 6.0
 RECOVERY_S = 5.0        # requests succeed again within this of the promotion
+WORKER_DRAIN_S = 90     # the worker has run every answered run within this after the load
 
 
-def _pair(base_dir, name, synchronous):
-    """A primary, its standby (synchronous or not), a pool on both, and a signed trigger."""
+def _pair(base_dir, name, synchronous, worker=False):
+    """A primary, its standby (synchronous or not), a pool on both, and a signed trigger; with
+    worker, its autopilot names a runtime that a hookgate-worker on both hosts serves."""
     base = os.path.join(base_dir, name)
     os.mkdir(base, 0o755)
     primary = PgCluster(base, "primary").init()
@@ -55,15 +60,23 @@ def _pair(base_dir, name, synchronous):
     ctl = stack.ctl
     slug = harness.unique_slug("fo")
     ctl("workspace", "create", slug)
-    ap = ctl("autopilot", "create", "--workspace", slug, "--title", "failover")
+    runtime = ctl("runtime", "create", "--workspace", slug, "--name", "failover") if worker else None
+    ap = ctl("autopilot", "create", "--workspace", slug, "--title", "failover",
+             *(["--runtime", runtime["id"]] if runtime else []))
     tr = ctl("trigger", "create", "--autopilot", ap["id"])
     ctl("trigger", "set-secret", tr["id"], input=SECRET + "\n")
     trig = types.SimpleNamespace(id=tr["id"], path=tr["webhook_path"])
-    return types.SimpleNamespace(primary=primary, standby=standby, stack=stack, trig=trig,
-                                 front=Front(name, stack.fastcgi))
+    pair = types.SimpleNamespace(primary=primary, standby=standby, stack=stack, trig=trig,
+                                 front=Front(name, stack.fastcgi), worker=None)
+    if runtime:
+        pair.worker = Worker(base, "worker", url, runtime["id"], ["/bin/sh", "-c", "cat > /dev/null"],
+                             worker_concurrency=4).start()
+    return pair
 
 
 def _close(pair):
+    if pair.worker:
+        pair.worker.stop()
     pair.stack.close()
     for c in (pair.standby, pair.primary):
         if c.running():
@@ -192,6 +205,9 @@ def _report(capsys, what, s):
               % (what, len(s.answers), s.codes, s.before, len(s.gap),
                  sum(1 for a in s.gap if a[2] and 200 <= a[2] < 300), first,
                  s.t_promoted - s.t_promote, len(s.missing), len(s.ok), s.unanswered_rows))
+        if getattr(s, "worker_drain_s", None) is not None:
+            print("%s failover: the worker completed every answered run on the new primary"
+                  " %.1f s after the load ended" % (what, s.worker_drain_s))
 
 
 def _assert_recovered(s):
@@ -215,11 +231,31 @@ def _assert_recovered(s):
         RECOVERY_S, late_bad[:5])
 
 
+def _runs_left(pair, run_ids):
+    """The runs of run_ids not completed on the new primary."""
+    with psycopg.connect(pair.standby.conninfo, autocommit=True, row_factory=dict_row) as conn:
+        done = {str(r["id"]) for r in conn.execute(
+            "SELECT id FROM autopilot_run WHERE id = ANY(%s::uuid[]) AND status = 'completed'",
+            (list(run_ids),)).fetchall()}
+    return set(run_ids) - done
+
+
 def _run(base_dir, capsys, synchronous):
     what = "synchronous" if synchronous else "asynchronous"
-    pair = _pair(base_dir, "failover-" + what[:5], synchronous=synchronous)
+    pair = _pair(base_dir, "failover-" + what[:5], synchronous=synchronous, worker=synchronous)
     try:
         s = _failover(pair)
+        if pair.worker:
+            # the same worker process finds the new primary and runs every answered run there
+            # (one claimed on the old primary waits for its lease to end)
+            worker_pid = pair.worker.proc.pid
+            run_ids = {a[3]["run_id"] for a in s.ok}
+            t0 = time.monotonic()
+            wait_for(lambda: not _runs_left(pair, run_ids), WORKER_DRAIN_S,
+                     "hookgate-worker to complete the answered runs on the new primary")
+            s.worker_drain_s = time.monotonic() - t0
+            assert pair.worker.alive() and pair.worker.proc.pid == worker_pid, \
+                "the worker was restarted or died: %s" % pair.worker.log_text()[-2000:]
     finally:
         _close(pair)
     _report(capsys, what, s)

@@ -15,8 +15,7 @@ import pytest
 
 import harness
 from harness import clean_env, wait_for
-
-WORKER = os.path.join(harness.BUILDDIR, "hookgate-worker")
+from workerhelp import WORKER, Worker
 
 RECORDER = r"""#!/bin/sh
 # record what this run got, then behave as $MODE (a file beside this script) says
@@ -39,56 +38,6 @@ esac
 rmdir "$dir/running.$id"
 echo "$id" >> "$dir/finished"
 """
-
-
-class Worker:
-    """hookgate-worker as a child process with its own config and log."""
-
-    def __init__(self, base, name, conninfo, runtime, command, **config):
-        self.dir = os.path.join(base, name)
-        os.makedirs(self.dir, exist_ok=True)
-        self.log = os.path.join(self.dir, "worker.log")
-        values = {"worker_lease_s": 6, "worker_timeout_s": 60, "runtime_offline_after": 90}
-        values.update(config)
-        self.config = harness.write_config(os.path.join(self.dir, "hookgate.conf"), conninfo,
-                                           "/hookgate-worker-unused", **values)
-        self.argv = [WORKER, "-c", self.config, "--runtime", runtime, "--exec"] + command
-        self.proc = None
-
-    def start(self):
-        self.logf = open(self.log, "ab")
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=self.logf,
-                                     stderr=subprocess.STDOUT, env=clean_env(),
-                                     start_new_session=True)
-        wait_for(lambda: "worker started" in self.log_text() or self.proc.poll() is not None,
-                 15, "hookgate-worker to start")
-        assert self.proc.poll() is None, "worker exited: %s" % self.log_text()
-        return self
-
-    def log_text(self):
-        with open(self.log, errors="replace") as f:
-            return f.read()
-
-    def signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def wait(self, timeout=30):
-        return self.proc.wait(timeout=timeout)
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        if self.proc:
-            self.logf.close()
 
 
 class Rig:
