@@ -1,4 +1,4 @@
-"""A tour of every route and every answer (SPEC 3.2, 4, 5), a few hundred requests in all.
+"""A tour of every route and every answer (SPEC 3.2, 4, 5, 11), a few hundred requests in all.
 
 It runs in every black-box run, and it is the valgrind pass: with HG_VALGRIND=1 the
 responder (pool and CGI) runs under memcheck, and the session fails unless every
@@ -12,6 +12,7 @@ import re
 
 import harness
 from apihelp import api_front, ws  # noqa: F401  (fixtures)
+from consolehelp import Console, assert_html, hidden
 from harness import WEBHOOK_PREFIX, assert_json_response, sign
 
 ROUNDS = 4
@@ -29,6 +30,50 @@ def table_routes():
 def tally(counts, resp, route):
     counts[(route, resp.status_code)] += 1
     return resp
+
+
+def page(counts, resp, status):
+    """A console answer: HTML with status."""
+    tally(counts, resp, "console")
+    assert_html(resp, status)
+    return resp.text
+
+
+def console_tour(counts, front, write_key, read_key, autopilot_id, delivery_id, rejected_id):
+    """Every console page and form, with a write session and a read one: about 25 requests."""
+    c = Console(front)
+    assert tally(counts, c.get("/console/"), "console").status_code == 303
+    page(counts, c.get("/console/login"), 200)
+    page(counts, c.post("/console/login", {"login_token": "x", "key": write_key}), 403)
+    assert tally(counts, c.login(write_key), "console").status_code == 303
+    assert tally(counts, c.get("/console"), "console").status_code == 303
+    ap = "/console/autopilots/" + autopilot_id
+    assert tally(counts, c.get(ap), "console").status_code == 303
+    tally(counts, c.get("/console/static/console.css"), "console")
+    page(counts, c.get("/console/"), 200)
+    listing = page(counts, c.get(ap + "/deliveries?status=dispatched"), 200)
+    page(counts, c.get(ap + "/deliveries?status=nonsense"), 400)
+    page(counts, c.get(ap + "/deliveries/" + delivery_id), 200)
+    page(counts, c.get(ap + "/deliveries/00000000-0000-4000-8000-000000000000"), 404)
+    page(counts, c.get(ap + "/runs?status=completed"), 200)
+    csrf = hidden(listing, "csrf")
+    nonce = hidden(page(counts, c.get(ap + "/deliveries/" + delivery_id), 200), "nonce")
+    assert tally(counts, c.post(ap + "/deliveries/%s/replay" % delivery_id,
+                                {"csrf": csrf, "nonce": nonce}), "console").status_code == 303
+    page(counts, c.post(ap + "/deliveries/%s/replay" % rejected_id, {"csrf": csrf}), 400)
+    bulk = {"csrf": csrf, "nonce": hidden(listing, "nonce"), "since": "2000-01-01T00:00:00Z",
+            "until": "2100-01-01T00:00:00Z", "status": "rejected", "event": "", "limit": "5"}
+    assert "Not replayed" in page(counts, c.post(ap + "/deliveries/replay", bulk), 200)
+    page(counts, c.post(ap + "/deliveries/replay", dict(bulk, since="soon")), 400)
+    page(counts, c.post(ap + "/deliveries/replay", dict(bulk, csrf="")), 403)
+    page(counts, c.get("/console/no/such/page"), 404)
+    page(counts, c.post("/console/"), 405)
+    assert tally(counts, c.logout(), "console").status_code == 303
+    # a read session: pages, but every write is 403
+    rd = Console(front)
+    assert tally(counts, rd.login(read_key), "console").status_code == 303
+    page(counts, rd.post(ap + "/deliveries/%s/replay" % delivery_id, {"csrf": rd.csrf()}), 403)
+    assert tally(counts, rd.logout(), "console").status_code == 303
 
 
 def test_every_route_and_answer(fx, ws, stack, pool_front, cgi_front, make_pool):  # noqa: F811
@@ -116,6 +161,13 @@ def test_every_route_and_answer(fx, ws, stack, pool_front, cgi_front, make_pool)
         rejected = [d for d in call(w, "GET", dpath + "?status=rejected", "deliveries", 200
                                     ).json()["deliveries"]]
         call(w, "POST", dpath + "/" + rejected[0]["id"] + "/replay", "replay", 400)
+        window = {"since": "2000-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z"}
+        call(w, "POST", dpath + "/replay", "bulk replay", 200, body=dict(window, status=["rejected"]))
+        call(w, "POST", dpath + "/replay", "bulk replay", 400, body=dict(window, until="later"))
+        call(r, "POST", dpath + "/replay", "bulk replay", 403, body=window)
+        # ---- the console (SPEC 11), through the pool and as CGI
+        for front in (pool_front, cgi_front):
+            console_tour(counts, front, w.key, r.key, ap["id"], delivery, rejected[0]["id"])
         # ---- runs and runtimes
         call(w, "GET", apath + "/runs", "runs", 200)
         call(w, "GET", apath + "/runs?before=bad", "runs", 400)
