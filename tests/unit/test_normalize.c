@@ -485,6 +485,21 @@ static void test_hdrs_index(void)
 	is_str(hdrs_get(&h, "X-Empty"), "", "indexed: an empty header is present");
 	is_str(hdrs_get(&h, "Path-Info"), NULL, "indexed: CGI variables are not headers");
 	is_str(hdrs_get(&h, "X-Missing"), NULL, "indexed: an absent header");
+	{
+		struct hdrs_key k, ct, empty, lng;
+		char name[HDRS_NAME_MAX + 8];
+
+		ok(hdrs_key("X-GitHub-Event", &k) && hdrs_key("content-type", &ct), "hdrs_key");
+		is_str(hdrs_get_key(&h, &k), "push", "hdrs_get_key: indexed");
+		is_str(hdrs_get_key(&h, &ct), "application/json", "hdrs_get_key: Content-Type");
+		h.indexed = false;
+		is_str(hdrs_get_key(&h, &k), "push", "hdrs_get_key: by a scan");
+		h.indexed = true;
+		memset(name, 'a', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		ok(!hdrs_key("", &empty) && !hdrs_key(name, &lng), "hdrs_key: no header has that name");
+		ok(!hdrs_get_key(&h, &empty) && !hdrs_get_key(&h, &lng), "... and its key finds nothing");
+	}
 	for (size_t i = 0; i < HG_ARRAY_LEN(many); i++) {
 		snprintf(many[i], sizeof(many[i]), "HTTP_X_H%u=v%u", (unsigned)i, (unsigned)i);
 		big[i] = many[i];
