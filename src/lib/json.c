@@ -96,11 +96,39 @@ static bool unicode_escape(struct reader *r)
 	return true;
 }
 
+/* Bytes of a word that equal b (0x80 in each such byte; exact for "any"). */
+#define BYTES(b) (UINT64_C(0x0101010101010101) * (b))
+static uint64_t bytes_equal(uint64_t w, unsigned char b)
+{
+	uint64_t x = w ^ BYTES(b);
+
+	return (x - BYTES(0x01)) & ~x & BYTES(0x80);
+}
+
+/*
+ * Skip, eight bytes at a time, the bytes of a string that need no look:
+ * none of them a quote, a backslash or a control character. r->p stops at
+ * the word that holds one, or fewer than eight bytes before the end.
+ */
+static void skip_plain(struct reader *r)
+{
+	while (r->end - r->p >= 8) {
+		uint64_t w;
+
+		memcpy(&w, r->p, 8);
+		/* a byte below 0x20 (exact for any, as bytes_equal), a '"', a '\\' */
+		if (((w - BYTES(0x20)) & ~w & BYTES(0x80)) | bytes_equal(w, '"') | bytes_equal(w, '\\'))
+			return;
+		r->p += 8;
+	}
+}
+
 static bool string(struct reader *r)
 {
 	if (r->p >= r->end || *r->p != '"')
 		return fail(r);
 	r->p++;
+	skip_plain(r);
 	while (r->p < r->end) {
 		unsigned char c = *r->p;
 
@@ -124,6 +152,7 @@ static bool string(struct reader *r)
 		} else if (!strchr("\"\\/bfnrt", c) || c == '\0') {
 			return fail(r);
 		}
+		skip_plain(r);			/* a long run may follow an escape too */
 	}
 	return fail(r);
 }

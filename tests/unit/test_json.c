@@ -55,6 +55,50 @@ static void test_syntax(void)
 	ok(json_storable(NULL, 0) == JSON_SYNTAX, "no text");
 }
 
+/*
+ * A long string read eight bytes at a time: a quote, a backslash escape, a
+ * raw control character or a byte of 0x80 and above at every place of a
+ * word, after a run of plain bytes and after an escape.
+ */
+static void test_long_strings(void)
+{
+	static const struct {
+		const char *what, *insert;
+		enum json_verdict want;
+	} at[] = {
+		{ "an escaped quote", "\\\"", JSON_STORABLE },
+		{ "an escape", "\\n", JSON_STORABLE },
+		{ "a \\u escape", "\\u00e9", JSON_STORABLE },
+		{ "UTF-8", "\xc3\xa9", JSON_STORABLE },
+		{ "DEL", "\x7f", JSON_STORABLE },
+		{ "a raw tab", "\t", JSON_SYNTAX },
+		{ "a raw 0x1f", "\x1f", JSON_SYNTAX },
+		{ "a bad escape", "\\x", JSON_SYNTAX },
+		{ "\\u0000", "\\u0000", JSON_UNSTORABLE },
+	};
+	bool all = true;
+
+	for (size_t k = 0; k < HG_ARRAY_LEN(at); k++) {
+		for (size_t pos = 0; pos < 24; pos++) {
+			char s[128];
+			enum json_verdict v;
+
+			/* "aaa...<insert>aaa...\\n...aaa" with the insert at pos */
+			snprintf(s, sizeof(s), "[\"%.*s%s%.*s\\n%.*s\"]", (int)pos,
+				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", at[k].insert, (int)(24 - pos),
+				 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 19, "ccccccccccccccccccccccc");
+			v = check(s);
+			if (v != at[k].want) {
+				diag("%s at %zu: %d, not %d: %s", at[k].what, pos, v, at[k].want, s);
+				all = false;
+			}
+		}
+	}
+	ok(all, "long strings: every kind of byte at every place of a word");
+	ok(check("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") == JSON_SYNTAX, "a long string not closed");
+	ok(check("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]") == JSON_STORABLE, "a long string");
+}
+
 static void test_depth(void)
 {
 	char *deep_ok = malloc(2 * JSON_MAX_DEPTH + 1), *too_deep = malloc(2 * JSON_MAX_DEPTH + 3);
@@ -198,6 +242,7 @@ int main(void)
 	test_keep_numbers();
 	test_valid();
 	test_syntax();
+	test_long_strings();
 	test_depth();
 	test_unstorable();
 	return done_testing();
