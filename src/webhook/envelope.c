@@ -29,16 +29,13 @@ bool envelope_make(const struct provider *p, const unsigned char *raw, size_t le
 		   const char *content_type, const struct hg_hdrs *h, const char *received_at,
 		   struct envelope *out, enum norm_result *parse)
 {
-	const char *ptext;
-	size_t plen;
-
 	memset(out, 0, sizeof(*out));
-	*parse = body_parse_keep_text(raw, len, content_type, &out->body, &out->body_text);
+	*parse = body_text(raw, len, content_type, &out->body_text, &out->body);
 	if (*parse != NORM_OK)
 		return false;
 	if (!p)
 		p = provider_find("generic");
-	out->event = provider_event(p, out->body, h, &out->payload);
+	out->event = provider_event(p, &out->body, h, &out->payload_text);
 	if (!out->event)
 		goto fail;
 	if (!utf8_valid((const unsigned char *)out->event, strlen(out->event))) {
@@ -50,9 +47,12 @@ bool envelope_make(const struct provider *p, const unsigned char *raw, size_t le
 		free(out->event);
 		out->event = safe;
 	}
-	if (!payload_text(&out->body_text, out->body, out->payload, &ptext, &plen))
-		goto fail;
-	out->text = envelope_text(out->event, ptext, plen, content_type, received_at);
+	if (out->payload_text.text == out->body.doc.text && out->payload_text.len == out->body.doc.len)
+		out->payload = out->body;
+	else
+		json_members(out->payload_text.text, out->payload_text.len, &out->payload);
+	out->text = envelope_text(out->event, out->payload_text.text, out->payload_text.len,
+				  content_type, received_at);
 	if (!out->text)
 		goto fail;
 	return true;
@@ -66,6 +66,5 @@ void envelope_free(struct envelope *e)
 	free(e->text);
 	free(e->event);
 	free(e->body_text.owned);
-	json_object_put(e->body);
 	memset(e, 0, sizeof(*e));
 }
