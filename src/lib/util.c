@@ -201,26 +201,28 @@ void sha256_hex(const void *data, size_t len, char out[65])
 }
 
 /*
- * Random bytes for UUIDv7s, drawn from RAND_bytes a block at a time (one
- * call per id cost more than the rest of the id). Refilled after a fork:
- * two processes must never hand out the same bytes.
+ * Drawn from RAND_bytes a block at a time: a call costs about as much
+ * whatever its size (7k instructions), more than the rest of an id.
+ * Refilled after a fork: two processes must never hand out the same bytes.
  */
-static bool uuid7_random(unsigned char out[10])
+bool id_random(unsigned char *out, size_t n)
 {
-	static unsigned char pool[320];
+	static unsigned char pool[1024];
 	static size_t used = sizeof(pool);
 	static pid_t owner;
 	pid_t me = getpid();
 
-	if (used + 10 > sizeof(pool) || owner != me) {
+	if (n > ID_RANDOM_MAX)
+		return false;
+	if (used + n > sizeof(pool) || owner != me) {
 		if (RAND_bytes(pool, sizeof(pool)) != 1)
 			return false;
 		used = 0;
 		owner = me;
 	}
-	memcpy(out, pool + used, 10);
-	OPENSSL_cleanse(pool + used, 10);
-	used += 10;
+	memcpy(out, pool + used, n);
+	OPENSSL_cleanse(pool + used, n);
+	used += n;
 	return true;
 }
 
@@ -232,7 +234,7 @@ bool uuid7_generate(char out[37])
 	uint64_t ms;
 	size_t o = 0;
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || !uuid7_random(b + 6))
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || !id_random(b + 6, 10))
 		return false;
 	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 	for (int i = 0; i < 6; i++)

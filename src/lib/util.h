@@ -43,9 +43,18 @@ bool hex_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen)
 /* SHA-256 of data as 64 lower-case hex digits plus NUL. */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
+/* Bytes id_random hands out at a time. */
+#define ID_RANDOM_MAX 64
+
+/*
+ * n (at most ID_RANDOM_MAX) random bytes for identifiers (UUIDs, request
+ * ids), never for a secret: from RAND_bytes, through a per-process pool.
+ */
+bool id_random(unsigned char *out, size_t n) HG_MUSTCHECK;
+
 /*
  * A new time-ordered UUID (RFC 9562 version 7: the 48-bit Unix time in
- * milliseconds first, then 74 random bits from RAND_bytes), so that rows
+ * milliseconds first, then 74 random bits from id_random), so that rows
  * keyed by it land at the right edge of every index. out: 37 bytes.
  */
 bool uuid7_generate(char out[37]) HG_MUSTCHECK;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "lib/util.h"
 #include "tap.h"
@@ -243,6 +245,41 @@ static void test_uuid7(void)
 	ok(strncmp(a, b, 8) <= 0, "time-ordered");
 }
 
+/* id_random: bounded, never the same bytes twice, nor in a child after fork. */
+static void test_id_random(void)
+{
+	unsigned char a[ID_RANDOM_MAX], b[ID_RANDOM_MAX], big[ID_RANDOM_MAX + 1];
+	unsigned char mine[16], theirs[16];
+	bool differ = true;
+	int fds[2];
+	pid_t pid;
+
+	ok(id_random(a, sizeof(a)) && id_random(b, sizeof(b)) && memcmp(a, b, sizeof(a)) != 0,
+	   "id_random: two draws differ");
+	ok(!id_random(big, sizeof(big)), "id_random: at most ID_RANDOM_MAX bytes");
+	/* past the pool's end: refilled, still distinct */
+	for (int i = 0; i < 100 && differ; i++) {
+		memcpy(a, b, 16);
+		differ = id_random(b, 16) && memcmp(a, b, 16) != 0;
+	}
+	ok(differ, "id_random: draws across refills differ");
+	if (pipe(fds) != 0 || (pid = fork()) < 0) {
+		ok(0, "pipe and fork");
+		return;
+	}
+	if (pid == 0) {
+		unsigned char c[16];
+
+		close(fds[0]);
+		_exit(id_random(c, sizeof(c)) && write(fds[1], c, sizeof(c)) == (ssize_t)sizeof(c) ? 0 : 1);
+	}
+	close(fds[1]);
+	ok(id_random(mine, sizeof(mine)) && read(fds[0], theirs, sizeof(theirs)) == (ssize_t)sizeof(theirs) &&
+	   memcmp(mine, theirs, sizeof(mine)) != 0, "id_random: a child after fork draws other bytes");
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+}
+
 /* One RFC 3339 time: whether it parses, and to what. */
 static void is_time(const char *s, long long want_s, long want_ns)
 {
@@ -296,6 +333,7 @@ int main(void)
 	test_rfc3339();
 	test_utf8_chars();
 	test_uuid7();
+	test_id_random();
 	test_hex();
 	test_base64();
 	test_base64url();
