@@ -188,14 +188,30 @@ bool hex_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen)
 }
 
 /* On the (unexpected) failure of the digest, out is "" so it matches no stored hash. */
+/*
+ * SHA-256 fetched once per process, on first use (a hookgate process has
+ * one thread): EVP_sha256() is fetched again by every digest it makes,
+ * which costs as much as hashing a token. NULL when OpenSSL fails (tried
+ * again on the next call).
+ */
+static EVP_MD *sha256_md(void)
+{
+	static EVP_MD *md;
+
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md;
+}
+
 void sha256_hex(const void *data, size_t len, char out[65])
 {
 	static const unsigned char empty[1];
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
+	EVP_MD *sha256 = sha256_md();
 
 	out[0] = '\0';
-	if (EVP_Digest(len ? data : empty, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+	if (!sha256 || EVP_Digest(len ? data : empty, len, md, &mdlen, sha256, NULL) != 1 || mdlen != 32)
 		return;
 	hex_encode(md, mdlen, out);
 }
