@@ -156,7 +156,7 @@ static HG_MUSTCHECK bool read_webhook(struct hg_request *r, const struct provide
 	if (!req_take_body(r))
 		return false;
 	raw_ctype = hdrs_get(&r->hdrs, "Content-Type");
-	envelope_now(in->received_at, sizeof(in->received_at));
+	envelope_now(in->received_at);
 	/* the one definition of the run's payload, shared with replays */
 	if (!envelope_make(prov, r->body, r->body_len, raw_ctype, &r->hdrs, in->received_at,
 			   &in->env, &nr)) {

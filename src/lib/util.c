@@ -267,6 +267,45 @@ bool uuid7_generate(char out[37])
 	return true;
 }
 
+/* n as exactly width decimal digits at out; the next byte. */
+static char *put_digits(char *out, long n, int width)
+{
+	for (int i = width - 1; i >= 0; i--, n /= 10)
+		out[i] = (char)('0' + n % 10);
+	return out + width;
+}
+
+void utc_ms_text(long long sec, long usec, char out[UTC_MS_TEXT_MAX])
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+	bool known = gmtime_r(&t, &tm) != NULL;
+	char *o = out;
+
+	if (!known || tm.tm_year < 1000 - 1900 || tm.tm_year > 9999 - 1900 || usec < 0 || usec > 999999) {
+		/* years not of four digits (%Y pads none): as strftime and snprintf write them */
+		size_t n = known ? strftime(out, UTC_MS_TEXT_MAX, "%Y-%m-%dT%H:%M:%S", &tm) : 0;
+
+		snprintf(out + n, UTC_MS_TEXT_MAX - n, ".%03ldZ", usec / 1000);
+		return;
+	}
+	o = put_digits(o, tm.tm_year + 1900, 4);
+	*o++ = '-';
+	o = put_digits(o, tm.tm_mon + 1, 2);
+	*o++ = '-';
+	o = put_digits(o, tm.tm_mday, 2);
+	*o++ = 'T';
+	o = put_digits(o, tm.tm_hour, 2);
+	*o++ = ':';
+	o = put_digits(o, tm.tm_min, 2);
+	*o++ = ':';
+	o = put_digits(o, tm.tm_sec, 2);
+	*o++ = '.';
+	o = put_digits(o, usec / 1000, 3);
+	*o++ = 'Z';
+	*o = '\0';
+}
+
 bool uuid_valid(const char *s)
 {
 	if (!s)

@@ -13,16 +13,13 @@
 /* An event name taken from a header that is not UTF-8 is cut to this many bytes once escaped. */
 #define EVENT_ESCAPED_MAX 1024
 
-void envelope_now(char *out, size_t len)
+void envelope_now(char out[ENVELOPE_TIME_MAX])
 {
 	struct timeval tv;
-	struct tm tm;
-	size_t n;
 
+	_Static_assert(ENVELOPE_TIME_MAX >= UTC_MS_TEXT_MAX, "a receivedAt holds utc_ms_text's");
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, len - n, ".%03dZ", (int)(tv.tv_usec / 1000));
+	utc_ms_text(tv.tv_sec, tv.tv_usec, out);
 }
 
 bool envelope_make(const struct provider *p, const unsigned char *raw, size_t len,

@@ -30,7 +30,7 @@ struct envelope {
 };
 
 /* Now as RFC 3339 UTC with milliseconds into out (ENVELOPE_TIME_MAX bytes): a receivedAt. */
-void envelope_now(char *out, size_t len);
+void envelope_now(char out[ENVELOPE_TIME_MAX]);
 
 /*
  * The trigger_payload of a webhook: its body's text for its content type

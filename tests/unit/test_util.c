@@ -1,6 +1,7 @@
 /* test_util: hex, base64, base64url, SHA-256, tokens, UUIDs, UTF-8. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -280,6 +281,42 @@ static void test_id_random(void)
 	waitpid(pid, NULL, 0);
 }
 
+/* utc_ms_text against strftime and snprintf, which it replaces, over many times. */
+static void test_utc_ms_text(void)
+{
+	static const long long at[] = {
+		0, 1, -1, 59, 86399, 951782400LL, 1769896800LL, 1483228799LL, 4102444800LL,
+		253402300799LL, 253402300800LL, -62135596800LL, -62135596801LL,
+	};
+	bool same = true;
+	char got[UTC_MS_TEXT_MAX], want[64];
+	unsigned long long x = 88172645463325252ULL;
+
+	for (size_t i = 0; i < HG_ARRAY_LEN(at) + 2000; i++) {
+		long long sec;
+		long usec;
+		time_t t;
+		struct tm tm;
+		size_t n;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift: times over ten thousand years */
+		sec = i < HG_ARRAY_LEN(at) ? at[i] : (long long)(x % 315569520000ULL) - 62135596800LL;
+		usec = i < HG_ARRAY_LEN(at) ? (long)(i * 77777 % 1000000) : (long)(x % 1000000);
+		t = (time_t)sec;
+		gmtime_r(&t, &tm);
+		n = strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + n, sizeof(want) - n, ".%03ldZ", usec / 1000);
+		utc_ms_text(sec, usec, got);
+		if (strcmp(got, want) != 0) {
+			diag("utc_ms_text(%lld, %ld): %s, not %s", sec, usec, got, want);
+			same = false;
+		}
+	}
+	ok(same, "utc_ms_text writes what strftime and snprintf write");
+	utc_ms_text(1769896800LL, 999999, got);
+	is_str(got, "2026-01-31T22:00:00.999Z", "utc_ms_text: milliseconds cut, not rounded");
+}
+
 /* One RFC 3339 time: whether it parses, and to what. */
 static void is_time(const char *s, long long want_s, long want_ns)
 {
@@ -334,6 +371,7 @@ int main(void)
 	test_utf8_chars();
 	test_uuid7();
 	test_id_random();
+	test_utc_ms_text();
 	test_hex();
 	test_base64();
 	test_base64url();
