@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ static struct json_object *stored_filters(const char *text)
 
 /* Whether filters admit the delivery; a malformed stored filter is logged once per request. */
 static bool admitted(const struct trigger_info *ti, struct json_object *filters, const char *event,
-		     struct json_object *payload)
+		     const struct json_members *payload)
 {
 	char why[200];
 	bool ok = filters_admit(filters, event, payload, why, sizeof(why));
@@ -155,7 +156,7 @@ static HG_MUSTCHECK bool read_webhook(struct hg_request *r, const struct provide
 	if (!req_take_body(r))
 		return false;
 	raw_ctype = hdrs_get(&r->hdrs, "Content-Type");
-	envelope_now(in->received_at, sizeof(in->received_at));
+	envelope_now(in->received_at);
 	/* the one definition of the run's payload, shared with replays */
 	if (!envelope_make(prov, r->body, r->body_len, raw_ctype, &r->hdrs, in->received_at,
 			   &in->env, &nr)) {
@@ -175,10 +176,33 @@ static HG_MUSTCHECK bool read_webhook(struct hg_request *r, const struct provide
 	return true;
 }
 
-/* Step 8: signature status, dedupe key, handshake and event filters, in memory. */
-static void judge_webhook(struct hg_request *r, const struct provider *prov, struct intake *in)
+/* The answer to a URL-verification handshake, {"challenge": C}; NULL when out of memory. */
+static struct json_object *handshake_answer(struct json_span challenge)
 {
-	const char *challenge = NULL;
+	struct json_object *o = NULL, *c = NULL;
+	struct json_str text;
+
+	if (json_string(challenge, &text) <= 0 || text.len > INT_MAX)
+		goto out;
+	o = json_object_new_object();
+	c = json_object_new_string_len(text.s, (int)text.len);
+	if (!o || !c || json_object_object_add(o, "challenge", c) != 0) {
+		json_object_put(o);
+		o = NULL;
+		goto out;
+	}
+	c = NULL;
+out:
+	json_object_put(c);
+	free(text.owned);
+	return o;
+}
+
+/* Step 8: signature status, dedupe key, handshake and event filters, in memory. False: answered. */
+static HG_MUSTCHECK bool judge_webhook(struct hg_request *r, const struct provider *prov,
+				       struct intake *in)
+{
+	struct json_span challenge;
 	struct timespec now;
 	struct sig_input sig;
 
@@ -194,13 +218,17 @@ static void judge_webhook(struct hg_request *r, const struct provider *prov, str
 		.tolerance_s = r->settings->signature_tolerance_s,
 	};
 	in->status = prov->verify(&sig);
-	prov->dedupe(&r->hdrs, in->env.body, &in->dd);
-	if (!sig_rejects(in->status) && provider_url_verification(prov, in->env.body, &challenge)) {
-		in->handshake = json_object_new_object();
-		json_object_object_add(in->handshake, "challenge", json_object_new_string(challenge));
-	}
+	if (!prov->dedupe(&r->hdrs, &in->env.body, &in->dd))
+		goto oom;
+	if (!sig_rejects(in->status) && provider_url_verification(prov, &in->env.body, &challenge) &&
+	    !(in->handshake = handshake_answer(challenge)))
+		goto oom;
 	in->filters = stored_filters(in->ti.event_filters);
-	in->admit = admitted(&in->ti, in->filters, in->env.event, in->env.payload);
+	in->admit = admitted(&in->ti, in->filters, in->env.event, &in->env.payload);
+	return true;
+oom:
+	req_send_error(r, 500, "internal error");
+	return false;
 }
 
 /* Step 9: one transaction, persist first (round trip 2); the answer is what was committed. */
@@ -262,7 +290,8 @@ void ingress_handle(struct hg_request *r)
 		prov = provider_find("generic");
 	if (!read_webhook(r, prov, &in))
 		goto out;
-	judge_webhook(r, prov, &in);
+	if (!judge_webhook(r, prov, &in))
+		goto out;
 	persist_webhook(r, &in);
 out:
 	intake_free(&in);

@@ -334,7 +334,7 @@ static HG_MUSTCHECK bool rebuild(const PGresult *res, struct rebuilt *b)
 	size_t len;
 	bool ok = false;
 
-	envelope_now(b->received_at, sizeof(b->received_at));
+	envelope_now(b->received_at);
 	if (body_col < 0 || hdrs_col < 0 || ctype_col < 0 || prov_col < 0 || pruned_col < 0)
 		return false;
 	if (!PQgetisnull(res, 0, pruned_col) || PQgetisnull(res, 0, body_col)) {

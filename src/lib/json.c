@@ -17,7 +17,27 @@
 struct reader {
 	const unsigned char *p, *end;
 	enum json_verdict verdict;	/* JSON_UNSTORABLE once seen; syntax errors stop at once */
+	struct json_members *members;	/* the top-level object's members go here; NULL: nowhere */
 };
+
+/*
+ * Keep the top-level member name[..name_end) : value[..value_end) in m;
+ * once m[] is full, only where the members not kept start.
+ */
+static void keep_member(struct json_members *m, const unsigned char *name,
+			const unsigned char *name_end, const unsigned char *value,
+			const unsigned char *value_end)
+{
+	if (m->rest)
+		return;
+	if (m->n == JSON_MEMBERS_MAX) {
+		m->rest = (size_t)((const char *)name - m->doc.text);
+		return;
+	}
+	m->m[m->n].name = (struct json_span){ (const char *)name, (size_t)(name_end - name) };
+	m->m[m->n].value = (struct json_span){ (const char *)value, (size_t)(value_end - value) };
+	m->n++;
+}
 
 static bool fail(struct reader *r)
 {
@@ -96,11 +116,39 @@ static bool unicode_escape(struct reader *r)
 	return true;
 }
 
+/* Bytes of a word that equal b (0x80 in each such byte; exact for "any"). */
+#define BYTES(b) (UINT64_C(0x0101010101010101) * (b))
+static uint64_t bytes_equal(uint64_t w, unsigned char b)
+{
+	uint64_t x = w ^ BYTES(b);
+
+	return (x - BYTES(0x01)) & ~x & BYTES(0x80);
+}
+
+/*
+ * Skip, eight bytes at a time, the bytes of a string that need no look:
+ * none of them a quote, a backslash or a control character. r->p stops at
+ * the word that holds one, or fewer than eight bytes before the end.
+ */
+static void skip_plain(struct reader *r)
+{
+	while (r->end - r->p >= 8) {
+		uint64_t w;
+
+		memcpy(&w, r->p, 8);
+		/* a byte below 0x20 (exact for any, as bytes_equal), a '"', a '\\' */
+		if (((w - BYTES(0x20)) & ~w & BYTES(0x80)) | bytes_equal(w, '"') | bytes_equal(w, '\\'))
+			return;
+		r->p += 8;
+	}
+}
+
 static bool string(struct reader *r)
 {
 	if (r->p >= r->end || *r->p != '"')
 		return fail(r);
 	r->p++;
+	skip_plain(r);
 	while (r->p < r->end) {
 		unsigned char c = *r->p;
 
@@ -124,6 +172,7 @@ static bool string(struct reader *r)
 		} else if (!strchr("\"\\/bfnrt", c) || c == '\0') {
 			return fail(r);
 		}
+		skip_plain(r);			/* a long run may follow an escape too */
 	}
 	return fail(r);
 }
@@ -210,16 +259,23 @@ static bool container(struct reader *r, int depth, unsigned char close)
 		return true;
 	}
 	for (;;) {
+		const unsigned char *name = r->p, *name_end = NULL, *val;
+
 		if (close == '}') {
 			if (!string(r))
 				return false;
+			name_end = r->p;
 			skip_ws(r);
 			if (r->p >= r->end || *r->p != ':')
 				return fail(r);
 			r->p++;
+			skip_ws(r);
 		}
+		val = r->p;
 		if (!value(r, depth + 1))
 			return false;
+		if (close == '}' && depth == 0 && r->members)
+			keep_member(r->members, name, name_end, val, r->p);
 		skip_ws(r);
 		if (r->p >= r->end)
 			return fail(r);
@@ -257,13 +313,34 @@ static bool value(struct reader *r, int depth)
 	}
 }
 
+/* The members of an object text starting at its first non-blank byte (not read yet). */
+static void members_start(const char *text, size_t len, struct json_members *out)
+{
+	size_t i = 0;
+
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+		i++;
+	out->doc = (struct json_span){ text, len };
+	out->object = i < len && text[i] == '{';
+	out->n = 0;
+	out->rest = 0;
+}
+
 enum json_verdict json_storable(const unsigned char *text, size_t len)
 {
-	struct reader r = { .p = text, .verdict = JSON_STORABLE };
+	return json_storable_members(text, len, NULL);
+}
+
+enum json_verdict json_storable_members(const unsigned char *text, size_t len,
+					struct json_members *out)
+{
+	struct reader r = { .p = text, .verdict = JSON_STORABLE, .members = out };
 
 	/* NULL + 0 is undefined too (found by clang's UBSan): end only once text is known */
 	if (!text || !utf8_valid(text, len))
 		return JSON_SYNTAX;
+	if (out)
+		members_start((const char *)text, len, out);
 	r.end = text + len;
 	if (!value(&r, 0))
 		return JSON_SYNTAX;
@@ -273,88 +350,196 @@ enum json_verdict json_storable(const unsigned char *text, size_t len)
 	return r.verdict;
 }
 
-/*
- * Decode the member name the reader stands on (a string already checked)
- * into out, NUL-terminated; false when it does not fit (it then matches
- * no key we look for). The reader ends after the closing quote.
- */
-static bool member_name(struct reader *r, char *out, size_t outlen)
+/* ---- reading a storable text: members and strings ---- */
+
+/* Keep the members from the reader (at a member's name), as many as m[] holds. */
+static void index_members(struct reader *r, struct json_members *out)
 {
-	size_t n = 0;
-	bool fits = true;
+	skip_ws(r);
+	while (!out->rest && r->p < r->end && *r->p == '"') {
+		const unsigned char *name = r->p, *name_end, *val;
 
-	r->p++;					/* the opening quote */
-	while (r->p < r->end && *r->p != '"') {
-		unsigned char c = *r->p;
-		char buf[4];
-		size_t k = 1;
-
-		buf[0] = (char)c;
-		if (c == '\\' && r->end - r->p >= 2) {
-			unsigned char e = r->p[1];
-			const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
-
-			if (e == 'u' && r->end - r->p >= 6) {
-				long u = hex4(r->p + 2);
-
-				/* only what a name we look for can hold: ASCII */
-				if (u < 0 || u >= 0x80)
-					fits = false;
-				buf[0] = (char)u;
-				r->p += 6;
-			} else {
-				buf[0] = strchr(from, e) ? to[strchr(from, e) - from] : (char)e;
-				r->p += 2;
-			}
-		} else {
+		if (!string(r))
+			return;
+		name_end = r->p;
+		skip_ws(r);
+		if (r->p >= r->end || *r->p != ':')
+			return;
+		r->p++;
+		skip_ws(r);
+		val = r->p;
+		if (!value(r, 1))
+			return;
+		keep_member(out, name, name_end, val, r->p);
+		skip_ws(r);
+		if (r->p < r->end && *r->p == ',') {
 			r->p++;
+			skip_ws(r);
 		}
-		if (n + k >= outlen)
-			fits = false;
-		else
-			out[n++] = buf[0];
 	}
-	r->p++;					/* the closing quote */
-	out[n] = '\0';
-	return fits;
 }
 
-bool json_member_span(const unsigned char *text, size_t len, const char *key,
-		      size_t *off, size_t *vlen)
+void json_members(const char *text, size_t len, struct json_members *out)
 {
-	struct reader r = { .p = text, .end = text + len, .verdict = JSON_STORABLE };
-	bool found = false;
-	char name[64];
+	struct reader r = { .p = (const unsigned char *)text, .end = (const unsigned char *)text + len };
 
+	members_start(text, len, out);
+	if (!out->object)
+		return;
 	skip_ws(&r);
-	if (r.p >= r.end || *r.p != '{')
-		return false;
 	r.p++;
-	skip_ws(&r);
-	while (r.p < r.end && *r.p == '"') {
-		const unsigned char *start;
-		bool match = member_name(&r, name, sizeof(name)) && strcmp(name, key) == 0;
+	index_members(&r, out);
+}
 
-		skip_ws(&r);
-		if (r.p >= r.end || *r.p != ':')
-			return false;
-		r.p++;
-		skip_ws(&r);
-		start = r.p;
-		if (!value(&r, 1))
-			return false;
-		if (match) {
-			found = true;
-			*off = (size_t)(start - text);
-			*vlen = (size_t)(r.p - start);
+bool json_member(const struct json_members *m, const char *key, struct json_span *value)
+{
+	struct json_members more;
+	const struct json_members *part = m;
+	size_t klen = strlen(key);
+	bool found = false;
+
+	if (!m->object)
+		return false;
+	for (;;) {
+		for (size_t i = 0; i < part->n; i++) {
+			if (json_string_equal(part->m[i].name, key, klen)) {
+				*value = part->m[i].value;
+				found = true;
+			}
 		}
-		skip_ws(&r);
-		if (r.p < r.end && *r.p == ',') {
-			r.p++;
-			skip_ws(&r);
+		if (!part->rest)
+			return found;
+		/* an object larger than m[]: the next members, walked again */
+		{
+			struct reader r = { .p = (const unsigned char *)m->doc.text + part->rest,
+					    .end = (const unsigned char *)m->doc.text + m->doc.len };
+
+			more.doc = m->doc;
+			more.object = true;
+			more.n = 0;
+			more.rest = 0;
+			index_members(&r, &more);
+			part = &more;
 		}
 	}
-	return found;
+}
+
+/*
+ * The character written at *p in a string (an escape, or a byte as it
+ * is) into out as UTF-8: its length in bytes; *p moves past it. Surrogate
+ * pairs are joined (json_storable let no lone one through).
+ */
+static size_t string_char(const char **p, const char *end, char out[4])
+{
+	const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t", *e;
+	long u;
+
+	if (**p != '\\' || end - *p < 2) {
+		out[0] = *(*p)++;
+		return 1;
+	}
+	if ((*p)[1] != 'u' || end - *p < 6) {
+		e = strchr(from, (*p)[1]);
+		out[0] = e ? to[e - from] : (*p)[1];
+		*p += 2;
+		return 1;
+	}
+	u = hex4((const unsigned char *)*p + 2);
+	*p += 6;
+	if (u >= 0xD800 && u <= 0xDBFF && end - *p >= 6 && (*p)[0] == '\\' && (*p)[1] == 'u') {
+		long lo = hex4((const unsigned char *)*p + 2);
+
+		if (lo >= 0xDC00 && lo <= 0xDFFF) {
+			u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+			*p += 6;
+		}
+	}
+	if (u < 0)
+		u = 0xFFFD;
+	if (u < 0x80) {
+		out[0] = (char)u;
+		return 1;
+	}
+	if (u < 0x800) {
+		out[0] = (char)(0xC0 | (u >> 6));
+		out[1] = (char)(0x80 | (u & 0x3F));
+		return 2;
+	}
+	if (u < 0x10000) {
+		out[0] = (char)(0xE0 | (u >> 12));
+		out[1] = (char)(0x80 | ((u >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (u & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (u >> 18));
+	out[1] = (char)(0x80 | ((u >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((u >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (u & 0x3F));
+	return 4;
+}
+
+static bool is_string(struct json_span v)
+{
+	return v.len >= 2 && v.text[0] == '"' && v.text[v.len - 1] == '"';
+}
+
+int json_string(struct json_span v, struct json_str *out)
+{
+	const char *p, *end;
+	size_t n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!is_string(v))
+		return 0;
+	p = v.text + 1;
+	end = v.text + v.len - 1;
+	if (!memchr(p, '\\', (size_t)(end - p))) {
+		out->s = p;
+		out->len = (size_t)(end - p);
+		return 1;
+	}
+	/* decoded, never longer than written */
+	out->owned = malloc((size_t)(end - p) + 1);
+	if (!out->owned)
+		return -ENOMEM;
+	while (p < end)
+		n += string_char(&p, end, out->owned + n);
+	out->owned[n] = '\0';
+	out->s = out->owned;
+	out->len = n;
+	return 1;
+}
+
+int json_member_string(const struct json_members *m, const char *key, struct json_str *out)
+{
+	struct json_span v;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_member(m, key, &v))
+		return 0;
+	return json_string(v, out);
+}
+
+bool json_string_equal(struct json_span v, const char *s, size_t len)
+{
+	const char *p, *end;
+	size_t o = 0;
+
+	if (!is_string(v))
+		return false;
+	p = v.text + 1;
+	end = v.text + v.len - 1;
+	if (!memchr(p, '\\', (size_t)(end - p)))
+		return (size_t)(end - p) == len && memcmp(p, s, len) == 0;
+	while (p < end) {
+		char c[4];
+		size_t k = string_char(&p, end, c);
+
+		if (len - o < k || memcmp(s + o, c, k) != 0)
+			return false;
+		o += k;
+	}
+	return o == len;
 }
 
 /* ---- integers beyond 64 bits, back from json-c ---- */

@@ -47,15 +47,74 @@ enum json_verdict json_storable(const unsigned char *text, size_t len) HG_MUSTCH
  */
 bool json_number_storable(const char *text, size_t len);
 
+/* A span of JSON text: one value as written, in a text json_storable accepted. */
+struct json_span {
+	const char *text;
+	size_t len;
+};
+
+/* Members json_members keeps; the members of a larger object after them are walked again. */
+#define JSON_MEMBERS_MAX 32
+
 /*
- * The exact text of the value of member key in the top-level object of
- * text[0..len) (already found storable): *off and *vlen receive its span.
- * When key is given several times the last counts, as for json-c and
- * jsonb. Escapes in member names are decoded before comparing. False
- * when text is not an object or has no such member.
+ * The top-level members of a JSON text, found in one walk (json_members)
+ * so that several lookups (json_member) cost one pass over it: what reads
+ * a webhook's body (its event, dedupe key, handshake, filters) reads its
+ * text this way, without building it.
  */
-bool json_member_span(const unsigned char *text, size_t len, const char *key,
-		      size_t *off, size_t *vlen) HG_MUSTCHECK;
+struct json_members {
+	struct json_span doc;		/* the whole text */
+	bool object;			/* doc is an object: else nothing is its member */
+	size_t n;			/* the first members, in m[] */
+	size_t rest;			/* where in doc the members after m[] start; 0: none */
+	struct {
+		struct json_span name;	/* as written, quotes included */
+		struct json_span value;
+	} m[JSON_MEMBERS_MAX];
+};
+
+/*
+ * Index the top-level members of text[0..len), one JSON value that
+ * json_storable accepted (not checked again here).
+ */
+void json_members(const char *text, size_t len, struct json_members *out);
+
+/*
+ * json_storable, and in the same walk json_members: *out holds the
+ * top-level members of text when the verdict is JSON_STORABLE.
+ */
+enum json_verdict json_storable_members(const unsigned char *text, size_t len,
+					struct json_members *out) HG_MUSTCHECK;
+
+/*
+ * The value of member key (escapes in member names decoded before
+ * comparing); when key is given several times the last counts, as for
+ * json-c and jsonb. False when there is no such member (or doc is not an
+ * object).
+ */
+bool json_member(const struct json_members *m, const char *key, struct json_span *value)
+	HG_MUSTCHECK;
+
+/* A JSON string's characters: into the text when written without an escape, else decoded. */
+struct json_str {
+	const char *s;			/* len bytes, not NUL-terminated when into the text */
+	size_t len;
+	char *owned;			/* malloc'd and NUL-terminated when decoded; free() it */
+};
+
+/*
+ * The characters of v when it is a string (a span of a text json_storable
+ * accepted): 1 with *out filled, 0 (*out empty) when v is not a string,
+ * -ENOMEM when decoding it failed for want of memory.
+ */
+int json_string(struct json_span v, struct json_str *out) HG_MUSTCHECK;
+
+/* json_member and json_string of its value: 1, 0 (no such member, or not a string), -ENOMEM. */
+int json_member_string(const struct json_members *m, const char *key, struct json_str *out)
+	HG_MUSTCHECK;
+
+/* Whether v is a string whose characters are s[0..len), decoded as it is compared. */
+bool json_string_equal(struct json_span v, const char *s, size_t len);
 
 /*
  * json-c clamps an integer beyond 64 bits when it parses it (and writes

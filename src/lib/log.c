@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/util.h"
 
 static enum log_level threshold = LOG_INFO;
 static const char *program = "hookgate";
@@ -45,19 +45,17 @@ static void log_line(enum log_level level, const char *fmt, va_list ap)
 static void log_line(enum log_level level, const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
-	char stamp[32], msg[2048];
+	char stamp[UTC_MS_TEXT_MAX], msg[2048];
 	struct timeval tv;
-	struct tm tm;
 
 	if (level > threshold)
 		return;
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	utc_ms_text(tv.tv_sec, tv.tv_usec, stamp);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* one write per line keeps lines whole when several workers share stderr */
-	fprintf(stderr, "%s.%03ldZ %s[%ld] %s req=%s %s\n", stamp, (long)tv.tv_usec / 1000,
-		program, (long)getpid(), names[level], request_id ? request_id : "-", msg);
+	fprintf(stderr, "%s %s[%ld] %s req=%s %s\n", stamp, program, (long)getpid(), names[level],
+		request_id ? request_id : "-", msg);
 	fflush(stderr);
 }
 

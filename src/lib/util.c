@@ -188,39 +188,57 @@ bool hex_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen)
 }
 
 /* On the (unexpected) failure of the digest, out is "" so it matches no stored hash. */
+/*
+ * SHA-256 fetched once per process, on first use (a hookgate process has
+ * one thread): EVP_sha256() is fetched again by every digest it makes,
+ * which costs as much as hashing a token. NULL when OpenSSL fails (tried
+ * again on the next call).
+ */
+static EVP_MD *sha256_md(void)
+{
+	static EVP_MD *md;
+
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md;
+}
+
 void sha256_hex(const void *data, size_t len, char out[65])
 {
 	static const unsigned char empty[1];
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
+	EVP_MD *sha256 = sha256_md();
 
 	out[0] = '\0';
-	if (EVP_Digest(len ? data : empty, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+	if (!sha256 || EVP_Digest(len ? data : empty, len, md, &mdlen, sha256, NULL) != 1 || mdlen != 32)
 		return;
 	hex_encode(md, mdlen, out);
 }
 
 /*
- * Random bytes for UUIDv7s, drawn from RAND_bytes a block at a time (one
- * call per id cost more than the rest of the id). Refilled after a fork:
- * two processes must never hand out the same bytes.
+ * Drawn from RAND_bytes a block at a time: a call costs about as much
+ * whatever its size (7k instructions), more than the rest of an id.
+ * Refilled after a fork: two processes must never hand out the same bytes.
  */
-static bool uuid7_random(unsigned char out[10])
+bool id_random(unsigned char *out, size_t n)
 {
-	static unsigned char pool[320];
+	static unsigned char pool[1024];
 	static size_t used = sizeof(pool);
 	static pid_t owner;
 	pid_t me = getpid();
 
-	if (used + 10 > sizeof(pool) || owner != me) {
+	if (n > ID_RANDOM_MAX)
+		return false;
+	if (used + n > sizeof(pool) || owner != me) {
 		if (RAND_bytes(pool, sizeof(pool)) != 1)
 			return false;
 		used = 0;
 		owner = me;
 	}
-	memcpy(out, pool + used, 10);
-	OPENSSL_cleanse(pool + used, 10);
-	used += 10;
+	memcpy(out, pool + used, n);
+	OPENSSL_cleanse(pool + used, n);
+	used += n;
 	return true;
 }
 
@@ -232,7 +250,7 @@ bool uuid7_generate(char out[37])
 	uint64_t ms;
 	size_t o = 0;
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || !uuid7_random(b + 6))
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || !id_random(b + 6, 10))
 		return false;
 	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 	for (int i = 0; i < 6; i++)
@@ -247,6 +265,45 @@ bool uuid7_generate(char out[37])
 	}
 	out[o] = '\0';
 	return true;
+}
+
+/* n as exactly width decimal digits at out; the next byte. */
+static char *put_digits(char *out, long n, int width)
+{
+	for (int i = width - 1; i >= 0; i--, n /= 10)
+		out[i] = (char)('0' + n % 10);
+	return out + width;
+}
+
+void utc_ms_text(long long sec, long usec, char out[UTC_MS_TEXT_MAX])
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+	bool known = gmtime_r(&t, &tm) != NULL;
+	char *o = out;
+
+	if (!known || tm.tm_year < 1000 - 1900 || tm.tm_year > 9999 - 1900 || usec < 0 || usec > 999999) {
+		/* years not of four digits (%Y pads none): as strftime and snprintf write them */
+		size_t n = known ? strftime(out, UTC_MS_TEXT_MAX, "%Y-%m-%dT%H:%M:%S", &tm) : 0;
+
+		snprintf(out + n, UTC_MS_TEXT_MAX - n, ".%03ldZ", usec / 1000);
+		return;
+	}
+	o = put_digits(o, tm.tm_year + 1900, 4);
+	*o++ = '-';
+	o = put_digits(o, tm.tm_mon + 1, 2);
+	*o++ = '-';
+	o = put_digits(o, tm.tm_mday, 2);
+	*o++ = 'T';
+	o = put_digits(o, tm.tm_hour, 2);
+	*o++ = ':';
+	o = put_digits(o, tm.tm_min, 2);
+	*o++ = ':';
+	o = put_digits(o, tm.tm_sec, 2);
+	*o++ = '.';
+	o = put_digits(o, usec / 1000, 3);
+	*o++ = 'Z';
+	*o = '\0';
 }
 
 bool uuid_valid(const char *s)

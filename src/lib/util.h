@@ -43,12 +43,32 @@ bool hex_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen)
 /* SHA-256 of data as 64 lower-case hex digits plus NUL. */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
+/* Bytes id_random hands out at a time. */
+#define ID_RANDOM_MAX 64
+
+/*
+ * n (at most ID_RANDOM_MAX) random bytes for identifiers (UUIDs, request
+ * ids), never for a secret: from RAND_bytes, through a per-process pool.
+ */
+bool id_random(unsigned char *out, size_t n) HG_MUSTCHECK;
+
 /*
  * A new time-ordered UUID (RFC 9562 version 7: the 48-bit Unix time in
- * milliseconds first, then 74 random bits from RAND_bytes), so that rows
+ * milliseconds first, then 74 random bits from id_random), so that rows
  * keyed by it land at the right edge of every index. out: 37 bytes.
  */
 bool uuid7_generate(char out[37]) HG_MUSTCHECK;
+
+/* Room for utc_ms_text's time and its NUL: 2026-11-30T02:13:35.123Z. */
+#define UTC_MS_TEXT_MAX 32
+
+/*
+ * The time sec (Unix seconds) and usec (microseconds, 0 to 999999) as
+ * RFC 3339 UTC with milliseconds, the form of log lines and of a receivedAt,
+ * into out (UTC_MS_TEXT_MAX bytes). Written digit by digit: strftime and
+ * snprintf cost twenty times more.
+ */
+void utc_ms_text(long long sec, long usec, char out[UTC_MS_TEXT_MAX]);
 
 /* Canonical textual UUID: 8-4-4-4-12 hex digits, either case. */
 bool uuid_valid(const char *s);

@@ -13,32 +13,26 @@
 /* An event name taken from a header that is not UTF-8 is cut to this many bytes once escaped. */
 #define EVENT_ESCAPED_MAX 1024
 
-void envelope_now(char *out, size_t len)
+void envelope_now(char out[ENVELOPE_TIME_MAX])
 {
 	struct timeval tv;
-	struct tm tm;
-	size_t n;
 
+	_Static_assert(ENVELOPE_TIME_MAX >= UTC_MS_TEXT_MAX, "a receivedAt holds utc_ms_text's");
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, len - n, ".%03dZ", (int)(tv.tv_usec / 1000));
+	utc_ms_text(tv.tv_sec, tv.tv_usec, out);
 }
 
 bool envelope_make(const struct provider *p, const unsigned char *raw, size_t len,
 		   const char *content_type, const struct hg_hdrs *h, const char *received_at,
 		   struct envelope *out, enum norm_result *parse)
 {
-	const char *ptext;
-	size_t plen;
-
 	memset(out, 0, sizeof(*out));
-	*parse = body_parse_keep_text(raw, len, content_type, &out->body, &out->body_text);
+	*parse = body_text(raw, len, content_type, &out->body_text, &out->body);
 	if (*parse != NORM_OK)
 		return false;
 	if (!p)
 		p = provider_find("generic");
-	out->event = provider_event(p, out->body, h, &out->payload);
+	out->event = provider_event(p, &out->body, h, &out->payload_text);
 	if (!out->event)
 		goto fail;
 	if (!utf8_valid((const unsigned char *)out->event, strlen(out->event))) {
@@ -50,9 +44,12 @@ bool envelope_make(const struct provider *p, const unsigned char *raw, size_t le
 		free(out->event);
 		out->event = safe;
 	}
-	if (!payload_text(&out->body_text, out->body, out->payload, &ptext, &plen))
-		goto fail;
-	out->text = envelope_text(out->event, ptext, plen, content_type, received_at);
+	if (out->payload_text.text == out->body.doc.text && out->payload_text.len == out->body.doc.len)
+		out->payload = out->body;
+	else
+		json_members(out->payload_text.text, out->payload_text.len, &out->payload);
+	out->text = envelope_text(out->event, out->payload_text.text, out->payload_text.len,
+				  content_type, received_at);
 	if (!out->text)
 		goto fail;
 	return true;
@@ -66,6 +63,5 @@ void envelope_free(struct envelope *e)
 	free(e->text);
 	free(e->event);
 	free(e->body_text.owned);
-	json_object_put(e->body);
 	memset(e, 0, sizeof(*e));
 }

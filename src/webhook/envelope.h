@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <json-c/json.h>
 
+#include "lib/json.h"
 #include "webhook/hdrs.h"
 #include "webhook/normalize.h"
 #include "webhook/provider.h"
@@ -15,21 +15,26 @@
 /* Room for an RFC 3339 UTC time with milliseconds: 2026-11-30T02:13:35.123Z. */
 #define ENVELOPE_TIME_MAX 40
 
-/* What envelope_make builds; envelope_free releases it. */
+/*
+ * What envelope_make builds; envelope_free releases it. The body is read
+ * as text (body_text, json_members), never built: what decides anything
+ * reads its top-level members.
+ */
 struct envelope {
-	struct json_object *body;	/* the parsed body (form fields as an object), owned */
-	struct json_text body_text;	/* the JSON text body was parsed from (its owned part) */
-	struct json_object *payload;	/* eventPayload P, borrowed from body (NULL: JSON null) */
+	struct json_text body_text;	/* the body's JSON text (form fields written as an object) */
+	struct json_members body;	/* its top-level members */
+	struct json_span payload_text;	/* eventPayload P's text, in body_text's */
+	struct json_members payload;	/* P's top-level members (what event filters read) */
 	char *event;			/* the event name, valid UTF-8, malloc'd */
 	char *text;			/* the run's trigger_payload as JSON text to store, malloc'd */
 };
 
 /* Now as RFC 3339 UTC with milliseconds into out (ENVELOPE_TIME_MAX bytes): a receivedAt. */
-void envelope_now(char *out, size_t len);
+void envelope_now(char out[ENVELOPE_TIME_MAX]);
 
 /*
- * The trigger_payload of a webhook: its body parsed for its content type
- * (body_parse_keep_text), the event of provider p (provider_event; the
+ * The trigger_payload of a webhook: its body's text for its content type
+ * (body_text), the event of provider p (provider_event; the
  * generic rules when p is NULL), an event taken from a header that is not
  * UTF-8 escaped as utf8_escape does, and the envelope text with
  * received_at (envelope_text: P spliced in as the sender wrote it). raw is

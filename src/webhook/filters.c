@@ -126,22 +126,27 @@ static bool actions_contain(struct json_object *acts, struct span value)
 	return false;
 }
 
-static struct span payload_string(struct json_object *payload, const char *key)
+/* Whether the payload's member key is a non-empty string that acts holds (as written: decoded as compared). */
+static bool actions_contain_member(struct json_object *acts, const struct json_members *payload,
+				   const char *key)
 {
-	struct json_object *v;
-	struct span sp = { "", 0 };
+	struct json_span v;
 
-	if (payload && json_object_is_type(payload, json_type_object) &&
-	    json_object_object_get_ex(payload, key, &v) && json_object_is_type(v, json_type_string)) {
-		sp.s = json_object_get_string(v);
-		sp.len = (size_t)json_object_get_string_len(v);
+	/* "" (the text of an empty string) is no action */
+	if (!payload || !json_member(payload, key, &v) || v.len <= 2)
+		return false;
+	for (size_t j = 0; j < json_object_array_length(acts); j++) {
+		struct json_object *a = json_object_array_get_idx(acts, j);
+
+		if (json_string_equal(v, json_object_get_string(a), (size_t)json_object_get_string_len(a)))
+			return true;
 	}
-	return sp;
+	return false;
 }
 
 /* Whether the well-formed filter f admits the delivery. */
 static bool filter_admits(struct json_object *f, struct span name, struct span action,
-			  struct json_object *payload)
+			  const struct json_members *payload)
 {
 	static const char *const fields[] = { "action", "state", "conclusion", "status", NULL };
 	struct json_object *ev, *acts;
@@ -154,12 +159,12 @@ static bool filter_admits(struct json_object *f, struct span name, struct span a
 	if (actions_contain(acts, action))
 		return true;
 	for (int k = 0; fields[k]; k++)
-		if (actions_contain(acts, payload_string(payload, fields[k])))
+		if (actions_contain_member(acts, payload, fields[k]))
 			return true;
 	return false;
 }
 
-bool filters_admit(struct json_object *filters, const char *event, struct json_object *payload,
+bool filters_admit(struct json_object *filters, const char *event, const struct json_members *payload,
 		   char *err, size_t errlen)
 {
 	struct span name, action;

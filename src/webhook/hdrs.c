@@ -11,9 +11,6 @@
 #include "webhook/hdrs.h"
 #include "lib/util.h"
 
-/* Longest CGI variable name we build; header names we look up are far shorter. */
-#define ENV_NAME_MAX 128
-
 const char *env_get(char **envp, const char *name)
 {
 	size_t n;
@@ -30,19 +27,24 @@ const char *env_get(char **envp, const char *name)
 	return NULL;
 }
 
-/* The CGI variable for header name into out: CONTENT_TYPE, CONTENT_LENGTH or HTTP_<NAME>. */
-static bool cgi_name(const char *name, char *out, size_t outlen)
+/*
+ * The CGI variable for header name into out: CONTENT_TYPE, CONTENT_LENGTH
+ * or HTTP_<NAME>. Its length; 0 when name is empty or out too small.
+ */
+static size_t cgi_name(const char *name, char *out, size_t outlen)
 {
 	size_t n = strlen(name), pos = 0;
 
-	if (strcasecmp(name, "Content-Type") == 0 || strcasecmp(name, "Content-Length") == 0)
+	/* only a name of their lengths can be one of the two without HTTP_ */
+	if ((n == 12 && strcasecmp(name, "Content-Type") == 0) ||
+	    (n == 14 && strcasecmp(name, "Content-Length") == 0))
 		pos = 0;
 	else if (outlen > 5) {
 		memcpy(out, "HTTP_", 5);
 		pos = 5;
 	}
 	if (n == 0 || pos + n >= outlen)
-		return false;
+		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
 
@@ -53,7 +55,7 @@ static bool cgi_name(const char *name, char *out, size_t outlen)
 		out[pos++] = c;
 	}
 	out[pos] = '\0';
-	return true;
+	return pos;
 }
 
 /* FNV-1a of name[0..len). */
@@ -105,25 +107,36 @@ void hdrs_index(struct hg_hdrs *h)
 	h->indexed = true;
 }
 
-const char *hdrs_get(const struct hg_hdrs *h, const char *name)
+bool hdrs_key(const char *name, struct hdrs_key *k)
 {
-	char env_name[ENV_NAME_MAX];
-	size_t len;
-	uint32_t x;
+	k->len = name ? cgi_name(name, k->var, sizeof(k->var)) : 0;
+	k->hash = name_hash(k->var, k->len);
+	return k->len > 0;
+}
 
-	if (!h || !h->envp || !name || !cgi_name(name, env_name, sizeof(env_name)))
+const char *hdrs_get_key(const struct hg_hdrs *h, const struct hdrs_key *k)
+{
+	if (!h || !h->envp || k->len == 0)
 		return NULL;
 	if (!h->indexed)
-		return env_get(h->envp, env_name);
-	len = strlen(env_name);
-	x = name_hash(env_name, len);
-	for (size_t slot = x & (HDRS_SLOTS - 1); h->entry[slot]; slot = (slot + 1) & (HDRS_SLOTS - 1)) {
+		return env_get(h->envp, k->var);
+	for (size_t slot = k->hash & (HDRS_SLOTS - 1); h->entry[slot];
+	     slot = (slot + 1) & (HDRS_SLOTS - 1)) {
 		const char *e = h->envp[h->entry[slot] - 1];
 
-		if (h->hash[slot] == x && strncmp(e, env_name, len) == 0 && e[len] == '=')
-			return e + len + 1;
+		if (h->hash[slot] == k->hash && memcmp(e, k->var, k->len) == 0 && e[k->len] == '=')
+			return e + k->len + 1;
 	}
 	return NULL;
+}
+
+const char *hdrs_get(const struct hg_hdrs *h, const char *name)
+{
+	struct hdrs_key k;
+
+	if (!h || !h->envp || !hdrs_key(name, &k))
+		return NULL;
+	return hdrs_get_key(h, &k);
 }
 
 static bool is_blank(char c)
@@ -185,6 +198,27 @@ static HG_MUSTCHECK bool add_owned(struct json_object *o, const char *key, struc
 	return true;
 }
 
+/*
+ * The lookup keys of kept_headers and signature_headers, made on first use
+ * (a hookgate process has one thread): 33 lookups a request, each a hash
+ * probe without building its CGI name again.
+ */
+static struct hdrs_key kept_keys[HG_ARRAY_LEN(kept_headers) - 1];
+static struct hdrs_key signature_keys[HG_ARRAY_LEN(signature_headers) - 1];
+
+static void selected_keys(void)
+{
+	static bool ready;
+
+	if (ready)
+		return;
+	for (size_t i = 0; i < HG_ARRAY_LEN(kept_keys); i++)
+		(void)hdrs_key(kept_headers[i], &kept_keys[i]);
+	for (size_t i = 0; i < HG_ARRAY_LEN(signature_keys); i++)
+		(void)hdrs_key(signature_headers[i], &signature_keys[i]);
+	ready = true;
+}
+
 struct json_object *hdrs_selected(const struct hg_hdrs *h)
 {
 	struct json_object *o = json_object_new_object();
@@ -192,8 +226,9 @@ struct json_object *hdrs_selected(const struct hg_hdrs *h)
 
 	if (!o)
 		return NULL;
+	selected_keys();
 	for (int i = 0; kept_headers[i]; i++) {
-		const char *v = hdrs_get(h, kept_headers[i]);
+		const char *v = hdrs_get_key(h, &kept_keys[i]);
 		char name[64], *safe;
 		size_t n;
 		bool ok;
@@ -211,7 +246,7 @@ struct json_object *hdrs_selected(const struct hg_hdrs *h)
 			goto fail;
 	}
 	for (int i = 0; signature_headers[i]; i++)
-		if (hdrs_get(h, signature_headers[i]))
+		if (hdrs_get_key(h, &signature_keys[i]))
 			signed_request = true;
 	if (!add_owned(o, SIGNATURE_PRESENT, json_object_new_boolean(signed_request)))
 		goto fail;
@@ -234,12 +269,12 @@ bool hdrs_from_selected(struct json_object *selected, struct hg_hdrs *out)
 	if (n == 0)
 		return true;
 	json_object_object_foreach(selected, key, val) {
-		char name[ENV_NAME_MAX];
+		char name[HDRS_NAME_MAX];
 		const char *v;
 
 		/* signature_present and anything else that is not a header value */
 		if (!json_object_is_type(val, json_type_string) || strchr(key, '=') ||
-		    !cgi_name(key, name, sizeof(name)))
+		    cgi_name(key, name, sizeof(name)) == 0)
 			continue;
 		v = json_object_get_string(val);
 		if (asprintf(&out->envp[i], "%s=%s", name, v) < 0) {

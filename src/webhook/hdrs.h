@@ -10,6 +10,7 @@
 #include "lib/common.h"
 
 #define HDRS_SLOTS 128			/* a power of two; more headers than half: not indexed */
+#define HDRS_NAME_MAX 128		/* bytes of a CGI variable name a lookup builds, NUL included */
 
 /*
  * The request's headers. { envp } alone is valid (every lookup scans the
@@ -32,6 +33,22 @@ void hdrs_index(struct hg_hdrs *h);
  * every other name to HTTP_<NAME> with '-' as '_'.
  */
 const char *hdrs_get(const struct hg_hdrs *h, const char *name);
+
+/* A header name made ready for lookups (hdrs_key): its CGI variable and hash. */
+struct hdrs_key {
+	char var[HDRS_NAME_MAX];
+	size_t len;			/* 0: a name no header can have (empty, too long) */
+	uint32_t hash;
+};
+
+/*
+ * Make k for the header called name, once for a name looked up often;
+ * false when no header has that name (k then finds nothing).
+ */
+bool hdrs_key(const char *name, struct hdrs_key *k);
+
+/* hdrs_get with a key made by hdrs_key. */
+const char *hdrs_get_key(const struct hg_hdrs *h, const struct hdrs_key *k);
 
 /*
  * The header value with surrounding blanks trimmed, in place: returns a

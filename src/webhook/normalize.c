@@ -44,109 +44,142 @@ static bool json_blank(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-enum norm_result body_parse(const unsigned char *body, size_t len, struct json_object **out)
+/* body[0..len) without a leading byte-order mark and the blanks around it, into *t. */
+static void json_trim(const unsigned char *body, size_t len, struct json_text *t)
 {
-	struct json_tokener *tok = NULL;
-	struct json_object *obj = NULL;
-	enum json_tokener_error jerr;
-	enum norm_result r = NORM_INVALID_JSON;
-	size_t start = 0, end;
+	size_t start = 0;
 
-	*out = NULL;
+	memset(t, 0, sizeof(*t));
 	if (len >= sizeof(bom) && memcmp(body, bom, sizeof(bom)) == 0)
 		start = sizeof(bom);
 	while (start < len && json_blank(body[start]))
 		start++;
-	if (start == len)
+	while (len > start && json_blank(body[len - 1]))
+		len--;
+	t->text = (const char *)body + start;
+	t->len = len - start;
+}
+
+/*
+ * The JSON text of body[0..len) (SPEC 3.1 step 7), the one reading of what a
+ * JSON body is: a leading byte-order mark and blanks around it dropped,
+ * strict RFC 8259 and storable as jsonb (json_storable decides), one
+ * object or array. Into *t (into body) when NORM_OK, with its top-level
+ * members in *m (found in the same walk).
+ */
+static enum norm_result json_body(const unsigned char *body, size_t len, struct json_text *t,
+				  struct json_members *m)
+{
+	json_trim(body, len, t);
+	if (t->len == 0)
 		return NORM_EMPTY;
-	body += start;
-	len -= start;
-
-	/* strict RFC 8259 and storable as jsonb decide; json-c only builds what passed */
-	if (len > INT_MAX - 1 || json_storable(body, len) != JSON_STORABLE)
+	if (t->len > INT_MAX - 1 ||
+	    json_storable_members((const unsigned char *)t->text, t->len, m) != JSON_STORABLE)
 		return NORM_INVALID_JSON;
+	if (t->text[0] != '{' && t->text[0] != '[')
+		return NORM_NOT_CONTAINER;
+	return NORM_OK;
+}
 
+enum norm_result body_parse(const unsigned char *body, size_t len, struct json_object **out)
+{
+	struct json_tokener *tok = NULL;
+	struct json_object *obj = NULL;
+	struct json_members m;
+	struct json_text t;
+	enum norm_result r;
+
+	*out = NULL;
+	if ((r = json_body(body, len, &t, &m)) != NORM_OK)
+		return r;
+	/* json_body decided; json-c only builds what passed */
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1);
 	if (!tok)
-		goto fail;
+		return NORM_INVALID_JSON;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, (const char *)body, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue && end == len) {
-		/* A top-level scalar (123, true) ends only at end of input: say so with a NUL. */
-		obj = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-		end = len;
-	}
-	if (jerr != json_tokener_success)
-		goto fail;
-	for (size_t i = end; i < len; i++)
-		if (!json_blank(body[i]))
-			goto fail;
-	if (!json_object_is_type(obj, json_type_object) && !json_object_is_type(obj, json_type_array)) {
-		r = NORM_NOT_CONTAINER;
-		goto fail;
+	obj = json_tokener_parse_ex(tok, t.text, (int)t.len);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != t.len) {
+		json_object_put(obj);
+		obj = NULL;
 	}
 	json_tokener_free(tok);
 	*out = obj;
-	return NORM_OK;
-fail:
-	json_object_put(obj);
-	json_tokener_free(tok);
-	return r;
+	return obj ? NORM_OK : NORM_INVALID_JSON;
 }
 
-/* The body member key when it is a non-empty string, else NULL. */
-static const char *member_string(struct json_object *body, const char *key)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_is_type(body, json_type_object) ||
-	    !json_object_object_get_ex(body, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = json_object_get_string(v);
-	return s && s[0] ? s : NULL;
-}
-
-/* prefix + value[0..len) + ("." + suffix when suffix is set), malloc'd. */
-static char *event_name(const char *prefix, const char *value, size_t len, const char *suffix)
+/* prefix + value[0..len) + ("." + suffix when there is one), malloc'd. */
+static char *event_name(const char *prefix, const char *value, size_t len, const struct json_str *suffix)
 {
 	char *s = NULL;
 
-	if (len > INT_MAX)
+	if (len > INT_MAX || suffix->len > INT_MAX)
 		return NULL;
-	if (asprintf(&s, "%s%.*s%s%s", prefix, (int)len, value,
-		     suffix ? "." : "", suffix ? suffix : "") < 0)
+	if (asprintf(&s, "%s%.*s%s%.*s", prefix, (int)len, value, suffix->len ? "." : "",
+		     (int)suffix->len, suffix->s ? suffix->s : "") < 0)
 		return NULL;
 	return s;
 }
 
-char *event_infer(struct json_object *body, const struct hg_hdrs *h, struct json_object **payload_out)
+/* A copy of s, NUL-terminated (its owned part released); NULL when out of memory. */
+static char *str_take(struct json_str *s)
 {
-	const char *event = member_string(body, "event");
-	const char *v;
+	char *copy = s->owned ? s->owned : strndup(s->s, s->len);
+
+	s->owned = NULL;
+	return copy;
+}
+
+/* json_member_string, a non-empty string only: 1, 0, -ENOMEM. */
+static int member_text(const struct json_members *body, const char *key, struct json_str *out)
+{
+	int rc = json_member_string(body, key, out);
+
+	if (rc > 0 && out->len == 0)
+		return 0;
+	return rc;
+}
+
+char *event_infer(const struct json_members *body, const struct hg_hdrs *h,
+		  struct json_span *payload_out)
+{
+	static const char *const body_rules[] = { "event", "type", "action" };
+	static const struct json_members no_body;
+	const struct json_str no_suffix = { .s = NULL };
+	struct json_str v = { .s = NULL }, action = { .s = NULL };
+	const char *hv;
+	char *e = NULL;
 	size_t len;
+	int rc;
 
-	*payload_out = body;
-	if (event) {
-		struct json_object *p;
+	if (!body)
+		body = &no_body;
+	*payload_out = body->doc;
+	if ((rc = member_text(body, "event", &v)) != 0) {
+		struct json_span p;
 
-		if (json_object_object_get_ex(body, "eventPayload", &p))
-			*payload_out = p;	/* may be NULL: a JSON null payload */
-		return strdup(event);
+		if (rc < 0)
+			return NULL;
+		/* may be the text null: a JSON null payload */
+		if (json_member(body, "eventPayload", &p))
+			*payload_out = p;
+		return str_take(&v);
 	}
-	if ((v = hdrs_get_span(h, "X-GitHub-Event", &len)))
-		return event_name("github.", v, len, member_string(body, "action"));
-	if ((v = hdrs_get_span(h, "X-Gitlab-Event", &len)))
-		return event_name("gitlab.", v, len, NULL);
-	if ((v = hdrs_get_span(h, "X-Event-Type", &len)))
-		return event_name("", v, len, NULL);
+	if ((hv = hdrs_get_span(h, "X-GitHub-Event", &len))) {
+		if (member_text(body, "action", &action) < 0)
+			return NULL;
+		e = event_name("github.", hv, len, &action);
+		free(action.owned);
+		return e;
+	}
+	if ((hv = hdrs_get_span(h, "X-Gitlab-Event", &len)))
+		return event_name("gitlab.", hv, len, &no_suffix);
+	if ((hv = hdrs_get_span(h, "X-Event-Type", &len)))
+		return event_name("", hv, len, &no_suffix);
 	/* body "event" cannot be a non-empty string here (handled above); kept for the rule's order. */
-	if ((v = member_string(body, "event")) || (v = member_string(body, "type")) ||
-	    (v = member_string(body, "action")))
-		return strdup(v);
+	for (size_t i = 0; i < HG_ARRAY_LEN(body_rules); i++)
+		if ((rc = member_text(body, body_rules[i], &v)) != 0)
+			return rc < 0 ? NULL : str_take(&v);
 	return strdup("webhook.received");
 }
 
@@ -385,66 +418,36 @@ enum norm_result body_parse_typed(const unsigned char *body, size_t len, const c
 	return body_parse(body, len, out);
 }
 
-/* The JSON text of body[0..len): without a leading byte-order mark and surrounding blanks. */
-static void json_body_text(const unsigned char *body, size_t len, struct json_text *t)
-{
-	size_t start = 0;
-
-	if (len >= sizeof(bom) && memcmp(body, bom, sizeof(bom)) == 0)
-		start = sizeof(bom);
-	while (start < len && json_blank(body[start]))
-		start++;
-	while (len > start && json_blank(body[len - 1]))
-		len--;
-	t->text = (const char *)body + start;
-	t->len = len - start;
-}
-
-enum norm_result body_parse_keep_text(const unsigned char *body, size_t len,
-				      const char *content_type, struct json_object **out,
-				      struct json_text *text)
+enum norm_result body_text(const unsigned char *body, size_t len, const char *content_type,
+			   struct json_text *text, struct json_members *members)
 {
 	char mt[MEDIA_TYPE_MAX];
+	struct json_object *fields = NULL;
+	struct json_text t;
 	enum norm_result r;
 
 	memset(text, 0, sizeof(*text));
-	if (strcmp(media_type(content_type, mt, sizeof(mt)), FORM_MEDIA_TYPE) != 0) {
-		r = body_parse(body, len, out);
-		if (r == NORM_OK)
-			json_body_text(body, len, text);
-		return r;
-	}
-	r = form_parse(body, len, out, &text->owned);
+	if (strcmp(media_type(content_type, mt, sizeof(mt)), FORM_MEDIA_TYPE) != 0)
+		return json_body(body, len, text, members);
+	r = form_parse(body, len, &fields, &text->owned);
 	if (r != NORM_OK)
 		return r;
 	if (!text->owned) {
 		/* the fields object: strings only, which json-c writes exactly */
-		const char *s = json_object_to_json_string_ext(*out, JSON_C_TO_STRING_PLAIN);
+		const char *s = json_object_to_json_string_ext(fields, JSON_C_TO_STRING_PLAIN);
 
 		if (!s || !(text->owned = strdup(s))) {
-			json_object_put(*out);
-			*out = NULL;
+			json_object_put(fields);
 			return NORM_INVALID_FORM;
 		}
 	}
-	json_body_text((const unsigned char *)text->owned, strlen(text->owned), text);
+	json_object_put(fields);
+	/* the payload field's text (body_parse accepted it) or the fields written */
+	json_trim((const unsigned char *)text->owned, strlen(text->owned), &t);
+	text->text = t.text;
+	text->len = t.len;
+	json_members(text->text, text->len, members);
 	return NORM_OK;
-}
-
-bool payload_text(const struct json_text *t, struct json_object *body, struct json_object *payload,
-		  const char **text, size_t *len)
-{
-	size_t off;
-
-	if (payload == body) {
-		*text = t->text;
-		*len = t->len;
-		return true;
-	}
-	if (!json_member_span((const unsigned char *)t->text, t->len, "eventPayload", &off, len))
-		return false;
-	*text = t->text + off;
-	return true;
 }
 
 char *media_type_text(const char *content_type)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "lib/json.h"
 #include "webhook/hdrs.h"
 
 enum norm_result {
@@ -48,22 +49,15 @@ struct json_text {
 };
 
 /*
- * body_parse_typed that also gives, in *text, the JSON text *out was
- * parsed from: the body without its byte-order mark and blanks, or a form
- * body's "payload" field decoded, or (a form without one) the fields
- * object serialised. *text is empty unless NORM_OK.
+ * What body_parse_typed would parse, as JSON text, without building it
+ * (the ingress and replays read the text): the body without its
+ * byte-order mark and blanks, or a form body's "payload" field decoded,
+ * or (a form without one) the fields object serialised; with its
+ * top-level members (json_members) in *members. The same results as
+ * body_parse_typed; *text is empty unless NORM_OK, *members set only then.
  */
-enum norm_result body_parse_keep_text(const unsigned char *body, size_t len,
-				      const char *content_type, struct json_object **out,
-				      struct json_text *text);
-
-/*
- * The exact text of P within the body text t: t itself when payload is the
- * whole body, else the span of the body's "eventPayload" member (event_infer's
- * envelope rule). False when it cannot be found (out of step with payload).
- */
-bool payload_text(const struct json_text *t, struct json_object *body, struct json_object *payload,
-		  const char **text, size_t *len);
+enum norm_result body_text(const unsigned char *body, size_t len, const char *content_type,
+			   struct json_text *text, struct json_members *members);
 
 /*
  * The media type of content_type (media_type), with every byte that is not
@@ -83,11 +77,14 @@ char *envelope_text(const char *event, const char *payload, size_t len,
 		    const char *content_type, const char *received_at);
 
 /*
- * The event name inferred from payload and headers (SPEC 3.3), malloc'd,
- * owned by the caller; *payload_out (borrowed from body, may be body
- * itself) is the eventPayload P. Never returns NULL except out of memory.
+ * The event name inferred from the body's top-level members (body_text's
+ * text, indexed by json_members; NULL: no body) and the headers (SPEC
+ * 3.3), malloc'd, owned by the caller; *payload_out is the text of the
+ * eventPayload P: the whole body, or its "eventPayload" member (the text
+ * null for a JSON null). Never returns NULL except out of memory.
  */
-char *event_infer(struct json_object *body, const struct hg_hdrs *h, struct json_object **payload_out);
+char *event_infer(const struct json_members *body, const struct hg_hdrs *h,
+		  struct json_span *payload_out);
 
 /*
  * The envelope {"event","eventPayload","request":{"receivedAt","contentType"?}}

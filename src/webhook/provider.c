@@ -57,26 +57,29 @@ static enum pick take_header(const struct hg_hdrs *h, const char *name, const ch
 /*
  * The trimmed string member of a body object (numbers and other types do
  * not count: a key is text); absent, blank or not a string: PICK_ABSENT.
+ * False when out of memory (decoding an escaped key).
  */
-static enum pick take_member(struct json_object *body, const char *member, const char *source,
-			     struct dedupe *d)
+static HG_MUSTCHECK bool take_member(const struct json_members *body, const char *member,
+				     const char *source, struct dedupe *d)
 {
-	struct json_object *v;
+	struct json_str v;
 	const char *s;
 	size_t len;
+	int rc = body ? json_member_string(body, member, &v) : 0;
 
-	if (!json_object_is_type(body, json_type_object) ||
-	    !json_object_object_get_ex(body, member, &v) || !json_object_is_type(v, json_type_string))
-		return PICK_ABSENT;
-	s = json_object_get_string(v);
-	len = (size_t)json_object_get_string_len(v);
+	if (rc <= 0)
+		return rc == 0;
+	s = v.s;
+	len = v.len;
 	while (len > 0 && blank(*s)) {
 		s++;
 		len--;
 	}
 	while (len > 0 && blank(s[len - 1]))
 		len--;
-	return take_value(s, len, source, d);
+	(void)take_value(s, len, source, d);
+	free(v.owned);
+	return true;
 }
 
 static void dedupe_clear(struct dedupe *d)
@@ -95,72 +98,65 @@ static void dedupe_first_of(const struct hg_hdrs *h, struct dedupe *d,
 		(void)take_header(h, name2, source2, d);
 }
 
-static void dedupe_github(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d)
+static bool dedupe_github(const struct hg_hdrs *h, const struct json_members *body, struct dedupe *d)
 {
 	(void)body;
 	dedupe_first_of(h, d, "X-GitHub-Delivery", "x-github-delivery",
 			"Idempotency-Key", "idempotency-key");
+	return true;
 }
 
-static void dedupe_generic(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d)
+static bool dedupe_generic(const struct hg_hdrs *h, const struct json_members *body, struct dedupe *d)
 {
 	(void)body;
 	dedupe_first_of(h, d, "Idempotency-Key", "idempotency-key",
 			"X-GitHub-Delivery", "x-github-delivery");
+	return true;
 }
 
 /* Standard Webhooks: webhook-id, else the Svix alias svix-id. */
-static void dedupe_standard(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d)
+static bool dedupe_standard(const struct hg_hdrs *h, const struct json_members *body,
+			    struct dedupe *d)
 {
 	(void)body;
 	dedupe_first_of(h, d, "webhook-id", "webhook-id", "svix-id", "svix-id");
+	return true;
 }
 
 /* Stripe: the event's body "id" (evt_...), the same on every retry. */
-static void dedupe_stripe(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d)
+static bool dedupe_stripe(const struct hg_hdrs *h, const struct json_members *body, struct dedupe *d)
 {
 	(void)h;
 	dedupe_clear(d);
-	(void)take_member(body, "id", "body.id", d);
+	return take_member(body, "id", "body.id", d);
 }
 
 /* Slack: the Events API body "event_id"; slash commands and interactivity have none. */
-static void dedupe_slack(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d)
+static bool dedupe_slack(const struct hg_hdrs *h, const struct json_members *body, struct dedupe *d)
 {
 	(void)h;
 	dedupe_clear(d);
-	(void)take_member(body, "event_id", "body.event_id", d);
+	return take_member(body, "event_id", "body.event_id", d);
 }
 
 /* Shopify: X-Shopify-Webhook-Id, else the event webhooks' unprefixed shopify-webhook-id. */
-static void dedupe_shopify(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d)
+static bool dedupe_shopify(const struct hg_hdrs *h, const struct json_members *body, struct dedupe *d)
 {
 	(void)body;
 	dedupe_first_of(h, d, "X-Shopify-Webhook-Id", "x-shopify-webhook-id",
 			"shopify-webhook-id", "shopify-webhook-id");
+	return true;
 }
 
-static void dedupe_gitlab(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d)
+static bool dedupe_gitlab(const struct hg_hdrs *h, const struct json_members *body, struct dedupe *d)
 {
 	(void)body;
 	dedupe_first_of(h, d, "Idempotency-Key", "idempotency-key",
 			"X-Gitlab-Event-UUID", "x-gitlab-event-uuid");
+	return true;
 }
 
 /* ---- event rules ---- */
-
-/* The member key of obj when it is a non-empty string, else NULL. */
-static const char *member_string(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = json_object_get_string(v);
-	return s && s[0] ? s : NULL;
-}
 
 /* prefix + value[0..len), malloc'd; NULL when value is NULL or out of memory. */
 static char *prefixed(const char *prefix, const char *value, size_t len)
@@ -174,8 +170,24 @@ static char *prefixed(const char *prefix, const char *value, size_t len)
 	return s;
 }
 
+/*
+ * prefix + the member key of obj when that is a non-empty string,
+ * malloc'd; NULL when it is not one (or out of memory).
+ */
+static char *member_event(const char *prefix, const struct json_members *obj, const char *key)
+{
+	struct json_str v;
+	char *e;
+
+	if (!obj || json_member_string(obj, key, &v) <= 0)
+		return NULL;
+	e = v.len ? prefixed(prefix, v.s, v.len) : NULL;
+	free(v.owned);
+	return e;
+}
+
 /* generic, github: no rule of their own (SPEC 3.3 already knows X-GitHub-Event). */
-static char *event_none(struct json_object *body, const struct hg_hdrs *h)
+static char *event_none(const struct json_members *body, const struct hg_hdrs *h)
 {
 	(void)body;
 	(void)h;
@@ -183,29 +195,27 @@ static char *event_none(struct json_object *body, const struct hg_hdrs *h)
 }
 
 /* standard, stripe: the body's "type" (e.g. "invoice.paid"). */
-static char *event_body_type(struct json_object *body, const struct hg_hdrs *h)
+static char *event_body_type(const struct json_members *body, const struct hg_hdrs *h)
 {
-	const char *t = member_string(body, "type");
-
 	(void)h;
-	return t ? strdup(t) : NULL;
+	return member_event("", body, "type");
 }
 
 /* slack: "slack.<event.type>" for Events API callbacks. */
-static char *event_slack(struct json_object *body, const struct hg_hdrs *h)
+static char *event_slack(const struct json_members *body, const struct hg_hdrs *h)
 {
-	struct json_object *ev;
-	const char *t;
+	struct json_members ev;
+	struct json_span v;
 
 	(void)h;
-	if (!json_object_is_type(body, json_type_object) ||
-	    !json_object_object_get_ex(body, "event", &ev) || !(t = member_string(ev, "type")))
+	if (!body || !json_member(body, "event", &v))
 		return NULL;
-	return prefixed("slack.", t, strlen(t));
+	json_members(v.text, v.len, &ev);
+	return member_event("slack.", &ev, "type");
 }
 
 /* shopify: "shopify.<X-Shopify-Topic>", else the event webhooks' unprefixed shopify-topic. */
-static char *event_shopify(struct json_object *body, const struct hg_hdrs *h)
+static char *event_shopify(const struct json_members *body, const struct hg_hdrs *h)
 {
 	size_t len;
 	const char *v = hdrs_get_span(h, "X-Shopify-Topic", &len);
@@ -216,7 +226,7 @@ static char *event_shopify(struct json_object *body, const struct hg_hdrs *h)
 	return prefixed("shopify.", v, len);
 }
 
-static char *event_gitlab(struct json_object *body, const struct hg_hdrs *h)
+static char *event_gitlab(const struct json_members *body, const struct hg_hdrs *h)
 {
 	size_t len;
 	const char *v = hdrs_get_span(h, "X-Gitlab-Event", &len);
@@ -226,16 +236,16 @@ static char *event_gitlab(struct json_object *body, const struct hg_hdrs *h)
 }
 
 /* slack: {"type":"url_verification","challenge": <string>}. */
-static bool challenge_slack(struct json_object *body, const char **challenge)
+static bool challenge_slack(const struct json_members *body, struct json_span *challenge)
 {
-	struct json_object *c;
-	const char *t = member_string(body, "type");
+	static const char handshake[] = "url_verification";
+	struct json_span t, c;
 
-	if (!t || strcmp(t, "url_verification") != 0 ||
-	    !json_object_object_get_ex(body, "challenge", &c) || !json_object_is_type(c, json_type_string))
+	if (!json_member(body, "type", &t) || !json_string_equal(t, handshake, sizeof(handshake) - 1) ||
+	    !json_member(body, "challenge", &c) || c.text[0] != '"')
 		return false;
-	*challenge = json_object_get_string(c);
-	return *challenge != NULL;
+	*challenge = c;
+	return true;
 }
 
 /* ---- secret rules ---- */
@@ -292,24 +302,24 @@ const char *const *provider_names(void)
 	return names;
 }
 
-char *provider_event(const struct provider *p, struct json_object *body, const struct hg_hdrs *h,
-		     struct json_object **payload_out)
+char *provider_event(const struct provider *p, const struct json_members *body,
+		     const struct hg_hdrs *h, struct json_span *payload_out)
 {
 	char *e = p && p->event ? p->event(body, h) : NULL;
 
 	if (e) {
-		*payload_out = body;
+		*payload_out = body ? body->doc : (struct json_span){ NULL, 0 };
 		return e;
 	}
 	return event_infer(body, h, payload_out);
 }
 
-bool provider_url_verification(const struct provider *p, struct json_object *body,
-			       const char **challenge)
+bool provider_url_verification(const struct provider *p, const struct json_members *body,
+			       struct json_span *challenge)
 {
-	const char *c = NULL;
+	struct json_span c;
 
-	if (!p || !p->challenge || !challenge || !p->challenge(body, &c))
+	if (!p || !p->challenge || !body || !challenge || !p->challenge(body, &c))
 		return false;
 	*challenge = c;
 	return true;

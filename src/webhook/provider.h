@@ -4,9 +4,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <json-c/json.h>
-
 #include "lib/common.h"
+#include "lib/json.h"
 #include "webhook/hdrs.h"
 #include "webhook/signature.h"
 
@@ -21,16 +20,20 @@ struct dedupe {
 struct provider {
 	const char *name;
 	enum sig_status (*verify)(const struct sig_input *in);
-	/* Fill d from headers (and body, for providers that key on it; body may be NULL). */
-	void (*dedupe)(const struct hg_hdrs *h, struct json_object *body, struct dedupe *d);
+	/*
+	 * Fill d from headers (and the body's top-level members, for
+	 * providers that key on it; body may be NULL). False only when out
+	 * of memory (d then holds no key).
+	 */
+	bool (*dedupe)(const struct hg_hdrs *h, const struct json_members *body, struct dedupe *d);
 	/*
 	 * The provider's own event name, malloc'd (the caller frees it), or
 	 * NULL when it has none for this delivery (or out of memory): then the
 	 * generic inference of SPEC 3.3 (event_infer) applies. Never NULL itself.
 	 */
-	char *(*event)(struct json_object *body, const struct hg_hdrs *h);
+	char *(*event)(const struct json_members *body, const struct hg_hdrs *h);
 	/* Slack-style handshake: see provider_url_verification. NULL when the provider has none. */
-	bool (*challenge)(struct json_object *body, const char **challenge);
+	bool (*challenge)(const struct json_members *body, struct json_span *challenge);
 	/*
 	 * The provider's own rule for a non-empty signing secret (see
 	 * provider_secret_valid); NULL when any secret will do.
@@ -45,24 +48,26 @@ const struct provider *provider_find(const char *name);
 const char *const *provider_names(void);
 
 /*
- * The event of a delivery: p's own rule (p->event), with the whole body as
- * the eventPayload; when it gives none, event_infer (SPEC 3.3) with its
- * envelope rules. *payload_out is borrowed from body (may be body itself,
- * or NULL for a JSON null eventPayload). Returns a malloc'd name owned by
- * the caller; NULL only when out of memory.
+ * The event of a delivery from its body's top-level members (json_members
+ * of body_text's text; NULL: none) and headers: p's own rule (p->event),
+ * with the whole body as the eventPayload; when it gives none, event_infer
+ * (SPEC 3.3) with its envelope rules. *payload_out is the text of P, in the
+ * body's (the whole body, or its "eventPayload" member). Returns a
+ * malloc'd name owned by the caller; NULL only when out of memory.
  */
-char *provider_event(const struct provider *p, struct json_object *body, const struct hg_hdrs *h,
-		     struct json_object **payload_out);
+char *provider_event(const struct provider *p, const struct json_members *body,
+		     const struct hg_hdrs *h, struct json_span *payload_out);
 
 /*
- * Whether body is p's URL-verification handshake, to be answered with
- * 200 {"challenge": C} instead of a run: for slack, a body object
- * {"type":"url_verification","challenge": <string>}. *challenge is then
- * borrowed from body (valid while body lives). Checking the signature
- * first is the caller's job. False for every other provider and body.
+ * Whether body (its top-level members) is p's URL-verification handshake,
+ * to be answered with 200 {"challenge": C} instead of a run: for slack, a
+ * body object {"type":"url_verification","challenge": <string>}.
+ * *challenge is then the string's text as written, in the body's (decode
+ * it with json_string). Checking the signature first is the caller's job.
+ * False for every other provider and body.
  */
-bool provider_url_verification(const struct provider *p, struct json_object *body,
-			       const char **challenge);
+bool provider_url_verification(const struct provider *p, const struct json_members *body,
+			       struct json_span *challenge);
 
 /*
  * Whether secret (trimmed, as it will be stored; NULL or "" clears the

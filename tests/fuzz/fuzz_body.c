@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <json-c/json.h>
 
 #include "fuzz.h"
@@ -69,26 +70,55 @@ static void check_form_value(struct json_object *v)
 	PROPERTY(json_object_is_type(v, json_type_string), "a form field is not a string");
 }
 
+/* json-c's reading of the JSON text s[0..len) (NULL for null, or when it does not parse) */
+static struct json_object *parsed(const char *s, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o = NULL;
+
+	if (!tok)
+		abort();
+	if (len <= INT_MAX - 1)
+		o = json_tokener_parse_ex(tok, s, (int)len);
+	if (!o && json_tokener_get_error(tok) == json_tokener_continue)
+		o = json_tokener_parse_ex(tok, "", 1);	/* a scalar ends at the end of its text */
+	json_tokener_free(tok);
+	return o;
+}
+
 /*
- * The envelope as ingress stores it (P spliced in as the sender wrote it): for every provider, P's text is found, the
- * envelope is storable JSON, and read back it holds the event and P.
+ * The envelope as ingress stores it (body_text's text read by json_members,
+ * P spliced in as the sender wrote it): the text is what body_parse_typed
+ * built; for every provider, P's text lies in it, the envelope is storable
+ * JSON, and read back it holds the event and P.
  */
 static void check_envelope_text(const uint8_t *b, size_t n, const char *ctype, struct json_object *body,
 				const struct hg_hdrs *h)
 {
-	struct json_object *again = NULL;
+	struct json_object *again;
 	struct json_text t = { NULL, 0, NULL };
-	enum norm_result r = body_parse_keep_text(b, n, ctype, &again, &t);
+	struct json_members m, again_m;
+	enum norm_result r = body_text(b, n, ctype, &t, &m);
 
-	PROPERTY(r == NORM_OK && json_object_equal(again, body), "body_parse_keep_text disagrees: %s",
-		 norm_error(r));
+	PROPERTY(r == NORM_OK, "body_text disagrees: %s", norm_error(r));
 	PROPERTY(json_storable((const unsigned char *)t.text, t.len) == JSON_STORABLE,
 		 "the body's text is not storable: %.*s", (int)(t.len > 300 ? 300 : t.len), t.text);
+	again = parsed(t.text, t.len);
+	PROPERTY(json_object_equal(again, body), "body_text's text is not the body parsed: %.*s",
+		 (int)(t.len > 300 ? 300 : t.len), t.text);
+	/* the members found while checking the text are those a walk of it finds */
+	json_members(t.text, t.len, &again_m);
+	PROPERTY(m.object == again_m.object && m.n == again_m.n && m.rest == again_m.rest &&
+		 m.doc.text == again_m.doc.text && m.doc.len == again_m.doc.len,
+		 "json_storable_members and json_members disagree: %zu/%zu members", m.n, again_m.n);
+	for (size_t i = 0; i < m.n; i++)
+		PROPERTY(m.m[i].name.text == again_m.m[i].name.text && m.m[i].name.len == again_m.m[i].name.len &&
+			 m.m[i].value.text == again_m.m[i].value.text &&
+			 m.m[i].value.len == again_m.m[i].value.len, "member %zu: the two walks disagree", i);
 	for (const char *const *name = provider_names(); *name; name++) {
-		struct json_object *payload = NULL, *env, *v;
-		char *event = provider_event(provider_find(*name), again, h, &payload), *text;
-		const char *ptext;
-		size_t plen;
+		struct json_object *payload, *env, *v;
+		struct json_span ptext = { NULL, 0 };
+		char *event = provider_event(provider_find(*name), &m, h, &ptext), *text;
 
 		PROPERTY(event != NULL, "%s: no event", *name);
 		if (!utf8_valid((const unsigned char *)event, strlen(event))) {
@@ -97,9 +127,10 @@ static void check_envelope_text(const uint8_t *b, size_t n, const char *ctype, s
 			free(event);
 			event = safe;
 		}
-		/* ingress answers 500 when P's text cannot be found */
-		PROPERTY(payload_text(&t, again, payload, &ptext, &plen), "%s: P's text not found", *name);
-		text = envelope_text(event, ptext, plen, ctype, "2026-01-02T03:04:05.678Z");
+		PROPERTY(ptext.text >= t.text && ptext.len > 0 && ptext.text + ptext.len <= t.text + t.len,
+			 "%s: P's text is not in the body's", *name);
+		payload = parsed(ptext.text, ptext.len);
+		text = envelope_text(event, ptext.text, ptext.len, ctype, "2026-01-02T03:04:05.678Z");
 		PROPERTY(text && json_storable((const unsigned char *)text, strlen(text)) == JSON_STORABLE,
 			 "%s: the stored envelope is not storable: %.300s", *name, text ? text : "(null)");
 		env = json_tokener_parse(text);
@@ -108,6 +139,12 @@ static void check_envelope_text(const uint8_t *b, size_t n, const char *ctype, s
 		PROPERTY(json_object_object_get_ex(env, "eventPayload", &v) && json_object_equal(v, payload),
 			 "%s: the envelope's P is not the body's: %.300s", *name, text);
 		json_object_put(env);
+		/* and built by json-c from P's tree */
+		env = envelope_build(event, payload, ctype, "2026-01-02T03:04:05.678Z");
+		PROPERTY(env != NULL, "%s: no envelope", *name);
+		assert_storable(env, "the envelope");
+		json_object_put(env);
+		json_object_put(payload);
 		free(text);
 		free(event);
 	}
@@ -168,25 +205,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 		check_envelope_text(f.p, f.n, ctype, body, &h);
-		for (const char *const *name = provider_names(); *name; name++) {
-			const struct provider *p = provider_find(*name);
-			struct json_object *payload = NULL, *env;
-			char *event = provider_event(p, body, &h, &payload);
+	} else {
+		struct json_text t;
+		struct json_members m;
 
-			PROPERTY(event != NULL, "%s: no event", *name);
-			if (!utf8_valid((const unsigned char *)event, strlen(event))) {
-				/* as ingress does with an event taken from a header */
-				char *safe = utf8_escape(event, 1024);
-
-				free(event);
-				event = safe;
-			}
-			env = envelope_build(event, payload, ctype, "2026-01-02T03:04:05.678Z");
-			PROPERTY(env != NULL, "%s: no envelope", *name);
-			assert_storable(env, "the envelope");
-			json_object_put(env);
-			free(event);
-		}
+		PROPERTY(body_text(f.p, f.n, ctype, &t, &m) == r, "body_text and body_parse_typed disagree");
 	}
 	json_object_put(body);
 	for (int i = 0; i < nv; i++)

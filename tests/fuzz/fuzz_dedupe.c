@@ -106,7 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz f = { data, size };
 	char *envp[HG_ARRAY_LEN(vars) + 1], *owned[HG_ARRAY_LEN(vars)];
 	struct hg_hdrs h = { .envp = envp };
-	struct json_object *body = NULL;
+	struct json_object *body = NULL;	/* the oracle reads json-c's tree */
+	struct json_members m;			/* the rules read the text, as ingress does */
+	struct json_text t;
 	int n = 0;
 
 	for (size_t i = 0; i < HG_ARRAY_LEN(vars); i++) {
@@ -123,6 +125,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	envp[n] = NULL;
 	if (body_parse(f.p, f.n, &body) != NORM_OK)
 		body = NULL;
+	if (body) {
+		PROPERTY(body_text(f.p, f.n, NULL, &t, &m) == NORM_OK, "body_text refuses what body_parse took");
+	}
 
 	for (size_t i = 0; i < HG_ARRAY_LEN(rules); i++) {
 		const struct rule *r = &rules[i];
@@ -134,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		PROPERTY(p != NULL, "no provider %s", r->provider);
 		memset(&d, 'x', sizeof(d));
-		p->dedupe(&h, body, &d);
+		PROPERTY(p->dedupe(&h, body ? &m : NULL, &d), "%s: out of memory", r->provider);
 		PROPERTY((d.key[0] != '\0') == (d.source != NULL), "%s: key '%s' with source %s",
 			 r->provider, d.key, d.source ? d.source : "NULL");
 		v = candidate(r->first, envp, body, &len);

@@ -1,6 +1,7 @@
 /* test_json: json_storable, the strict RFC 8259 and jsonb-storable check of client JSON; json_keep_numbers. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,50 @@ static void test_syntax(void)
 		ok(check(bad[i]) == JSON_SYNTAX, "syntax error: %s", bad[i]);
 	ok(json_storable((const unsigned char *)"{\"a\":\0}", 7) == JSON_SYNTAX, "a raw NUL byte");
 	ok(json_storable(NULL, 0) == JSON_SYNTAX, "no text");
+}
+
+/*
+ * A long string read eight bytes at a time: a quote, a backslash escape, a
+ * raw control character or a byte of 0x80 and above at every place of a
+ * word, after a run of plain bytes and after an escape.
+ */
+static void test_long_strings(void)
+{
+	static const struct {
+		const char *what, *insert;
+		enum json_verdict want;
+	} at[] = {
+		{ "an escaped quote", "\\\"", JSON_STORABLE },
+		{ "an escape", "\\n", JSON_STORABLE },
+		{ "a \\u escape", "\\u00e9", JSON_STORABLE },
+		{ "UTF-8", "\xc3\xa9", JSON_STORABLE },
+		{ "DEL", "\x7f", JSON_STORABLE },
+		{ "a raw tab", "\t", JSON_SYNTAX },
+		{ "a raw 0x1f", "\x1f", JSON_SYNTAX },
+		{ "a bad escape", "\\x", JSON_SYNTAX },
+		{ "\\u0000", "\\u0000", JSON_UNSTORABLE },
+	};
+	bool all = true;
+
+	for (size_t k = 0; k < HG_ARRAY_LEN(at); k++) {
+		for (size_t pos = 0; pos < 24; pos++) {
+			char s[128];
+			enum json_verdict v;
+
+			/* "aaa...<insert>aaa...\\n...aaa" with the insert at pos */
+			snprintf(s, sizeof(s), "[\"%.*s%s%.*s\\n%.*s\"]", (int)pos,
+				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", at[k].insert, (int)(24 - pos),
+				 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 19, "ccccccccccccccccccccccc");
+			v = check(s);
+			if (v != at[k].want) {
+				diag("%s at %zu: %d, not %d: %s", at[k].what, pos, v, at[k].want, s);
+				all = false;
+			}
+		}
+	}
+	ok(all, "long strings: every kind of byte at every place of a word");
+	ok(check("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") == JSON_SYNTAX, "a long string not closed");
+	ok(check("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]") == JSON_STORABLE, "a long string");
 }
 
 static void test_depth(void)
@@ -126,20 +171,100 @@ static void test_unstorable(void)
 	ok(check("[10e131071]") == JSON_UNSTORABLE, "10e131071 has 131073 digits before the point");
 }
 
-static void test_member_span(void)
+/* json_member on the top-level members of t (JSON text): the value's span. */
+static bool member_of(const char *t, const char *key, struct json_span *v)
+{
+	struct json_members m;
+
+	json_members(t, strlen(t), &m);
+	return json_member(&m, key, v);
+}
+
+static void test_members(void)
 {
 	const char *t = "{\"a\":1, \"eventPayload\" : {\"x\":[1,2]} ,\"b\":\"}\"}";
 	const char *dup = "{\"eventPayload\":1,\"eventP\\u0061yload\":[true]}";
-	size_t off = 0, len = 0;
+	struct json_span v = { NULL, 0 };
+	struct json_members m;
+	char big[4096];
+	size_t n = 0;
 
-	ok(json_member_span((const unsigned char *)t, strlen(t), "eventPayload", &off, &len) &&
-	   len == 11 && memcmp(t + off, "{\"x\":[1,2]}", 11) == 0, "the span of a member's value");
-	ok(json_member_span((const unsigned char *)dup, strlen(dup), "eventPayload", &off, &len) &&
-	   len == 6 && memcmp(dup + off, "[true]", 6) == 0, "escaped names decode; the last one counts");
-	ok(!json_member_span((const unsigned char *)t, strlen(t), "missing", &off, &len), "no such member");
-	ok(!json_member_span((const unsigned char *)"[1]", 3, "a", &off, &len), "not an object");
-	ok(json_member_span((const unsigned char *)"{\"a\":null}", 10, "a", &off, &len) && len == 4,
-	   "a null value");
+	ok(member_of(t, "eventPayload", &v) && v.len == 11 && memcmp(v.text, "{\"x\":[1,2]}", 11) == 0,
+	   "the span of a member's value");
+	ok(member_of(dup, "eventPayload", &v) && v.len == 6 && memcmp(v.text, "[true]", 6) == 0,
+	   "escaped names decode; the last one counts");
+	ok(!member_of(t, "missing", &v), "no such member");
+	ok(!member_of("[1]", "a", &v), "not an object");
+	ok(member_of("{\"a\":null}", "a", &v) && v.len == 4, "a null value");
+	ok(member_of("{\"b\":\"}\"}", "b", &v) && v.len == 3, "a string holding a brace");
+	ok(!member_of("{\"\\u00e9\":1}", "e", &v) && member_of("{\"\\u00e9\":1}", "\xc3\xa9", &v),
+	   "a name escaped beyond ASCII");
+	/* more members than kept: the rest walked again, the last one still counts */
+	n += (size_t)snprintf(big + n, sizeof(big) - n, "{\"k\":\"first\"");
+	for (int i = 0; i < 3 * JSON_MEMBERS_MAX + 5; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, ",\"m%d\":%d", i, i);
+	snprintf(big + n, sizeof(big) - n, ",\"k\":\"last\"}");
+	json_members(big, strlen(big), &m);
+	ok(m.object && m.n == JSON_MEMBERS_MAX && m.rest > 0, "a large object: the first members kept");
+	ok(json_member(&m, "k", &v) && v.len == 6 && memcmp(v.text, "\"last\"", 6) == 0,
+	   "... a member after them found, the last counts");
+	ok(json_member(&m, "m90", &v) && v.len == 2 && memcmp(v.text, "90", 2) == 0, "... any of them");
+	ok(!json_member(&m, "m999", &v), "... and no other");
+	json_members("  {}  ", 6, &m);
+	ok(m.object && m.n == 0 && !json_member(&m, "a", &v), "an empty object");
+
+	/* found while checking: the same members */
+	{
+		const char *const texts[] = { t, dup, big, " [1,{\"a\":2}] ", "{}", "{\"a\":{\"b\":1}}" };
+		bool same = true;
+
+		for (size_t i = 0; i < HG_ARRAY_LEN(texts); i++) {
+			struct json_members w;
+
+			json_members(texts[i], strlen(texts[i]), &m);
+			same &= json_storable_members((const unsigned char *)texts[i], strlen(texts[i]), &w) ==
+				JSON_STORABLE;
+			same &= w.object == m.object && w.n == m.n && w.rest == m.rest;
+			for (size_t k = 0; k < m.n && k < w.n; k++)
+				same &= w.m[k].name.text == m.m[k].name.text && w.m[k].value.len == m.m[k].value.len &&
+					w.m[k].value.text == m.m[k].value.text && w.m[k].name.len == m.m[k].name.len;
+		}
+		ok(same, "json_storable_members finds what json_members finds");
+	}
+}
+
+/* json_string of the JSON string text s: its characters, or NULL when it is none. */
+static void string_is(const char *s, const char *want, size_t want_len, const char *what)
+{
+	struct json_str got;
+	int rc = json_string((struct json_span){ s, strlen(s) }, &got);
+
+	if (!want) {
+		ok(rc == 0 && !got.s && !got.owned, "not a string: %s", what);
+		return;
+	}
+	ok(rc == 1 && got.len == want_len && memcmp(got.s, want, want_len) == 0, "json_string: %s", what);
+	ok(json_string_equal((struct json_span){ s, strlen(s) }, want, want_len), "json_string_equal: %s", what);
+	ok(want_len == 0 || !json_string_equal((struct json_span){ s, strlen(s) }, want, want_len - 1),
+	   "json_string_equal, one byte short: %s", what);
+	ok(!got.owned == !strchr(s, '\\'), "decoded only when escaped: %s", what);
+	free(got.owned);
+}
+
+static void test_strings(void)
+{
+	string_is("\"plain\"", "plain", 5, "plain");
+	string_is("\"\"", "", 0, "empty");
+	string_is("\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"", "a\"b\\c/d\b\f\n\r\t", 12, "every short escape");
+	string_is("\"\\u0041\\u00e9\\u20ac\"", "A\xc3\xa9\xe2\x82\xac", 6, "\\u escapes of 1, 2 and 3 bytes");
+	string_is("\"\\ud83d\\ude00!\"", "\xf0\x9f\x98\x80!", 5, "a surrogate pair");
+	string_is("\"caf\xc3\xa9\"", "caf\xc3\xa9", 5, "UTF-8 as written");
+	string_is("12", NULL, 0, "a number");
+	string_is("{\"a\":\"b\"}", NULL, 0, "an object");
+	string_is("null", NULL, 0, "null");
+	ok(!json_string_equal((struct json_span){ "\"ab\"", 4 }, "abc", 3), "json_string_equal: longer");
+	ok(!json_string_equal((struct json_span){ "\"a\\nb\"", 6 }, "a\\nb", 4),
+	   "json_string_equal: an escape is not its text");
 }
 
 /* text parsed by json-c, json_keep_numbers, written back */
@@ -194,10 +319,12 @@ static void test_keep_numbers(void)
 
 int main(void)
 {
-	test_member_span();
+	test_members();
+	test_strings();
 	test_keep_numbers();
 	test_valid();
 	test_syntax();
+	test_long_strings();
 	test_depth();
 	test_unstorable();
 	return done_testing();

@@ -143,20 +143,21 @@ static void test_parse(void)
 static char *infer(const char *body, char **env, int *payload_kind)
 {
 	struct hg_hdrs h = { .envp = env };
-	struct json_object *o = parse_ok(body), *p = (struct json_object *)1, *m;
+	struct json_members o;
+	struct json_span p = { NULL, 0 }, m;
+	struct json_text t;
 	char *e;
 
 	*payload_kind = 0;
-	if (!o)
+	if (body_text((const unsigned char *)body, strlen(body), NULL, &t, &o) != NORM_OK)
 		return NULL;
-	e = event_infer(o, &h, &p);
-	if (p == o)
+	e = event_infer(&o, &h, &p);
+	if (p.text == o.doc.text && p.len == o.doc.len)
 		*payload_kind = 1;
-	else if (p == NULL)
+	else if (p.len == 4 && memcmp(p.text, "null", 4) == 0)
 		*payload_kind = 3;
-	else if (json_object_object_get_ex(o, "eventPayload", &m) && m == p)
+	else if (json_member(&o, "eventPayload", &m) && m.text == p.text && m.len == p.len)
 		*payload_kind = 2;
-	json_object_put(o);
 	return e;
 }
 
@@ -226,6 +227,25 @@ static void test_event(void)
 	event_is("{\"event\":\"\",\"type\":\"t\",\"eventPayload\":{}}", none, "t", 1,
 		 "an empty event is no envelope");
 	event_is("{\"event\":1,\"action\":\"a\"}", none, "a", 1, "a number event does not count");
+
+	/* read from the text: escapes, repeated and many members */
+	event_is("{\"ev\\u0065nt\":\"a\\u00e9\\n\",\"eventPayload\":1}", none, "a\xc3\xa9\n", 2,
+		 "escapes in a name and a value decode");
+	event_is("{\"type\":\"a\",\"type\":\"b\"}", none, "b", 1, "a repeated member: the last counts");
+	event_is("{\"type\":\"a\",\"type\":1}", none, "webhook.received", 1, "... even when not a string");
+	{
+		char many[8192];
+		size_t n = 0;
+
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "{\"action\":\"early\"");
+		for (int i = 0; i < 3 * JSON_MEMBERS_MAX; i++)
+			n += (size_t)snprintf(many + n, sizeof(many) - n, ",\"m%d\":[%d,{\"action\":\"no\"}]", i, i);
+		snprintf(many + n, sizeof(many) - n, ",\"action\":\"late\"}");
+		event_is(many, none, "late", 1, "more members than json_members keeps: found after them");
+		many[n] = '}';
+		many[n + 1] = '\0';
+		event_is(many, none, "early", 1, "... and before them");
+	}
 
 	/* arrays */
 	event_is("[{\"event\":\"x\"}]", none, "webhook.received", 1, "an array: webhook.received");
@@ -485,6 +505,21 @@ static void test_hdrs_index(void)
 	is_str(hdrs_get(&h, "X-Empty"), "", "indexed: an empty header is present");
 	is_str(hdrs_get(&h, "Path-Info"), NULL, "indexed: CGI variables are not headers");
 	is_str(hdrs_get(&h, "X-Missing"), NULL, "indexed: an absent header");
+	{
+		struct hdrs_key k, ct, empty, lng;
+		char name[HDRS_NAME_MAX + 8];
+
+		ok(hdrs_key("X-GitHub-Event", &k) && hdrs_key("content-type", &ct), "hdrs_key");
+		is_str(hdrs_get_key(&h, &k), "push", "hdrs_get_key: indexed");
+		is_str(hdrs_get_key(&h, &ct), "application/json", "hdrs_get_key: Content-Type");
+		h.indexed = false;
+		is_str(hdrs_get_key(&h, &k), "push", "hdrs_get_key: by a scan");
+		h.indexed = true;
+		memset(name, 'a', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		ok(!hdrs_key("", &empty) && !hdrs_key(name, &lng), "hdrs_key: no header has that name");
+		ok(!hdrs_get_key(&h, &empty) && !hdrs_get_key(&h, &lng), "... and its key finds nothing");
+	}
 	for (size_t i = 0; i < HG_ARRAY_LEN(many); i++) {
 		snprintf(many[i], sizeof(many[i]), "HTTP_X_H%u=v%u", (unsigned)i, (unsigned)i);
 		big[i] = many[i];
@@ -502,9 +537,8 @@ static void test_envelope_text(void)
 {
 	const char *body = "{\"big\":99999999999999999999,\"s\":\"caf\u00e9\"}";
 	struct json_text t;
-	struct json_object *o = NULL, *p;
-	const char *pt;
-	size_t plen;
+	struct json_members o;
+	struct json_span p;
 	char *env;
 
 	env = envelope_text("push", body, strlen(body), "Application/JSON; charset=utf-8",
@@ -525,28 +559,26 @@ static void test_envelope_text(void)
 	const char *envb = "\xef\xbb\xbf {\"event\":\"x\",\"eventPayload\": {\"n\":1.000000000000000000001} } ";
 	const char *form = "payload=%7B%22n%22%3A1e5%7D&x=1";
 
-	is_int(body_parse_keep_text((const unsigned char *)envb, strlen(envb), NULL, &o, &t),
+	is_int(body_text((const unsigned char *)envb, strlen(envb), NULL, &t, &o),
 	       NORM_OK, "keep the text of a body with a BOM and blanks");
 	ok(t.text && t.len > 0 && t.text[0] == '{' && t.text[t.len - 1] == '}' && !t.owned,
 	   "the text is the body's, without BOM and blanks");
-	free(event_infer(o, NULL, &p));
-	ok(payload_text(&t, o, p, &pt, &plen), "the eventPayload member's span");
-	is_int(plen, strlen("{\"n\":1.000000000000000000001}"), "its length");
-	ok(memcmp(pt, "{\"n\":1.000000000000000000001}", plen) == 0, "its exact text");
-	json_object_put(o);
+	free(event_infer(&o, NULL, &p));
+	ok(p.text != t.text, "the eventPayload member's span");
+	is_int(p.len, strlen("{\"n\":1.000000000000000000001}"), "its length");
+	ok(memcmp(p.text, "{\"n\":1.000000000000000000001}", p.len) == 0, "its exact text");
 	free(t.owned);
 
-	is_int(body_parse_keep_text((const unsigned char *)form, strlen(form),
-				    "application/x-www-form-urlencoded", &o, &t), NORM_OK, "a form payload");
+	is_int(body_text((const unsigned char *)form, strlen(form), "application/x-www-form-urlencoded", &t,
+			 &o), NORM_OK, "a form payload");
 	ok(t.owned && t.len == 9 && memcmp(t.text, "{\"n\":1e5}", 9) == 0,
 	   "a form's payload field, decoded, as it came");
-	json_object_put(o);
 	free(t.owned);
-	is_int(body_parse_keep_text((const unsigned char *)"a=1&b=%C3%A9", 12,
-				    "application/x-www-form-urlencoded", &o, &t), NORM_OK, "a form without payload");
+	is_int(body_text((const unsigned char *)"a=1&b=%C3%A9", 12, "application/x-www-form-urlencoded",
+			 &t, &o), NORM_OK, "a form without payload");
 	ok(t.owned && strcmp(t.owned, "{\"a\":\"1\",\"b\":\"\xc3\xa9\"}") == 0 && t.text == t.owned,
 	   "its fields object: %s", t.owned ? t.owned : "");
-	json_object_put(o);
+	ok(o.object && o.n == 2 && o.doc.text == t.text, "... and its members");
 	free(t.owned);
 }
 

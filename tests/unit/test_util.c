@@ -1,9 +1,12 @@
 /* test_util: hex, base64, base64url, SHA-256, tokens, UUIDs, UTF-8. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "lib/util.h"
 #include "tap.h"
@@ -243,6 +246,77 @@ static void test_uuid7(void)
 	ok(strncmp(a, b, 8) <= 0, "time-ordered");
 }
 
+/* id_random: bounded, never the same bytes twice, nor in a child after fork. */
+static void test_id_random(void)
+{
+	unsigned char a[ID_RANDOM_MAX], b[ID_RANDOM_MAX], big[ID_RANDOM_MAX + 1];
+	unsigned char mine[16], theirs[16];
+	bool differ = true;
+	int fds[2];
+	pid_t pid;
+
+	ok(id_random(a, sizeof(a)) && id_random(b, sizeof(b)) && memcmp(a, b, sizeof(a)) != 0,
+	   "id_random: two draws differ");
+	ok(!id_random(big, sizeof(big)), "id_random: at most ID_RANDOM_MAX bytes");
+	/* past the pool's end: refilled, still distinct */
+	for (int i = 0; i < 100 && differ; i++) {
+		memcpy(a, b, 16);
+		differ = id_random(b, 16) && memcmp(a, b, 16) != 0;
+	}
+	ok(differ, "id_random: draws across refills differ");
+	if (pipe(fds) != 0 || (pid = fork()) < 0) {
+		ok(0, "pipe and fork");
+		return;
+	}
+	if (pid == 0) {
+		unsigned char c[16];
+
+		close(fds[0]);
+		_exit(id_random(c, sizeof(c)) && write(fds[1], c, sizeof(c)) == (ssize_t)sizeof(c) ? 0 : 1);
+	}
+	close(fds[1]);
+	ok(id_random(mine, sizeof(mine)) && read(fds[0], theirs, sizeof(theirs)) == (ssize_t)sizeof(theirs) &&
+	   memcmp(mine, theirs, sizeof(mine)) != 0, "id_random: a child after fork draws other bytes");
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+}
+
+/* utc_ms_text against strftime and snprintf, which it replaces, over many times. */
+static void test_utc_ms_text(void)
+{
+	static const long long at[] = {
+		0, 1, -1, 59, 86399, 951782400LL, 1769896800LL, 1483228799LL, 4102444800LL,
+		253402300799LL, 253402300800LL, -62135596800LL, -62135596801LL,
+	};
+	bool same = true;
+	char got[UTC_MS_TEXT_MAX], want[64];
+	unsigned long long x = 88172645463325252ULL;
+
+	for (size_t i = 0; i < HG_ARRAY_LEN(at) + 2000; i++) {
+		long long sec;
+		long usec;
+		time_t t;
+		struct tm tm;
+		size_t n;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift: times over ten thousand years */
+		sec = i < HG_ARRAY_LEN(at) ? at[i] : (long long)(x % 315569520000ULL) - 62135596800LL;
+		usec = i < HG_ARRAY_LEN(at) ? (long)(i * 77777 % 1000000) : (long)(x % 1000000);
+		t = (time_t)sec;
+		gmtime_r(&t, &tm);
+		n = strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + n, sizeof(want) - n, ".%03ldZ", usec / 1000);
+		utc_ms_text(sec, usec, got);
+		if (strcmp(got, want) != 0) {
+			diag("utc_ms_text(%lld, %ld): %s, not %s", sec, usec, got, want);
+			same = false;
+		}
+	}
+	ok(same, "utc_ms_text writes what strftime and snprintf write");
+	utc_ms_text(1769896800LL, 999999, got);
+	is_str(got, "2026-01-31T22:00:00.999Z", "utc_ms_text: milliseconds cut, not rounded");
+}
+
 /* One RFC 3339 time: whether it parses, and to what. */
 static void is_time(const char *s, long long want_s, long want_ns)
 {
@@ -296,6 +370,8 @@ int main(void)
 	test_rfc3339();
 	test_utf8_chars();
 	test_uuid7();
+	test_id_random();
+	test_utc_ms_text();
 	test_hex();
 	test_base64();
 	test_base64url();
