@@ -612,52 +612,75 @@ static HG_MUSTCHECK bool bulk_query(struct hg_request *r, struct bulk_query *b, 
 	return true;
 }
 
-/* The replays of a bulk answer (its "replayed" array): where each came from, the new delivery, its run. */
-static void bulk_replayed(struct page *p, const char *autopilot_id, struct json_object *replayed)
+/* A column of a bulk answer's table: its heading and the member of the entries it shows. */
+struct bulk_column {
+	const char *heading, *key;
+	bool link;		/* a delivery's id, linked to its page; else as text */
+};
+
+/* The entries of an array of a bulk answer in a table of class cls, a column each of cols (ended by a NULL heading). */
+static void bulk_table(struct page *p, const char *autopilot_id, const char *cls,
+		       const struct bulk_column *cols, struct json_object *entries)
 {
-	size_t n = json_object_array_length(replayed);
+	size_t n = json_object_array_length(entries);
 
-	page_raw(p, "<h2>Replayed</h2>\n");
-	if (n == 0) {
-		page_raw(p, "<p class=\"muted\">No delivery in the window matches.</p>\n");
-		return;
+	page_raw(p, "<table class=\"");
+	page_raw(p, cls);
+	page_raw(p, "\">\n<thead><tr>");
+	for (const struct bulk_column *c = cols; c->heading; c++) {
+		page_raw(p, "<th>");
+		page_raw(p, c->heading);
+		page_raw(p, "</th>");
 	}
-	page_raw(p, "<table class=\"replayed\">\n<thead><tr><th>From</th><th>New delivery</th>"
-		 "<th>Run</th></tr></thead>\n<tbody>\n");
+	page_raw(p, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(replayed, i);
+		struct json_object *e = json_object_array_get_idx(entries, i);
 
-		page_raw(p, "<tr><td>");
-		delivery_link(p, autopilot_id, page_json_str(e, "from") ? page_json_str(e, "from") : "");
-		page_raw(p, "</td><td>");
-		delivery_link(p, autopilot_id, page_json_str(e, "delivery_id") ?
-			      page_json_str(e, "delivery_id") : "");
-		page_raw(p, "</td>");
-		view_cell(p, VIEW_CELL_TEXT, e, "run_id");
+		page_raw(p, "<tr>");
+		for (const struct bulk_column *c = cols; c->heading; c++) {
+			if (!c->link) {
+				view_cell(p, VIEW_CELL_TEXT, e, c->key);
+				continue;
+			}
+			page_raw(p, "<td>");
+			delivery_link(p, autopilot_id, page_json_str(e, c->key) ? page_json_str(e, c->key) : "");
+			page_raw(p, "</td>");
+		}
 		page_raw(p, "</tr>\n");
 	}
 	page_raw(p, "</tbody>\n</table>\n");
 }
 
+/* The replays of a bulk answer (its "replayed" array): where each came from, the new delivery, its run. */
+static void bulk_replayed(struct page *p, const char *autopilot_id, struct json_object *replayed)
+{
+	static const struct bulk_column cols[] = {
+		{ "From", "from", true },
+		{ "New delivery", "delivery_id", true },
+		{ "Run", "run_id", false },
+		{ NULL, NULL, false },
+	};
+
+	page_raw(p, "<h2>Replayed</h2>\n");
+	if (json_object_array_length(replayed) == 0)
+		page_raw(p, "<p class=\"muted\">No delivery in the window matches.</p>\n");
+	else
+		bulk_table(p, autopilot_id, "replayed", cols, replayed);
+}
+
 /* The deliveries of a bulk answer that were not replayed (its "skipped" array), with why. */
 static void bulk_skipped(struct page *p, const char *autopilot_id, struct json_object *skipped)
 {
-	size_t n = json_object_array_length(skipped);
+	static const struct bulk_column cols[] = {
+		{ "Delivery", "from", true },
+		{ "Why", "reason", false },
+		{ NULL, NULL, false },
+	};
 
-	if (n == 0)
+	if (json_object_array_length(skipped) == 0)
 		return;
-	page_raw(p, "<h2>Not replayed</h2>\n<table class=\"skipped\">\n<thead><tr><th>Delivery</th>"
-		 "<th>Why</th></tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(skipped, i);
-
-		page_raw(p, "<tr><td>");
-		delivery_link(p, autopilot_id, page_json_str(e, "from") ? page_json_str(e, "from") : "");
-		page_raw(p, "</td>");
-		view_cell(p, VIEW_CELL_TEXT, e, "reason");
-		page_raw(p, "</tr>\n");
-	}
-	page_raw(p, "</tbody>\n</table>\n");
+	page_raw(p, "<h2>Not replayed</h2>\n");
+	bulk_table(p, autopilot_id, "skipped", cols, skipped);
 }
 
 /* The page of a bulk replay's answer, with the form of the next page when more are left. */
