@@ -17,12 +17,9 @@ enum ctl_rc ctl_apikey_create(struct ctl *c, int argc, char **argv)
 	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
 	bool known = false;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (!scope)
 		scope = apikey_scopes[0];
 	for (size_t i = 0; apikey_scopes[i]; i++)
@@ -56,9 +53,8 @@ enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv)
 {
 	struct json_object *out = NULL;
 	const char *id;
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "APIKEY_ID", "API key", &id);
 
-	if (rc != CTL_OK)
-		return rc;
+	if (!ctl_id_arg(c, argc, argv, "APIKEY_ID", "API key", &id))
+		return CTL_FAIL;
 	return ctl_answer(apikey_revoke(id, &out), &out, "cannot revoke API key", "API key", id);
 }

@@ -30,11 +30,8 @@ enum ctl_rc ctl_autopilot_create(struct ctl *c, int argc, char **argv)
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
 	enum store_rc src;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (f.title[0] == '\0') {
 		ctl_error("--title must not be empty");
 		return CTL_FAIL;
@@ -69,11 +66,10 @@ enum ctl_rc ctl_autopilot_show(struct ctl *c, int argc, char **argv)
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
 	const char *id;
-	enum ctl_rc rc = ctl_id_scoped(c, argc, argv, "AUTOPILOT_ID", "autopilot", autopilot_owner,
-				       &id, workspace_id);
 
-	if (rc != CTL_OK)
-		return rc;
+	if (!ctl_id_scoped(c, argc, argv, "AUTOPILOT_ID", "autopilot", autopilot_owner, &id,
+			   workspace_id))
+		return CTL_FAIL;
 	return ctl_answer(autopilot_show(workspace_id, id, &out), &out, "cannot read the autopilot",
 			  "autopilot", id);
 }
@@ -89,11 +85,8 @@ enum ctl_rc ctl_autopilot_set_status(struct ctl *c, int argc, char **argv)
 	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (!ctl_id_valid("autopilot", id) || !status_valid(f.status) || !ctl_connect(c) ||
 	    !ctl_found(autopilot_owner(id, workspace_id), "autopilot", id, "cannot read the autopilot"))
 		return CTL_FAIL;

@@ -15,12 +15,11 @@
 #define CTL_PROGRAM "hookgatectl"
 
 
-/* What a command returns; the first three are the exit status. */
+/* What a command returns: the exit status. */
 enum ctl_rc {
 	CTL_OK = 0,
 	CTL_FAIL = 1,		/* the problem is already on stderr */
-	CTL_USAGE = 2,		/* the problem is on stderr; main adds the usage */
-	CTL_HELP = -1,		/* -h/--help after the command: usage on stdout, exit 0 */
+	CTL_USAGE = 2,		/* wrong usage: why, then the usage, on stderr (ctl_parse_args, main) */
 };
 
 /* One run of hookgatectl; main releases everything in it. */
@@ -121,12 +120,15 @@ enum ctl_rc ctl_show(struct ctl *c, int argc, char **argv, const char *arg, cons
 /*
  * Parse the arguments after the command words, argv[0..argc), against
  * args: options as --name VALUE, --name=VALUE or --flag, "--" ending the
- * options, -h/--help anywhere before it. Returns CTL_OK, CTL_HELP, or
- * CTL_USAGE after saying why on stderr (an unknown or repeated option, a
- * missing value, option or positional argument, an extra argument).
+ * options, -h/--help anywhere before it. Returns only when they are
+ * right. -h/--help prints the usage on stdout and exits 0; wrong usage
+ * (an unknown or repeated option, a missing value, option or positional
+ * argument, an extra argument) says why and prints the usage on stderr,
+ * and exits CTL_USAGE. A command calls it first, before ctl_connect:
+ * nothing is held yet that the exit would leave behind.
  * Argument values are never echoed: one could be a secret typed there by mistake.
  */
-enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args) HG_MUSTCHECK;
+void ctl_parse_args(int argc, char **argv, const struct ctl_arg *args);
 
 /*
  * Load the configuration and connect to the database, once per run.
@@ -173,11 +175,11 @@ enum ctl_rc ctl_answer(enum store_rc rc, struct json_object **out, const char *w
 
 /*
  * Parse a command whose one argument is the ID (its name in usage: arg,
- * e.g. "RUNTIME_ID") of a thing into *id, check it and connect. CTL_OK, or
- * what to return.
+ * e.g. "RUNTIME_ID") of a thing into *id, check it and connect; false
+ * after saying why.
  */
-enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
-		       const char *thing, const char **id);
+bool ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
+		const char **id) HG_MUSTCHECK;
 
 /*
  * Whether a module's lookup found <thing> '<id>' (rc STORE_OK); else false
@@ -189,10 +191,10 @@ bool ctl_found(enum store_rc rc, const char *thing, const char *id, const char *
 /*
  * A list command whose one option is --<owner> VALUE (owner "workspace": a
  * slug; "autopilot": an id): parse it into *value, connect, and find the
- * workspace that scopes the list into workspace_id. CTL_OK, or what to return.
+ * workspace that scopes the list into workspace_id; false after saying why.
  */
-enum ctl_rc ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner,
-			  const char **value, char workspace_id[STORE_ID_LEN]);
+bool ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner, const char **value,
+		   char workspace_id[STORE_ID_LEN]) HG_MUSTCHECK;
 
 /* A db module's list of what an owner holds, scoped by workspace_id; owner is the id or slug given. */
 typedef enum store_rc (*ctl_owned_list_fn)(struct ctl *c, const char *workspace_id,
@@ -211,11 +213,10 @@ typedef enum store_rc (*ctl_owner_fn)(const char *id, char workspace_id[STORE_ID
 /*
  * A command whose one argument is the ID of a thing (ctl_id_arg), then the
  * workspace that holds it (the operator has no key: the scope is the
- * thing's own) into workspace_id. CTL_OK, or what to return.
+ * thing's own) into workspace_id; false after saying why.
  */
-enum ctl_rc ctl_id_scoped(struct ctl *c, int argc, char **argv, const char *arg,
-			  const char *thing, ctl_owner_fn owner, const char **id,
-			  char workspace_id[STORE_ID_LEN]);
+bool ctl_id_scoped(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
+		   ctl_owner_fn owner, const char **id, char workspace_id[STORE_ID_LEN]) HG_MUSTCHECK;
 
 /* The id of the workspace called slug into id; false after saying why. */
 bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN]) HG_MUSTCHECK;

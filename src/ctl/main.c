@@ -156,7 +156,14 @@ static const struct ctl_arg *next_positional(const struct ctl_arg *args, const s
 	return NULL;
 }
 
-enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
+/* A usage error, already said on stderr: the usage after it, exit status 2. */
+static _Noreturn void usage_error(void)
+{
+	usage(stderr);
+	exit(CTL_USAGE);
+}
+
+void ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 {
 	const struct ctl_arg *pos = next_positional(args, NULL);
 	bool options_done = false;
@@ -168,8 +175,10 @@ enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 			options_done = true;
 			continue;
 		}
-		if (!options_done && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0))
-			return CTL_HELP;
+		if (!options_done && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)) {
+			usage(stdout);
+			exit(CTL_OK);
+		}
 		if (!options_done && strncmp(arg, "--", 2) == 0) {
 			const char *name = arg + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -178,12 +187,12 @@ enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 
 			if (!a) {
 				ctl_error("unknown option '--%.*s'", (int)len, name);
-				return CTL_USAGE;
+				usage_error();
 			}
 			if (a->kind == CTL_FLAG) {
 				if (eq) {
 					ctl_error("option '--%s' takes no value", a->name);
-					return CTL_USAGE;
+					usage_error();
 				}
 				*a->flag = true;
 				continue;
@@ -197,12 +206,12 @@ enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 				if (n == CTL_REPEATED_MAX) {
 					ctl_error("option '--%s' given more than %d times", a->name,
 						  CTL_REPEATED_MAX);
-					return CTL_USAGE;
+					usage_error();
 				}
 				slot += n;
 			} else if (*slot) {
 				ctl_error("option '--%s' given twice", a->name);
-				return CTL_USAGE;
+				usage_error();
 			}
 			if (eq) {
 				*slot = eq + 1;
@@ -210,32 +219,31 @@ enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 				*slot = argv[++i];
 			} else {
 				ctl_error("option '--%s' needs a value", a->name);
-				return CTL_USAGE;
+				usage_error();
 			}
 			continue;
 		}
 		if (!options_done && arg[0] == '-' && arg[1] != '\0') {
 			ctl_error("unknown option '-%c'", arg[1]);
-			return CTL_USAGE;
+			usage_error();
 		}
 		if (!pos) {
 			ctl_error("too many arguments");
-			return CTL_USAGE;
+			usage_error();
 		}
 		*pos->value = arg;
 		pos = next_positional(args, pos);
 	}
 	if (pos) {
 		ctl_error("missing argument %s", pos->name);
-		return CTL_USAGE;
+		usage_error();
 	}
 	for (const struct ctl_arg *a = args; a->name; a++) {
 		if (a->kind == CTL_REQUIRED && !*a->value) {
 			ctl_error("missing option --%s", a->name);
-			return CTL_USAGE;
+			usage_error();
 		}
 	}
-	return CTL_OK;
 }
 
 bool ctl_connect(struct ctl *c)
@@ -335,26 +343,23 @@ bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN])
 	return ctl_found(workspace_find(slug, id), "workspace", slug, "cannot look up the workspace");
 }
 
-enum ctl_rc ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner,
-			  const char **value, char workspace_id[STORE_ID_LEN])
+bool ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner, const char **value,
+		   char workspace_id[STORE_ID_LEN])
 {
 	const struct ctl_arg args[] = {
 		{ owner, CTL_REQUIRED, value, NULL },
 		{ NULL, CTL_FLAG, NULL, NULL },
 	};
 	bool by_slug = strcmp(owner, "workspace") == 0;
-	enum ctl_rc rc;
 
 	*value = NULL;
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if ((!by_slug && !ctl_id_valid(owner, *value)) || !ctl_connect(c))
-		return CTL_FAIL;
+		return false;
 	if (by_slug)
-		return ctl_workspace_id(*value, workspace_id) ? CTL_OK : CTL_FAIL;
+		return ctl_workspace_id(*value, workspace_id);
 	return ctl_found(autopilot_owner(*value, workspace_id), owner, *value,
-			 "cannot look up the autopilot") ? CTL_OK : CTL_FAIL;
+			 "cannot look up the autopilot");
 }
 
 enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const char *owner,
@@ -363,42 +368,34 @@ enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const char *own
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
 	const char *value;
-	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, owner, &value, workspace_id);
 
-	if (rc != CTL_OK)
-		return rc;
+	if (!ctl_owner_arg(c, argc, argv, owner, &value, workspace_id))
+		return CTL_FAIL;
 	return ctl_answer(list(c, workspace_id, value, &out), &out, what, owner, value);
 }
 
-enum ctl_rc ctl_id_scoped(struct ctl *c, int argc, char **argv, const char *arg,
-			  const char *thing, ctl_owner_fn owner, const char **id,
-			  char workspace_id[STORE_ID_LEN])
+bool ctl_id_scoped(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
+		   ctl_owner_fn owner, const char **id, char workspace_id[STORE_ID_LEN])
 {
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, arg, thing, id);
 	char what[64];
 
-	if (rc != CTL_OK)
-		return rc;
+	if (!ctl_id_arg(c, argc, argv, arg, thing, id))
+		return false;
 	snprintf(what, sizeof(what), "cannot read the %s", thing);
-	return ctl_found(owner(*id, workspace_id), thing, *id, what) ? CTL_OK : CTL_FAIL;
+	return ctl_found(owner(*id, workspace_id), thing, *id, what);
 }
 
-enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
-		       const char *thing, const char **id)
+bool ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
+		const char **id)
 {
 	const struct ctl_arg args[] = {
 		{ arg, CTL_POSITIONAL, id, NULL },
 		{ NULL, CTL_FLAG, NULL, NULL },
 	};
-	enum ctl_rc rc;
 
 	*id = NULL;
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_id_valid(thing, *id) || !ctl_connect(c))
-		return CTL_FAIL;
-	return CTL_OK;
+	ctl_parse_args(argc, argv, args);
+	return ctl_id_valid(thing, *id) && ctl_connect(c);
 }
 
 /* The commands, ended by an entry whose group is NULL. */
@@ -506,17 +503,6 @@ int main(int argc, char **argv)
 	store_close();	/* c.conn is the store's */
 	if (c.settings_loaded)
 		settings_free(&c.settings);
-	switch (rc) {
-	case CTL_HELP:
-		usage(stdout);
-		return 0;
-	case CTL_USAGE:
-		usage(stderr);
-		return CTL_USAGE;
-	case CTL_OK:
-	case CTL_FAIL:
-		break;
-	}
 	return rc;
 usage:
 	usage(stderr);

@@ -15,10 +15,9 @@ enum ctl_rc ctl_show(struct ctl *c, int argc, char **argv, const char *arg, cons
 	struct json_object *obj = NULL;
 	const char *id, *missing;
 	char what[64];
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, arg, thing, &id);
 
-	if (rc != CTL_OK)
-		return rc;
+	if (!ctl_id_arg(c, argc, argv, arg, thing, &id))
+		return CTL_FAIL;
 	snprintf(what, sizeof(what), "cannot read %s '%s'", thing, id);
 	return ctl_answer(show(NULL, NULL, id, &obj, &missing), &obj, what, thing, id);
 }
@@ -87,11 +86,8 @@ enum ctl_rc ctl_list_of_autopilot(struct ctl *c, int argc, char **argv, const st
 	struct json_object *arr = NULL;
 	PGresult *res = NULL;
 	enum store_rc src;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (!ctl_id_valid("autopilot", autopilot) || !status_check(status, l->statuses) ||
 	    !limit_parse(limit, limit_txt, sizeof(limit_txt)) ||
 	    (before && !ctl_id_valid(l->thing, before)))

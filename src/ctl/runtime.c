@@ -14,11 +14,8 @@ enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv)
 	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (name[0] == '\0') {
 		ctl_error("--name must not be empty");
 		return CTL_FAIL;
@@ -46,11 +43,9 @@ enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv)
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
 	const char *id;
-	enum ctl_rc rc = ctl_id_scoped(c, argc, argv, "RUNTIME_ID", "runtime", runtime_owner, &id,
-				       workspace_id);
 
-	if (rc != CTL_OK)
-		return rc;
+	if (!ctl_id_scoped(c, argc, argv, "RUNTIME_ID", "runtime", runtime_owner, &id, workspace_id))
+		return CTL_FAIL;
 	return ctl_answer(runtime_heartbeat(workspace_id, id, c->settings.runtime_offline_after, &out),
 			  &out, "cannot record the heartbeat", "runtime", id);
 }

@@ -39,17 +39,13 @@ static void unknown_provider(const char *name)
 /*
  * A command whose one argument is a TRIGGER_ID: parse it into *id, connect,
  * and find the workspace and autopilot that scope it (the operator has no
- * key) into ws and ap. CTL_OK, or what to return.
+ * key) into ws and ap; false after saying why.
  */
-static enum ctl_rc trigger_arg(struct ctl *c, int argc, char **argv, const char **id,
-			       char ws[STORE_ID_LEN], char ap[STORE_ID_LEN])
+static HG_MUSTCHECK bool trigger_arg(struct ctl *c, int argc, char **argv, const char **id,
+				     char ws[STORE_ID_LEN], char ap[STORE_ID_LEN])
 {
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "TRIGGER_ID", "trigger", id);
-
-	if (rc == CTL_OK && !ctl_found(trigger_owner(*id, ws, ap), "trigger", *id,
-				       "cannot read the trigger"))
-		rc = CTL_FAIL;
-	return rc;
+	return ctl_id_arg(c, argc, argv, "TRIGGER_ID", "trigger", id) &&
+	       ctl_found(trigger_owner(*id, ws, ap), "trigger", *id, "cannot read the trigger");
 }
 
 enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
@@ -66,11 +62,8 @@ enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
 	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (!ctl_id_valid("autopilot", autopilot))
 		return CTL_FAIL;
 	if (f.provider && !provider_find(f.provider)) {
@@ -99,31 +92,31 @@ enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv)
 	return ctl_owned_list(c, argc, argv, "autopilot", list_triggers, "cannot list triggers");
 }
 
-enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv)
+/* "trigger show|rotate TRIGGER_ID": the trigger, or the trigger with a new webhook token. */
+static enum ctl_rc show_or_rotate(struct ctl *c, int argc, char **argv, bool rotate)
 {
 	char ws[STORE_ID_LEN], ap[STORE_ID_LEN];
 	struct json_object *out = NULL;
 	const char *id, *missing;
-	enum ctl_rc rc = trigger_arg(c, argc, argv, &id, ws, ap);
 
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_answer(trigger_show(ws, ap, id, &out, &missing), &out, "cannot read the trigger",
-			  "trigger", id);
+	if (!trigger_arg(c, argc, argv, &id, ws, ap))
+		return CTL_FAIL;
+	if (!rotate)
+		return ctl_answer(trigger_show(ws, ap, id, &out, &missing), &out,
+				  "cannot read the trigger", "trigger", id);
+	/* the new token is printed: the only time it is shown */
+	return ctl_answer(trigger_rotate(ws, ap, id, &c->settings, &out, &missing), &out,
+			  "cannot rotate the webhook token", "trigger", id);
+}
+
+enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv)
+{
+	return show_or_rotate(c, argc, argv, false);
 }
 
 enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv)
 {
-	char ws[STORE_ID_LEN], ap[STORE_ID_LEN];
-	struct json_object *out = NULL;
-	const char *id, *missing;
-	enum ctl_rc rc = trigger_arg(c, argc, argv, &id, ws, ap);
-
-	if (rc != CTL_OK)
-		return rc;
-	/* the new token is printed: the only time it is shown */
-	return ctl_answer(trigger_rotate(ws, ap, id, &c->settings, &out, &missing), &out,
-			  "cannot rotate the webhook token", "trigger", id);
+	return show_or_rotate(c, argc, argv, true);
 }
 
 /*
@@ -225,9 +218,7 @@ enum ctl_rc ctl_trigger_set_secret(struct ctl *c, int argc, char **argv)
 	long keep_s = 0;
 	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	/* --stdin only says what is the default (and only) source */
 	if (!ctl_id_valid("trigger", id))
 		return CTL_FAIL;
