@@ -70,7 +70,7 @@ bool api_store_ok(struct hg_request *r, enum store_rc rc, const char *missing)
 {
 	if (rc == STORE_OK)
 		return true;
-	if (rc == STORE_NOT_FOUND)
+	if (rc == STORE_NOT_FOUND && missing)
 		api_not_found(r, missing);
 	else
 		req_send_store_failed(r, rc);

@@ -25,7 +25,8 @@ bool api_body_object(struct hg_request *r, struct json_object **out) HG_MUSTCHEC
 /*
  * Whether a resource module's call succeeded (rc STORE_OK). Otherwise the
  * answer has been sent: 404 "<missing> not found" for STORE_NOT_FOUND, else
- * as req_send_store_failed.
+ * as req_send_store_failed. missing NULL: the call has no not-found of its
+ * own (its outcome tells), every failure is as req_send_store_failed.
  */
 bool api_store_ok(struct hg_request *r, enum store_rc rc, const char *missing) HG_MUSTCHECK;
 

@@ -109,18 +109,14 @@ void deliveries_replay(struct hg_request *r)
 	};
 	struct delivery_replay_result out = { .answer = NULL };
 	struct json_object *body = NULL;
-	enum store_rc rc;
 
 	if (!idempotency_key(r, key_buf, &a.idempotency_key) || !api_body_object(r, &body))
 		return;
 	/* no body members are defined: any is a mistake worth reporting */
 	if (!field_known(r, body, no_members))
 		goto out;
-	rc = delivery_replay(&a, &out);
-	if (rc != STORE_OK) {
-		req_send_store_failed(r, rc);
+	if (!api_store_ok(r, delivery_replay(&a, &out), NULL))
 		goto out;
-	}
 	switch (out.outcome) {
 	case REPLAY_CREATED:
 	case REPLAY_REPEATED:
@@ -155,7 +151,6 @@ void deliveries_bulk_replay(struct hg_request *r)
 	struct delivery_bulk_result out = { .answer = NULL };
 	struct json_object *body = NULL;
 	enum field_state state, limit_state;
-	enum store_rc rc;
 	long limit;
 
 	if (!idempotency_key(r, key_buf, &a.idempotency_key) || !api_body_object(r, &body))
@@ -176,11 +171,8 @@ void deliveries_bulk_replay(struct hg_request *r)
 		api_bad_request(r, msg);
 		goto out;
 	}
-	rc = delivery_bulk_replay(&a, &out);
-	if (rc != STORE_OK) {
-		req_send_store_failed(r, rc);
+	if (!api_store_ok(r, delivery_bulk_replay(&a, &out), NULL))
 		goto out;
-	}
 	switch (out.outcome) {
 	case BULK_DONE:
 		api_send(r, 200, out.answer);

@@ -540,17 +540,13 @@ void console_replay(struct hg_request *r)
 	};
 	struct delivery_replay_result out = { .answer = NULL };
 	struct session s;
-	enum store_rc rc;
 
 	if (!console_session(r, &s) || !console_post(r, &s, true))
 		return;
 	a.workspace_id = s.workspace_id;
 	a.idempotency_key = form_replay_key(r, key);
-	rc = delivery_replay(&a, &out);
-	if (rc != STORE_OK) {
-		console_store_failed(r, rc);
+	if (!console_store_ok(r, delivery_replay(&a, &out), 0, NULL))
 		goto out;
-	}
 	switch (out.outcome) {
 	case REPLAY_CREATED:
 	case REPLAY_REPEATED:
@@ -742,7 +738,6 @@ void console_bulk_replay(struct hg_request *r)
 	struct json_object *autopilot = NULL;
 	struct bulk_query b;
 	struct session s;
-	enum store_rc rc;
 
 	if (!console_session(r, &s) || !console_post(r, &s, true) || !view_autopilot(r, &autopilot))
 		return;
@@ -750,11 +745,8 @@ void console_bulk_replay(struct hg_request *r)
 	a.idempotency_key = form_replay_key(r, key);
 	if (!bulk_query(r, &b, &a))
 		goto out;
-	rc = delivery_bulk_replay(&a, &out);
-	if (rc != STORE_OK) {
-		console_store_failed(r, rc);
+	if (!console_store_ok(r, delivery_bulk_replay(&a, &out), 0, NULL))
 		goto out;
-	}
 	switch (out.outcome) {
 	case BULK_DONE:
 		bulk_page(r, &s, autopilot, &b, out.answer);
