@@ -58,9 +58,10 @@ struct api_page {
 	char limit_txt[16];		/* limit + 1, the rows to ask for: one more says there is a next page */
 	bool before;			/* whether ?before= was given */
 	char ts[64], id[37];		/* its cursor (api_before); "" when not given */
+	struct model_page model;	/* the page as a module's list takes it: points into this struct */
 };
 
-/* api_limit (def when absent, 1..max), then api_before, into p; false after a 400. */
+/* api_limit (def when absent, 1..max), then api_before, into p (p->model too); false after a 400. */
 bool api_page_args(struct hg_request *r, int def, int max, struct api_page *p)
 	HG_MUSTCHECK;
 
@@ -76,9 +77,6 @@ void api_send_page(struct hg_request *r, const PGresult *res, const char *name, 
 /* api_send_page with each row's JSON from to_json (a resource module's). */
 void api_send_page_of(struct hg_request *r, const PGresult *res, const char *name, int limit,
 		      int created_col, int id_col, model_row_fn to_json);
-
-/* The query of a page (api_page_args) as a module's list takes it. */
-struct model_page api_model_page(const struct api_page *p);
 
 /*
  * Run st, a statement scoped by an owner (e.g. "autopilot"). True when it

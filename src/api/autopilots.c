@@ -43,13 +43,11 @@ static bool read_fields(struct hg_request *r, struct json_object *body, unsigned
 void autopilots_list(struct hg_request *r)
 {
 	struct api_page p;
-	struct model_page page;
 	PGresult *res = NULL;
 
 	if (!api_page_args(r, LIST_DEFAULT, LIST_MAX, &p))
 		return;
-	page = api_model_page(&p);
-	if (api_store_ok(r, autopilot_page(r->workspace_id, &page, &res), "autopilot"))
+	if (api_store_ok(r, autopilot_page(r->workspace_id, &p.model, &res), "autopilot"))
 		api_send_page_of(r, res, "autopilots", p.limit, AUTOPILOT_COL_CREATED_AT,
 				 AUTOPILOT_COL_ID, autopilot_json);
 	PQclear(res);

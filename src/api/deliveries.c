@@ -35,7 +35,6 @@ static HG_MUSTCHECK bool status_filter(struct hg_request *r, char *buf, size_t l
 void deliveries_list(struct hg_request *r)
 {
 	struct api_page p;
-	struct model_page page;
 	char status_buf[32];
 	const char *status;
 	PGresult *res = NULL;
@@ -43,8 +42,7 @@ void deliveries_list(struct hg_request *r)
 	if (!api_page_args(r, DELIVERIES_DEFAULT_LIMIT, DELIVERIES_MAX_LIMIT, &p) ||
 	    !status_filter(r, status_buf, sizeof(status_buf), &status))
 		return;
-	page = api_model_page(&p);
-	if (api_store_ok(r, delivery_page(r->workspace_id, r->params[0], status, &page, &res),
+	if (api_store_ok(r, delivery_page(r->workspace_id, r->params[0], status, &p.model, &res),
 			 "autopilot"))
 		api_send_page_of(r, res, "deliveries", p.limit, DELIVERY_COL_CREATED,
 				 DELIVERY_COL_ID, delivery_json);

@@ -73,13 +73,11 @@ static void send_outcome(struct hg_request *r, enum store_rc rc, enum run_outcom
 void runs_list(struct hg_request *r)
 {
 	struct api_page p;
-	struct model_page page;
 	PGresult *res = NULL;
 
 	if (!api_page_args(r, RUNS_DEFAULT_LIMIT, RUNS_MAX_LIMIT, &p))
 		return;
-	page = api_model_page(&p);
-	if (api_store_ok(r, run_page(r->workspace_id, r->params[0], NULL, &page, &res), "autopilot"))
+	if (api_store_ok(r, run_page(r->workspace_id, r->params[0], NULL, &p.model, &res), "autopilot"))
 		api_send_page_of(r, res, "runs", p.limit, RUN_COL_CREATED, RUN_COL_ID, run_json);
 	PQclear(res);
 }
