@@ -42,10 +42,10 @@ void deliveries_list(struct hg_request *r)
 	if (!api_page_args(r, DELIVERIES_DEFAULT_LIMIT, DELIVERIES_MAX_LIMIT, &p) ||
 	    !status_filter(r, status_buf, sizeof(status_buf), &status))
 		return;
-	if (api_store_ok(r, delivery_page(r->workspace_id, r->params[0], status, &p.model, &res),
-			 "autopilot"))
+	if (api_store_ok(r, model_list_page(&delivery_rows, r->workspace_id, r->params[0], status,
+					    &p.model, &res), "autopilot"))
 		api_send_page_of(r, res, "deliveries", p.limit, DELIVERY_COL_CREATED,
-				 DELIVERY_COL_ID, delivery_json);
+				 DELIVERY_COL_ID, delivery_rows.to_json);
 	PQclear(res);
 }
 

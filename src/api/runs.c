@@ -77,8 +77,9 @@ void runs_list(struct hg_request *r)
 
 	if (!api_page_args(r, RUNS_DEFAULT_LIMIT, RUNS_MAX_LIMIT, &p))
 		return;
-	if (api_store_ok(r, run_page(r->workspace_id, r->params[0], NULL, &p.model, &res), "autopilot"))
-		api_send_page_of(r, res, "runs", p.limit, RUN_COL_CREATED, RUN_COL_ID, run_json);
+	if (api_store_ok(r, model_list_page(&run_rows, r->workspace_id, r->params[0], NULL, &p.model,
+					    &res), "autopilot"))
+		api_send_page_of(r, res, "runs", p.limit, RUN_COL_CREATED, RUN_COL_ID, run_rows.to_json);
 	PQclear(res);
 }
 

@@ -114,7 +114,7 @@ static void filter_form(struct page *p, const char *autopilot_id, const struct l
 	page_raw(p, "\">Clear</a>\n</form>\n");
 }
 
-/* One row of the list (a delivery_find_page row as delivery_json gives it). */
+/* One row of the list (a delivery_find_page row as delivery_rows.to_json gives it). */
 static void list_row(struct page *p, const char *autopilot_id, struct json_object *d)
 {
 	char path[160];
@@ -222,8 +222,7 @@ void console_deliveries(struct hg_request *r)
 	struct json_object *autopilot = NULL;
 	struct list_query q;
 	struct view_list l = {
-		.autopilot_id = r->params[0], .thing = "delivery", .id_col = DELIVERY_COL_ID,
-		.to_json = delivery_json, .cursor = delivery_cursor, .row = list_row,
+		.autopilot_id = r->params[0], .rows = &delivery_rows, .row = list_row,
 		.url = list_url, .ctx = &q,
 	};
 	struct session s;

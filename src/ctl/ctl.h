@@ -86,24 +86,15 @@ enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv);		/* run.c */
 enum ctl_rc ctl_run_show(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_prune(struct ctl *c, int argc, char **argv);			/* prune.c */
 
-/* What ctl_list_of_autopilot lists (resource.c): deliveries or runs of one autopilot. */
-struct ctl_list {
-	const char *thing;		/* "delivery" */
-	const char *const *statuses;	/* what --status may be */
-	enum store_rc (*cursor)(const char *autopilot_id, const char *id, char *ts,
-				const char **missing);
-	enum store_rc (*page)(const char *workspace_id, const char *autopilot_id,
-			      const char *status, const struct model_page *page, PGresult **res);
-	model_row_fn row_json;
-	const char *what;		/* "cannot list deliveries" */
-};
-
 /*
- * The things of --autopilot as one JSON array, newest first, of one
- * --status, at most --limit (1 to 1000, default 20), older than --before
- * (a thing of that autopilot).
+ * The rows of --autopilot that a module lists (resource.c: deliveries or
+ * runs) as one JSON array, newest first, of one --status (one of
+ * rows->statuses), at most --limit (1 to 1000, default 20), older than
+ * --before (a thing of that autopilot); what says what failed ("cannot
+ * list deliveries").
  */
-enum ctl_rc ctl_list_of_autopilot(struct ctl *c, int argc, char **argv, const struct ctl_list *l);
+enum ctl_rc ctl_list_of_autopilot(struct ctl *c, int argc, char **argv,
+				  const struct model_list *rows, const char *what);
 
 /* A db module's lookup of one thing by id (run_show, delivery_show). */
 typedef enum store_rc (*ctl_show_fn)(const char *workspace_id, const char *owner_id,

@@ -6,18 +6,9 @@
 #include "ctl/ctl.h"
 #include "db/delivery.h"
 
-static const struct ctl_list deliveries = {
-	.thing = "delivery",
-	.statuses = delivery_statuses,
-	.cursor = delivery_cursor,
-	.page = delivery_page,
-	.row_json = delivery_json,
-	.what = "cannot list deliveries",
-};
-
 enum ctl_rc ctl_delivery_list(struct ctl *c, int argc, char **argv)
 {
-	return ctl_list_of_autopilot(c, argc, argv, &deliveries);
+	return ctl_list_of_autopilot(c, argc, argv, &delivery_rows, "cannot list deliveries");
 }
 
 enum ctl_rc ctl_delivery_show(struct ctl *c, int argc, char **argv)

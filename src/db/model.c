@@ -172,14 +172,14 @@ fail:
 	return NULL;
 }
 
-enum store_rc model_page_exec(struct statement st[MODEL_PAGE_SHAPES], const char *workspace_id,
+enum store_rc model_list_page(const struct model_list *l, const char *workspace_id,
 			      const char *owner_id, const char *status,
 			      const struct model_page *page, PGresult **res)
 {
 	const char *values[6] = { workspace_id, owner_id, status, page->before_ts,
 				  page->before_ts ? page->before_id : NULL, page->limit };
-	enum store_rc rc = store_exec(&st[(status ? 2 : 0) + (page->before_ts ? 1 : 0)], values,
-				      res);
+	enum store_rc rc = store_exec(&l->pages[(status ? 2 : 0) + (page->before_ts ? 1 : 0)],
+				      values, res);
 
 	if (rc == STORE_OK && PQntuples(*res) == 0) {
 		PQclear(*res);
@@ -189,18 +189,18 @@ enum store_rc model_page_exec(struct statement st[MODEL_PAGE_SHAPES], const char
 	return rc;
 }
 
-enum store_rc model_cursor_exec(struct statement *st, const char *thing, const char *owner_id,
-				const char *id, char *ts, const char **missing)
+enum store_rc model_list_cursor(const struct model_list *l, const char *owner_id, const char *id,
+				char *ts, const char **missing)
 {
 	const char *values[2] = { owner_id, id };
 	PGresult *res = NULL;
-	enum store_rc rc = store_exec(st, values, &res);
+	enum store_rc rc = store_exec(l->cursor, values, &res);
 
 	ts[0] = '\0';
 	if (rc != STORE_OK)
 		return rc;
 	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
-		*missing = PQntuples(res) == 0 ? "autopilot" : thing;
+		*missing = PQntuples(res) == 0 ? "autopilot" : l->thing;
 		rc = STORE_NOT_FOUND;
 	} else {
 		snprintf(ts, 64, "%s", PQgetvalue(res, 0, 1));
