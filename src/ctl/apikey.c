@@ -37,16 +37,12 @@ enum ctl_rc ctl_apikey_create(struct ctl *c, int argc, char **argv)
 			  "cannot create API key", "workspace", workspace);
 }
 
-static enum store_rc list_keys(struct ctl *c, const char *workspace_id, const char *slug,
-			       struct json_object **out)
-{
-	(void)c, (void)slug;
-	return apikey_list(workspace_id, out);
-}
-
 enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv)
 {
-	return ctl_owned_list(c, argc, argv, "workspace", list_keys, "cannot list API keys");
+	static const struct ctl_owned keys = { .of_workspace = apikey_list,
+					       .what = "cannot list API keys" };
+
+	return ctl_owned_list(c, argc, argv, &keys);
 }
 
 enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv)

@@ -49,16 +49,12 @@ enum ctl_rc ctl_autopilot_create(struct ctl *c, int argc, char **argv)
 	return ctl_answer(src, &out, "cannot create autopilot", "workspace", workspace);
 }
 
-static enum store_rc list_autopilots(struct ctl *c, const char *workspace_id, const char *slug,
-				     struct json_object **out)
-{
-	(void)c, (void)slug;
-	return autopilot_list(workspace_id, out);
-}
-
 enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv)
 {
-	return ctl_owned_list(c, argc, argv, "workspace", list_autopilots, "cannot list autopilots");
+	static const struct ctl_owned autopilots = { .of_workspace = autopilot_list,
+						     .what = "cannot list autopilots" };
+
+	return ctl_owned_list(c, argc, argv, &autopilots);
 }
 
 enum ctl_rc ctl_autopilot_show(struct ctl *c, int argc, char **argv)

@@ -187,16 +187,25 @@ bool ctl_found(enum store_rc rc, const char *thing, const char *id, const char *
 bool ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner, const char **value,
 		   char workspace_id[STORE_ID_LEN]) HG_MUSTCHECK;
 
-/* A db module's list of what an owner holds, scoped by workspace_id; owner is the id or slug given. */
-typedef enum store_rc (*ctl_owned_list_fn)(struct ctl *c, const char *workspace_id,
-					   const char *owner, struct json_object **out);
+/*
+ * A db module's list of what a workspace or an autopilot holds, called as
+ * the module has it: exactly one of the three is set.
+ */
+struct ctl_owned {
+	enum store_rc (*of_workspace)(const char *workspace_id, struct json_object **out);
+	/* of a workspace, each saying whether it is online (runtime_list) */
+	enum store_rc (*of_workspace_live)(const char *workspace_id, long offline_after_s,
+					   struct json_object **out);
+	enum store_rc (*of_autopilot)(const char *workspace_id, const char *autopilot_id,
+				      struct json_object **out);
+	const char *what;		/* what failed: "cannot list API keys" */
+};
 
 /*
- * "<thing> list --<owner> VALUE" (ctl_owner_arg), printing what list gives
- * or saying "<what>: <why>".
+ * "<thing> list --workspace SLUG" or "--autopilot ID" (of_autopilot):
+ * ctl_owner_arg, then print what the list gives or say "<what>: <why>".
  */
-enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const char *owner,
-			   ctl_owned_list_fn list, const char *what);
+enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const struct ctl_owned *l);
 
 /* A db module's lookup of the workspace that holds thing id. */
 typedef enum store_rc (*ctl_owner_fn)(const char *id, char workspace_id[STORE_ID_LEN]);

@@ -362,16 +362,22 @@ bool ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner, cons
 			 "cannot look up the autopilot");
 }
 
-enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const char *owner,
-			   ctl_owned_list_fn list, const char *what)
+enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const struct ctl_owned *l)
 {
+	const char *owner = l->of_autopilot ? "autopilot" : "workspace", *value;
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	const char *value;
+	enum store_rc rc;
 
 	if (!ctl_owner_arg(c, argc, argv, owner, &value, workspace_id))
 		return CTL_FAIL;
-	return ctl_answer(list(c, workspace_id, value, &out), &out, what, owner, value);
+	if (l->of_autopilot)
+		rc = l->of_autopilot(workspace_id, value, &out);
+	else if (l->of_workspace_live)
+		rc = l->of_workspace_live(workspace_id, c->settings.runtime_offline_after, &out);
+	else
+		rc = l->of_workspace(workspace_id, &out);
+	return ctl_answer(rc, &out, l->what, owner, value);
 }
 
 bool ctl_id_scoped(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,

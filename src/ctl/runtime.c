@@ -26,16 +26,12 @@ enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv)
 			  &out, "cannot create runtime", "workspace", workspace);
 }
 
-static enum store_rc list_runtimes(struct ctl *c, const char *workspace_id, const char *slug,
-				   struct json_object **out)
-{
-	(void)slug;
-	return runtime_list(workspace_id, c->settings.runtime_offline_after, out);
-}
-
 enum ctl_rc ctl_runtime_list(struct ctl *c, int argc, char **argv)
 {
-	return ctl_owned_list(c, argc, argv, "workspace", list_runtimes, "cannot list runtimes");
+	static const struct ctl_owned runtimes = { .of_workspace_live = runtime_list,
+						   .what = "cannot list runtimes" };
+
+	return ctl_owned_list(c, argc, argv, &runtimes);
 }
 
 enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv)

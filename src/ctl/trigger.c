@@ -80,16 +80,12 @@ enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
 			  "cannot create trigger", "autopilot", autopilot);
 }
 
-static enum store_rc list_triggers(struct ctl *c, const char *workspace_id, const char *autopilot,
-				   struct json_object **out)
-{
-	(void)c;
-	return trigger_list(workspace_id, autopilot, out);
-}
-
 enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv)
 {
-	return ctl_owned_list(c, argc, argv, "autopilot", list_triggers, "cannot list triggers");
+	static const struct ctl_owned triggers = { .of_autopilot = trigger_list,
+						   .what = "cannot list triggers" };
+
+	return ctl_owned_list(c, argc, argv, &triggers);
 }
 
 /* "trigger show|rotate TRIGGER_ID": the trigger, or the trigger with a new webhook token. */
