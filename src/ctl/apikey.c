@@ -37,13 +37,8 @@ enum ctl_rc ctl_apikey_create(struct ctl *c, int argc, char **argv)
 			  "cannot create API key", "workspace", workspace);
 }
 
-enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv)
-{
-	static const struct ctl_owned keys = { .of_workspace = apikey_list,
-					       .what = "cannot list API keys" };
-
-	return ctl_owned_list(c, argc, argv, &keys);
-}
+const struct ctl_owned ctl_apikey_list = { .of_workspace = apikey_list,
+					    .what = "cannot list API keys" };
 
 enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv)
 {

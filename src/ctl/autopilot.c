@@ -49,26 +49,12 @@ enum ctl_rc ctl_autopilot_create(struct ctl *c, int argc, char **argv)
 	return ctl_answer(src, &out, "cannot create autopilot", "workspace", workspace);
 }
 
-enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv)
-{
-	static const struct ctl_owned autopilots = { .of_workspace = autopilot_list,
-						     .what = "cannot list autopilots" };
+const struct ctl_owned ctl_autopilot_list = { .of_workspace = autopilot_list,
+					       .what = "cannot list autopilots" };
 
-	return ctl_owned_list(c, argc, argv, &autopilots);
-}
-
-enum ctl_rc ctl_autopilot_show(struct ctl *c, int argc, char **argv)
-{
-	char workspace_id[STORE_ID_LEN];
-	struct json_object *out = NULL;
-	const char *id;
-
-	if (!ctl_id_scoped(c, argc, argv, "AUTOPILOT_ID", "autopilot", autopilot_owner, &id,
-			   workspace_id))
-		return CTL_FAIL;
-	return ctl_answer(autopilot_show(workspace_id, id, &out), &out, "cannot read the autopilot",
-			  "autopilot", id);
-}
+const struct ctl_scoped ctl_autopilot_show = { "AUTOPILOT_ID", "autopilot", autopilot_owner,
+					       .call = autopilot_show,
+					       .what = "cannot read the autopilot" };
 
 enum ctl_rc ctl_autopilot_set_status(struct ctl *c, int argc, char **argv)
 {

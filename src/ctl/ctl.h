@@ -54,28 +54,67 @@ struct ctl_arg {
 	bool *flag;			/* for CTL_FLAG: set to true when given */
 };
 
+/*
+ * A db module's list of what a workspace or an autopilot holds, called as
+ * the module has it: exactly one of the three is set. Run by main as
+ * "<thing> list --workspace SLUG", or "--autopilot ID" (of_autopilot),
+ * printing what the list gives or saying "<what>: <why>".
+ */
+struct ctl_owned {
+	enum store_rc (*of_workspace)(const char *workspace_id, struct json_object **out);
+	/* of a workspace, each saying whether it is online (runtime_list) */
+	enum store_rc (*of_workspace_live)(const char *workspace_id, long offline_after_s,
+					   struct json_object **out);
+	enum store_rc (*of_autopilot)(const char *workspace_id, const char *autopilot_id,
+				      struct json_object **out);
+	const char *what;		/* what failed: "cannot list API keys" */
+};
+
+/* A db module's lookup of the workspace that holds thing id. */
+typedef enum store_rc (*ctl_owner_fn)(const char *id, char workspace_id[STORE_ID_LEN]);
+
+/*
+ * A db module's call on one thing named by its ID, in the workspace that
+ * holds it (the operator has no key: the scope is the thing's own),
+ * called as the module has it: exactly one of call and call_live is set.
+ * Run by main as "<thing> <verb> ID", printing what the call gives or
+ * saying why not.
+ */
+struct ctl_scoped {
+	const char *arg, *thing;	/* its name in the usage, "RUNTIME_ID"; "runtime" */
+	ctl_owner_fn owner;		/* the workspace that holds it */
+	enum store_rc (*call)(const char *workspace_id, const char *id, struct json_object **out);
+	/* a call whose answer says whether a runtime is online (runtime_heartbeat) */
+	enum store_rc (*call_live)(const char *workspace_id, const char *id, long offline_after_s,
+				   struct json_object **out);
+	const char *what;		/* what failed: "cannot record the heartbeat" */
+};
+
+/* A command of main.c's table: exactly one of run, list and scoped is set. */
 struct ctl_command {
 	const char *group;		/* "workspace"; or the command itself, "migrate" */
 	const char *verb;		/* "create"; NULL for a one-word command */
 	enum ctl_rc (*run)(struct ctl *c, int argc, char **argv);
+	const struct ctl_owned *list;
+	const struct ctl_scoped *scoped;
 };
 
-/* The commands, listed in main.c's table, one file per resource. */
+/* The commands and their descriptions, listed in main.c's table, one file per resource. */
 enum ctl_rc ctl_migrate(struct ctl *c, int argc, char **argv);			/* migrate.c */
 enum ctl_rc ctl_workspace_create(struct ctl *c, int argc, char **argv);		/* workspace.c */
 enum ctl_rc ctl_workspace_list(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_apikey_create(struct ctl *c, int argc, char **argv);		/* apikey.c */
-enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv);
+extern const struct ctl_owned ctl_apikey_list;
 enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv);		/* runtime.c */
-enum ctl_rc ctl_runtime_list(struct ctl *c, int argc, char **argv);
-enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv);
+extern const struct ctl_owned ctl_runtime_list;
+extern const struct ctl_scoped ctl_runtime_heartbeat;
 enum ctl_rc ctl_autopilot_create(struct ctl *c, int argc, char **argv);		/* autopilot.c */
-enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv);
-enum ctl_rc ctl_autopilot_show(struct ctl *c, int argc, char **argv);
+extern const struct ctl_owned ctl_autopilot_list;
+extern const struct ctl_scoped ctl_autopilot_show;
 enum ctl_rc ctl_autopilot_set_status(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv);		/* trigger.c */
-enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv);
+extern const struct ctl_owned ctl_trigger_list;
 enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_set_secret(struct ctl *c, int argc, char **argv);
@@ -178,45 +217,6 @@ bool ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg, const cha
  */
 bool ctl_found(enum store_rc rc, const char *thing, const char *id, const char *what)
 	HG_MUSTCHECK;
-
-/*
- * A list command whose one option is --<owner> VALUE (owner "workspace": a
- * slug; "autopilot": an id): parse it into *value, connect, and find the
- * workspace that scopes the list into workspace_id; false after saying why.
- */
-bool ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner, const char **value,
-		   char workspace_id[STORE_ID_LEN]) HG_MUSTCHECK;
-
-/*
- * A db module's list of what a workspace or an autopilot holds, called as
- * the module has it: exactly one of the three is set.
- */
-struct ctl_owned {
-	enum store_rc (*of_workspace)(const char *workspace_id, struct json_object **out);
-	/* of a workspace, each saying whether it is online (runtime_list) */
-	enum store_rc (*of_workspace_live)(const char *workspace_id, long offline_after_s,
-					   struct json_object **out);
-	enum store_rc (*of_autopilot)(const char *workspace_id, const char *autopilot_id,
-				      struct json_object **out);
-	const char *what;		/* what failed: "cannot list API keys" */
-};
-
-/*
- * "<thing> list --workspace SLUG" or "--autopilot ID" (of_autopilot):
- * ctl_owner_arg, then print what the list gives or say "<what>: <why>".
- */
-enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const struct ctl_owned *l);
-
-/* A db module's lookup of the workspace that holds thing id. */
-typedef enum store_rc (*ctl_owner_fn)(const char *id, char workspace_id[STORE_ID_LEN]);
-
-/*
- * A command whose one argument is the ID of a thing (ctl_id_arg), then the
- * workspace that holds it (the operator has no key: the scope is the
- * thing's own) into workspace_id; false after saying why.
- */
-bool ctl_id_scoped(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
-		   ctl_owner_fn owner, const char **id, char workspace_id[STORE_ID_LEN]) HG_MUSTCHECK;
 
 /* The id of the workspace called slug into id; false after saying why. */
 bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN]) HG_MUSTCHECK;

@@ -1,4 +1,4 @@
-/* ctl: hookgatectl main: global options, the command table, usage, configuration, helpers shared by the command files. */
+/* ctl: hookgatectl main: global options, the command table (and the lists and by-id calls it runs from their descriptions), usage, configuration, helpers shared by the command files. */
 #include "config.h"
 
 #include <ctype.h>
@@ -343,8 +343,26 @@ bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN])
 	return ctl_found(workspace_find(slug, id), "workspace", slug, "cannot look up the workspace");
 }
 
-bool ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner, const char **value,
-		   char workspace_id[STORE_ID_LEN])
+bool ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
+		const char **id)
+{
+	const struct ctl_arg args[] = {
+		{ arg, CTL_POSITIONAL, id, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+
+	*id = NULL;
+	ctl_parse_args(argc, argv, args);
+	return ctl_id_valid(thing, *id) && ctl_connect(c);
+}
+
+/*
+ * A list's one option, --<owner> VALUE (owner "workspace": a slug;
+ * "autopilot": an id): parse it into *value, connect, and find the
+ * workspace that scopes the list into workspace_id; false after saying why.
+ */
+static HG_MUSTCHECK bool owner_arg(struct ctl *c, int argc, char **argv, const char *owner,
+				   const char **value, char workspace_id[STORE_ID_LEN])
 {
 	const struct ctl_arg args[] = {
 		{ owner, CTL_REQUIRED, value, NULL },
@@ -362,14 +380,15 @@ bool ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner, cons
 			 "cannot look up the autopilot");
 }
 
-enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const struct ctl_owned *l)
+/* A struct ctl_owned command. */
+static enum ctl_rc owned_list(struct ctl *c, int argc, char **argv, const struct ctl_owned *l)
 {
 	const char *owner = l->of_autopilot ? "autopilot" : "workspace", *value;
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
 	enum store_rc rc;
 
-	if (!ctl_owner_arg(c, argc, argv, owner, &value, workspace_id))
+	if (!owner_arg(c, argc, argv, owner, &value, workspace_id))
 		return CTL_FAIL;
 	if (l->of_autopilot)
 		rc = l->of_autopilot(workspace_id, value, &out);
@@ -380,57 +399,53 @@ enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const struct ct
 	return ctl_answer(rc, &out, l->what, owner, value);
 }
 
-bool ctl_id_scoped(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
-		   ctl_owner_fn owner, const char **id, char workspace_id[STORE_ID_LEN])
+/* A struct ctl_scoped command. */
+static enum ctl_rc scoped_call(struct ctl *c, int argc, char **argv, const struct ctl_scoped *s)
 {
-	char what[64];
+	char workspace_id[STORE_ID_LEN], what[64];
+	struct json_object *out = NULL;
+	const char *id;
+	enum store_rc rc;
 
-	if (!ctl_id_arg(c, argc, argv, arg, thing, id))
-		return false;
-	snprintf(what, sizeof(what), "cannot read the %s", thing);
-	return ctl_found(owner(*id, workspace_id), thing, *id, what);
-}
-
-bool ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
-		const char **id)
-{
-	const struct ctl_arg args[] = {
-		{ arg, CTL_POSITIONAL, id, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-
-	*id = NULL;
-	ctl_parse_args(argc, argv, args);
-	return ctl_id_valid(thing, *id) && ctl_connect(c);
+	if (!ctl_id_arg(c, argc, argv, s->arg, s->thing, &id))
+		return CTL_FAIL;
+	snprintf(what, sizeof(what), "cannot read the %s", s->thing);
+	if (!ctl_found(s->owner(id, workspace_id), s->thing, id, what))
+		return CTL_FAIL;
+	if (s->call_live)
+		rc = s->call_live(workspace_id, id, c->settings.runtime_offline_after, &out);
+	else
+		rc = s->call(workspace_id, id, &out);
+	return ctl_answer(rc, &out, s->what, s->thing, id);
 }
 
 /* The commands, ended by an entry whose group is NULL. */
 static const struct ctl_command commands[] = {
-	{ "migrate", NULL, ctl_migrate },
-	{ "workspace", "create", ctl_workspace_create },
-	{ "workspace", "list", ctl_workspace_list },
-	{ "apikey", "create", ctl_apikey_create },
-	{ "apikey", "list", ctl_apikey_list },
-	{ "apikey", "revoke", ctl_apikey_revoke },
-	{ "runtime", "create", ctl_runtime_create },
-	{ "runtime", "list", ctl_runtime_list },
-	{ "runtime", "heartbeat", ctl_runtime_heartbeat },
-	{ "autopilot", "create", ctl_autopilot_create },
-	{ "autopilot", "list", ctl_autopilot_list },
-	{ "autopilot", "show", ctl_autopilot_show },
-	{ "autopilot", "set-status", ctl_autopilot_set_status },
-	{ "trigger", "create", ctl_trigger_create },
-	{ "trigger", "list", ctl_trigger_list },
-	{ "trigger", "show", ctl_trigger_show },
-	{ "trigger", "rotate", ctl_trigger_rotate },
-	{ "trigger", "set-secret", ctl_trigger_set_secret },
-	{ "delivery", "list", ctl_delivery_list },
-	{ "delivery", "show", ctl_delivery_show },
-	{ "delivery", "replay", ctl_delivery_replay },
-	{ "run", "list", ctl_run_list },
-	{ "run", "show", ctl_run_show },
-	{ "prune", NULL, ctl_prune },
-	{ NULL, NULL, NULL },
+	{ "migrate", NULL, .run = ctl_migrate },
+	{ "workspace", "create", .run = ctl_workspace_create },
+	{ "workspace", "list", .run = ctl_workspace_list },
+	{ "apikey", "create", .run = ctl_apikey_create },
+	{ "apikey", "list", .list = &ctl_apikey_list },
+	{ "apikey", "revoke", .run = ctl_apikey_revoke },
+	{ "runtime", "create", .run = ctl_runtime_create },
+	{ "runtime", "list", .list = &ctl_runtime_list },
+	{ "runtime", "heartbeat", .scoped = &ctl_runtime_heartbeat },
+	{ "autopilot", "create", .run = ctl_autopilot_create },
+	{ "autopilot", "list", .list = &ctl_autopilot_list },
+	{ "autopilot", "show", .scoped = &ctl_autopilot_show },
+	{ "autopilot", "set-status", .run = ctl_autopilot_set_status },
+	{ "trigger", "create", .run = ctl_trigger_create },
+	{ "trigger", "list", .list = &ctl_trigger_list },
+	{ "trigger", "show", .run = ctl_trigger_show },
+	{ "trigger", "rotate", .run = ctl_trigger_rotate },
+	{ "trigger", "set-secret", .run = ctl_trigger_set_secret },
+	{ "delivery", "list", .run = ctl_delivery_list },
+	{ "delivery", "show", .run = ctl_delivery_show },
+	{ "delivery", "replay", .run = ctl_delivery_replay },
+	{ "run", "list", .run = ctl_run_list },
+	{ "run", "show", .run = ctl_run_show },
+	{ "prune", NULL, .run = ctl_prune },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 /* Find the command named by argv[0] (and argv[1]); *words gets how many words it took. */
@@ -504,7 +519,12 @@ int main(int argc, char **argv)
 	if (!cmd)
 		goto usage;
 	i += words;
-	rc = cmd->run(&c, argc - i, argv + i);
+	if (cmd->list)
+		rc = owned_list(&c, argc - i, argv + i, cmd->list);
+	else if (cmd->scoped)
+		rc = scoped_call(&c, argc - i, argv + i, cmd->scoped);
+	else
+		rc = cmd->run(&c, argc - i, argv + i);
 
 	store_close();	/* c.conn is the store's */
 	if (c.settings_loaded)

@@ -26,22 +26,9 @@ enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv)
 			  &out, "cannot create runtime", "workspace", workspace);
 }
 
-enum ctl_rc ctl_runtime_list(struct ctl *c, int argc, char **argv)
-{
-	static const struct ctl_owned runtimes = { .of_workspace_live = runtime_list,
-						   .what = "cannot list runtimes" };
+const struct ctl_owned ctl_runtime_list = { .of_workspace_live = runtime_list,
+					     .what = "cannot list runtimes" };
 
-	return ctl_owned_list(c, argc, argv, &runtimes);
-}
-
-enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv)
-{
-	char workspace_id[STORE_ID_LEN];
-	struct json_object *out = NULL;
-	const char *id;
-
-	if (!ctl_id_scoped(c, argc, argv, "RUNTIME_ID", "runtime", runtime_owner, &id, workspace_id))
-		return CTL_FAIL;
-	return ctl_answer(runtime_heartbeat(workspace_id, id, c->settings.runtime_offline_after, &out),
-			  &out, "cannot record the heartbeat", "runtime", id);
-}
+const struct ctl_scoped ctl_runtime_heartbeat = { "RUNTIME_ID", "runtime", runtime_owner,
+						  .call_live = runtime_heartbeat,
+						  .what = "cannot record the heartbeat" };

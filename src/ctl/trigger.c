@@ -80,13 +80,8 @@ enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
 			  "cannot create trigger", "autopilot", autopilot);
 }
 
-enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv)
-{
-	static const struct ctl_owned triggers = { .of_autopilot = trigger_list,
-						   .what = "cannot list triggers" };
-
-	return ctl_owned_list(c, argc, argv, &triggers);
-}
+const struct ctl_owned ctl_trigger_list = { .of_autopilot = trigger_list,
+					     .what = "cannot list triggers" };
 
 /* "trigger show|rotate TRIGGER_ID": the trigger, or the trigger with a new webhook token. */
 static enum ctl_rc show_or_rotate(struct ctl *c, int argc, char **argv, bool rotate)
