@@ -184,6 +184,9 @@ void ctl_db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
 bool ctl_number(const char *option, const char *s, long min, long max, const char *unit,
 		long *out) HG_MUSTCHECK;
 
+/* names (NULL-terminated; NULL: none) as "a, b, c" into list (len bytes, cut to fit); returns list. */
+const char *ctl_join(const char *const *names, char *list, size_t len);
+
 /* Whether id is a UUID; else says "invalid <thing> id '<id>'". */
 bool ctl_id_valid(const char *thing, const char *id) HG_MUSTCHECK;
 

@@ -130,6 +130,21 @@ bool ctl_number(const char *option, const char *s, long min, long max, const cha
 	return true;
 }
 
+const char *ctl_join(const char *const *names, char *list, size_t len)
+{
+	size_t used = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; names && names[i] && used < len; i++) {
+		int n = snprintf(list + used, len - used, "%s%s", i ? ", " : "", names[i]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return list;
+}
+
 bool ctl_id_valid(const char *thing, const char *id)
 {
 	if (uuid_valid(id))

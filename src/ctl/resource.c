@@ -36,22 +36,15 @@ static HG_MUSTCHECK bool limit_parse(const char *s, char *buf, size_t len)
 /* --status: NULL (all) or one of allowed, else says which are. */
 static HG_MUSTCHECK bool status_check(const char *status, const char *const *allowed)
 {
-	char list[128] = "";
-	size_t used = 0;
+	char list[128];
 
 	if (!status)
 		return true;
 	for (size_t i = 0; allowed[i]; i++)
 		if (strcmp(status, allowed[i]) == 0)
 			return true;
-	for (size_t i = 0; allowed[i] && used < sizeof(list); i++) {
-		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", allowed[i]);
-
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	ctl_error("invalid --status '%s' (expected %s)", status, list);
+	ctl_error("invalid --status '%s' (expected %s)", status,
+		  ctl_join(allowed, list, sizeof(list)));
 	return false;
 }
 

@@ -1,11 +1,8 @@
 /* ctl: hookgatectl trigger create|list|show|rotate|set-secret, through db/trigger (the operator names a trigger by its id). */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -23,17 +20,10 @@
 /* "unknown provider 'x' (known: generic, github, ...)" */
 static void unknown_provider(const char *name)
 {
-	const char *const *names = provider_names();
-	char list[512] = "";
-	size_t used = 0;
+	char list[512];
 
-	for (size_t i = 0; names && names[i] && used < sizeof(list); i++) {
-		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", names[i]);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	ctl_error("unknown provider '%s' (known: %s)", name, list);
+	ctl_error("unknown provider '%s' (known: %s)", name,
+		  ctl_join(provider_names(), list, sizeof(list)));
 }
 
 /*
@@ -167,18 +157,6 @@ static HG_MUSTCHECK bool secret_read(char *buf, size_t buflen)
 	return true;
 }
 
-/* A whole number of seconds from 0 to INT_MAX. */
-static HG_MUSTCHECK bool seconds_parse(const char *s, long *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!isdigit((unsigned char)s[0]))
-		return false;
-	*out = strtol(s, &end, 10);
-	return errno == 0 && *end == '\0' && *out <= INT_MAX;
-}
-
 /* The provider's rule for a new secret (a standard trigger's whpk_ key); false after saying why. */
 static bool secret_fits(const char *ws, const char *ap, const char *id, const char *secret)
 {
@@ -213,11 +191,9 @@ enum ctl_rc ctl_trigger_set_secret(struct ctl *c, int argc, char **argv)
 	/* --stdin only says what is the default (and only) source */
 	if (!ctl_id_valid("trigger", id))
 		return CTL_FAIL;
-	if (keep && (!seconds_parse(keep, &keep_s) || keep_s > TRIGGER_KEEP_PREVIOUS_MAX_S)) {
-		ctl_error("invalid --keep-previous '%s' (a whole number of seconds from 0 to %ld)",
-			  keep, TRIGGER_KEEP_PREVIOUS_MAX_S);
+	if (keep && !ctl_number("keep-previous", keep, 0, TRIGGER_KEEP_PREVIOUS_MAX_S, " of seconds",
+				&keep_s))
 		return CTL_FAIL;
-	}
 	rc = CTL_FAIL;
 	if (secret_read(secret, sizeof(secret)) && ctl_connect(c) &&
 	    ctl_found(trigger_owner(id, ws, ap), "trigger", id, "cannot read the trigger") &&
