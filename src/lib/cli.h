@@ -25,10 +25,10 @@
  * "<program> <version>", then 0 (the exit status); anything else (getopt's
  * '?') prints usage on stderr, then 2.
  */
-int cli_option(int c, const char *program, void (*usage)(FILE *), const char **config);
+int cli_option(int c, const char *program, void (*usage)(FILE *), const char **config) HG_MUSTCHECK;
 
 /* After the options: -1 (go on) when no argument is left, else usage on stderr and 2. */
-int cli_no_arguments(int argc, void (*usage)(FILE *));
+int cli_no_arguments(int argc, void (*usage)(FILE *)) HG_MUSTCHECK;
 
 /*
  * The configuration (path, or the default) into s (the caller's to
