@@ -70,7 +70,7 @@ bool api_store_ok(struct hg_request *r, enum store_rc rc, const char *missing)
 {
 	if (rc == STORE_OK)
 		return true;
-	if (rc == STORE_NOT_FOUND)
+	if (rc == STORE_NOT_FOUND && missing)
 		api_not_found(r, missing);
 	else
 		req_send_store_failed(r, rc);
@@ -229,6 +229,9 @@ bool api_page_args(struct hg_request *r, int def, int max, struct api_page *p)
 	if (bad)
 		return false;
 	snprintf(p->limit_txt, sizeof(p->limit_txt), "%d", p->limit + 1);
+	p->model.limit = p->limit_txt;
+	p->model.before_ts = p->before ? p->ts : NULL;
+	p->model.before_id = p->before ? p->id : NULL;
 	return true;
 }
 
@@ -259,17 +262,6 @@ void api_send_page(struct hg_request *r, const PGresult *res, const char *name, 
 		   int created_col, int id_col)
 {
 	api_send_page_of(r, res, name, limit, created_col, id_col, model_row_json);
-}
-
-struct model_page api_model_page(const struct api_page *p)
-{
-	struct model_page page = { p->limit_txt, NULL, NULL };
-
-	if (p->before) {
-		page.before_ts = p->ts;
-		page.before_id = p->id;
-	}
-	return page;
 }
 
 void api_send_page_of(struct hg_request *r, const PGresult *res, const char *name, int limit,

@@ -25,7 +25,8 @@ bool api_body_object(struct hg_request *r, struct json_object **out) HG_MUSTCHEC
 /*
  * Whether a resource module's call succeeded (rc STORE_OK). Otherwise the
  * answer has been sent: 404 "<missing> not found" for STORE_NOT_FOUND, else
- * as req_send_store_failed.
+ * as req_send_store_failed. missing NULL: the call has no not-found of its
+ * own (its outcome tells), every failure is as req_send_store_failed.
  */
 bool api_store_ok(struct hg_request *r, enum store_rc rc, const char *missing) HG_MUSTCHECK;
 
@@ -57,9 +58,10 @@ struct api_page {
 	char limit_txt[16];		/* limit + 1, the rows to ask for: one more says there is a next page */
 	bool before;			/* whether ?before= was given */
 	char ts[64], id[37];		/* its cursor (api_before); "" when not given */
+	struct model_page model;	/* the page as a module's list takes it: points into this struct */
 };
 
-/* api_limit (def when absent, 1..max), then api_before, into p; false after a 400. */
+/* api_limit (def when absent, 1..max), then api_before, into p (p->model too); false after a 400. */
 bool api_page_args(struct hg_request *r, int def, int max, struct api_page *p)
 	HG_MUSTCHECK;
 
@@ -75,9 +77,6 @@ void api_send_page(struct hg_request *r, const PGresult *res, const char *name, 
 /* api_send_page with each row's JSON from to_json (a resource module's). */
 void api_send_page_of(struct hg_request *r, const PGresult *res, const char *name, int limit,
 		      int created_col, int id_col, model_row_fn to_json);
-
-/* The query of a page (api_page_args) as a module's list takes it. */
-struct model_page api_model_page(const struct api_page *p);
 
 /*
  * Run st, a statement scoped by an owner (e.g. "autopilot"). True when it

@@ -43,13 +43,11 @@ static bool read_fields(struct hg_request *r, struct json_object *body, unsigned
 void autopilots_list(struct hg_request *r)
 {
 	struct api_page p;
-	struct model_page page;
 	PGresult *res = NULL;
 
 	if (!api_page_args(r, LIST_DEFAULT, LIST_MAX, &p))
 		return;
-	page = api_model_page(&p);
-	if (api_store_ok(r, autopilot_page(r->workspace_id, &page, &res), "autopilot"))
+	if (api_store_ok(r, autopilot_page(r->workspace_id, &p.model, &res), "autopilot"))
 		api_send_page_of(r, res, "autopilots", p.limit, AUTOPILOT_COL_CREATED_AT,
 				 AUTOPILOT_COL_ID, autopilot_json);
 	PQclear(res);
@@ -81,6 +79,21 @@ done:
 	json_object_put(out);
 }
 
+/*
+ * The answer of a create (status 201) or an update (200) that gave rc and
+ * ap (consumed): a 400 when the runtime it names is not found.
+ */
+static void send_written(struct hg_request *r, enum store_rc rc, bool runtime_missing, int status,
+			 struct json_object *ap)
+{
+	if (runtime_missing) {
+		json_object_put(ap);
+		api_bad_request(r, RUNTIME_NOT_FOUND);
+	} else if (api_store_ok(r, rc, "autopilot")) {
+		api_send_member(r, status, "autopilot", ap);
+	}
+}
+
 void autopilots_create(struct hg_request *r)
 {
 	struct autopilot_fields f = { 0 };
@@ -89,14 +102,10 @@ void autopilots_create(struct hg_request *r)
 
 	if (!api_body_object(r, &body))
 		return;
-	if (!read_fields(r, body, FIELD_REQUIRED, &f))
-		goto done;
-	rc = autopilot_create(r->workspace_id, &f, &ap);
-	if (rc == STORE_NOT_FOUND)
-		api_bad_request(r, RUNTIME_NOT_FOUND);
-	else if (api_store_ok(r, rc, "autopilot"))
-		api_send_member(r, 201, "autopilot", ap);
-done:
+	if (read_fields(r, body, FIELD_REQUIRED, &f)) {
+		rc = autopilot_create(r->workspace_id, &f, &ap);
+		send_written(r, rc, rc == STORE_NOT_FOUND, 201, ap);
+	}
 	json_object_put(body);
 }
 
@@ -109,14 +118,10 @@ void autopilots_update(struct hg_request *r)
 
 	if (!api_body_object(r, &body))
 		return;
-	if (!read_fields(r, body, 0, &f))
-		goto done;
-	rc = autopilot_update(r->workspace_id, r->params[0], &f, &ap, &missing);
-	if (rc == STORE_NOT_FOUND && strcmp(missing, "runtime") == 0)
-		api_bad_request(r, RUNTIME_NOT_FOUND);
-	else if (api_store_ok(r, rc, "autopilot"))
-		api_send_member(r, 200, "autopilot", ap);
-done:
+	if (read_fields(r, body, 0, &f)) {
+		rc = autopilot_update(r->workspace_id, r->params[0], &f, &ap, &missing);
+		send_written(r, rc, rc == STORE_NOT_FOUND && strcmp(missing, "runtime") == 0, 200, ap);
+	}
 	json_object_put(body);
 }
 

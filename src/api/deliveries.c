@@ -35,7 +35,6 @@ static HG_MUSTCHECK bool status_filter(struct hg_request *r, char *buf, size_t l
 void deliveries_list(struct hg_request *r)
 {
 	struct api_page p;
-	struct model_page page;
 	char status_buf[32];
 	const char *status;
 	PGresult *res = NULL;
@@ -43,11 +42,10 @@ void deliveries_list(struct hg_request *r)
 	if (!api_page_args(r, DELIVERIES_DEFAULT_LIMIT, DELIVERIES_MAX_LIMIT, &p) ||
 	    !status_filter(r, status_buf, sizeof(status_buf), &status))
 		return;
-	page = api_model_page(&p);
-	if (api_store_ok(r, delivery_page(r->workspace_id, r->params[0], status, &page, &res),
-			 "autopilot"))
+	if (api_store_ok(r, model_list_page(&delivery_rows, r->workspace_id, r->params[0], status,
+					    &p.model, &res), "autopilot"))
 		api_send_page_of(r, res, "deliveries", p.limit, DELIVERY_COL_CREATED,
-				 DELIVERY_COL_ID, delivery_json);
+				 DELIVERY_COL_ID, delivery_rows.to_json);
 	PQclear(res);
 }
 
@@ -109,18 +107,14 @@ void deliveries_replay(struct hg_request *r)
 	};
 	struct delivery_replay_result out = { .answer = NULL };
 	struct json_object *body = NULL;
-	enum store_rc rc;
 
 	if (!idempotency_key(r, key_buf, &a.idempotency_key) || !api_body_object(r, &body))
 		return;
 	/* no body members are defined: any is a mistake worth reporting */
 	if (!field_known(r, body, no_members))
 		goto out;
-	rc = delivery_replay(&a, &out);
-	if (rc != STORE_OK) {
-		req_send_store_failed(r, rc);
+	if (!api_store_ok(r, delivery_replay(&a, &out), NULL))
 		goto out;
-	}
 	switch (out.outcome) {
 	case REPLAY_CREATED:
 	case REPLAY_REPEATED:
@@ -155,7 +149,6 @@ void deliveries_bulk_replay(struct hg_request *r)
 	struct delivery_bulk_result out = { .answer = NULL };
 	struct json_object *body = NULL;
 	enum field_state state, limit_state;
-	enum store_rc rc;
 	long limit;
 
 	if (!idempotency_key(r, key_buf, &a.idempotency_key) || !api_body_object(r, &body))
@@ -176,11 +169,8 @@ void deliveries_bulk_replay(struct hg_request *r)
 		api_bad_request(r, msg);
 		goto out;
 	}
-	rc = delivery_bulk_replay(&a, &out);
-	if (rc != STORE_OK) {
-		req_send_store_failed(r, rc);
+	if (!api_store_ok(r, delivery_bulk_replay(&a, &out), NULL))
 		goto out;
-	}
 	switch (out.outcome) {
 	case BULK_DONE:
 		api_send(r, 200, out.answer);

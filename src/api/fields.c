@@ -39,12 +39,13 @@ bool field_known(struct hg_request *r, struct json_object *body, const char *con
 }
 
 /*
- * Find body[key]: *v is the value when *state is FIELD_VALUE. what says
- * what a value must be, for the 400 when the member is required or null.
+ * Find body[key]: *v is the value, of json type type, when *state is
+ * FIELD_VALUE. what says what a value must be, for the 400 when the member
+ * is required, null or of another type.
  */
 static bool lookup(struct hg_request *r, struct json_object *body, const char *key,
-		   unsigned flags, const char *what, enum field_state *state,
-		   struct json_object **v)
+		   unsigned flags, const char *what, enum json_type type,
+		   enum field_state *state, struct json_object **v)
 {
 	*v = NULL;
 	*state = FIELD_ABSENT;
@@ -61,6 +62,8 @@ static bool lookup(struct hg_request *r, struct json_object *body, const char *k
 		return bad(r, "%s must be %s", key, what);
 	}
 	*state = FIELD_VALUE;
+	if (!json_object_is_type(*v, type))
+		return bad(r, "%s must be %s", key, what);
 	return true;
 }
 
@@ -80,12 +83,10 @@ bool field_text(struct hg_request *r, struct json_object *body, const char *key,
 	size_t len;
 
 	*out = NULL;
-	if (!lookup(r, body, key, flags, what, state, &v))
+	if (!lookup(r, body, key, flags, what, json_type_string, state, &v))
 		return false;
 	if (*state != FIELD_VALUE)
 		return true;
-	if (!json_object_is_type(v, json_type_string))
-		return bad(r, "%s must be %s", key, what);
 	s = json_object_get_string(v);
 	len = (size_t)json_object_get_string_len(v);
 	if (memchr(s, '\0', len) || !utf8_valid((const unsigned char *)s, len))
@@ -115,18 +116,15 @@ bool field_choice(struct hg_request *r, struct json_object *body, const char *ke
 		size_t used = strlen(what);
 		snprintf(what + used, sizeof(what) - used, " or null");
 	}
-	if (!lookup(r, body, key, flags, what, state, &v))
+	if (!lookup(r, body, key, flags, what, json_type_string, state, &v))
 		return false;
 	if (*state != FIELD_VALUE)
 		return true;
-	if (json_object_is_type(v, json_type_string)) {
-		s = json_object_get_string(v);
-		for (size_t i = 0; choices[i]; i++) {
-			if (strcmp(s, choices[i]) == 0 &&
-			    strlen(s) == (size_t)json_object_get_string_len(v)) {
-				*out = choices[i];
-				return true;
-			}
+	s = json_object_get_string(v);
+	for (size_t i = 0; choices[i]; i++) {
+		if (strcmp(s, choices[i]) == 0 && strlen(s) == (size_t)json_object_get_string_len(v)) {
+			*out = choices[i];
+			return true;
 		}
 	}
 	return bad(r, "%s must be %s", key, what);
@@ -139,13 +137,10 @@ bool field_bool(struct hg_request *r, struct json_object *body, const char *key,
 	struct json_object *v;
 
 	*out = false;
-	if (!lookup(r, body, key, flags, what, state, &v))
+	if (!lookup(r, body, key, flags, what, json_type_boolean, state, &v))
 		return false;
-	if (*state != FIELD_VALUE)
-		return true;
-	if (!json_object_is_type(v, json_type_boolean))
-		return bad(r, "%s must be %s", key, what);
-	*out = json_object_get_boolean(v);
+	if (*state == FIELD_VALUE)
+		*out = json_object_get_boolean(v);
 	return true;
 }
 
@@ -156,11 +151,11 @@ bool field_uuid(struct hg_request *r, struct json_object *body, const char *key,
 	struct json_object *v;
 
 	*out = NULL;
-	if (!lookup(r, body, key, flags, what, state, &v))
+	if (!lookup(r, body, key, flags, what, json_type_string, state, &v))
 		return false;
 	if (*state != FIELD_VALUE)
 		return true;
-	if (!json_object_is_type(v, json_type_string) || !uuid_valid(json_object_get_string(v)) ||
+	if (!uuid_valid(json_object_get_string(v)) ||
 	    (size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v)))
 		return bad(r, "%s must be %s", key, what);
 	*out = json_object_get_string(v);
@@ -178,12 +173,10 @@ bool field_strings(struct hg_request *r, struct json_object *body, const char *k
 	out[0] = NULL;
 	snprintf(what, sizeof(what), "a list of 1 to %zu strings%s", max_items,
 		 (flags & FIELD_NULLABLE) ? " or null" : "");
-	if (!lookup(r, body, key, flags, what, state, &v))
+	if (!lookup(r, body, key, flags, what, json_type_array, state, &v))
 		return false;
 	if (*state != FIELD_VALUE)
 		return true;
-	if (!json_object_is_type(v, json_type_array))
-		return bad(r, "%s must be %s", key, what);
 	n = json_object_array_length(v);
 	if (n < 1 || n > max_items)
 		return bad(r, "%s must be %s", key, what);
@@ -216,12 +209,10 @@ bool field_int(struct hg_request *r, struct json_object *body, const char *key,
 	*out = 0;
 	snprintf(what, sizeof(what), "a whole number from %ld to %ld%s", min, max,
 		 (flags & FIELD_NULLABLE) ? " or null" : "");
-	if (!lookup(r, body, key, flags, what, state, &v))
+	if (!lookup(r, body, key, flags, what, json_type_int, state, &v))
 		return false;
 	if (*state != FIELD_VALUE)
 		return true;
-	if (!json_object_is_type(v, json_type_int))
-		return bad(r, "%s must be %s", key, what);
 	errno = 0;
 	n = json_object_get_int64(v);
 	if (errno != 0 || n < min || n > max)

@@ -73,14 +73,13 @@ static void send_outcome(struct hg_request *r, enum store_rc rc, enum run_outcom
 void runs_list(struct hg_request *r)
 {
 	struct api_page p;
-	struct model_page page;
 	PGresult *res = NULL;
 
 	if (!api_page_args(r, RUNS_DEFAULT_LIMIT, RUNS_MAX_LIMIT, &p))
 		return;
-	page = api_model_page(&p);
-	if (api_store_ok(r, run_page(r->workspace_id, r->params[0], NULL, &page, &res), "autopilot"))
-		api_send_page_of(r, res, "runs", p.limit, RUN_COL_CREATED, RUN_COL_ID, run_json);
+	if (api_store_ok(r, model_list_page(&run_rows, r->workspace_id, r->params[0], NULL, &p.model,
+					    &res), "autopilot"))
+		api_send_page_of(r, res, "runs", p.limit, RUN_COL_CREATED, RUN_COL_ID, run_rows.to_json);
 	PQclear(res);
 }
 
@@ -108,55 +107,7 @@ void runs_get(struct hg_request *r)
 	send_run(r, NULL, r->params[0]);
 }
 
-/* ---- POST /api/runs/claim ---- */
-
-void runs_claim(struct hg_request *r)
-{
-	static const char *const allowed[] = { "runtime_id", "lease_s", "autopilot_id", NULL };
-	struct run_claim_args a = {
-		.workspace_id = r->workspace_id,
-		.max_attempts = r->settings->max_run_attempts,
-	};
-	struct json_object *body = NULL, *run = NULL;
-	enum run_outcome outcome = RUN_NOTHING;
-	enum field_state state;
-	enum store_rc rc;
-
-	if (!api_body_object(r, &body))
-		return;
-	if (!field_known(r, body, allowed) || !runtime_id_member(r, body, &a.runtime_id) ||
-	    !lease_member(r, body, &a.lease_s) ||
-	    !field_uuid(r, body, "autopilot_id", FIELD_NULLABLE, &state, &a.autopilot_id))
-		goto out;
-	rc = run_claim(&a, &outcome, &run);
-	send_outcome(r, rc, outcome, run);
-out:
-	json_object_put(body);
-}
-
-/* ---- POST /api/runs/{run}/heartbeat ---- */
-
-void runs_heartbeat(struct hg_request *r)
-{
-	static const char *const allowed[] = { "runtime_id", "lease_s", NULL };
-	struct json_object *body = NULL, *run = NULL;
-	enum run_outcome outcome = RUN_NOT_FOUND;
-	const char *runtime_id;
-	enum store_rc rc;
-	long lease;
-
-	if (!api_body_object(r, &body))
-		return;
-	if (!field_known(r, body, allowed) || !runtime_id_member(r, body, &runtime_id) ||
-	    !lease_member(r, body, &lease))
-		goto out;
-	rc = run_heartbeat(r->workspace_id, r->params[0], runtime_id, lease, &outcome, &run);
-	send_outcome(r, rc, outcome, run);
-out:
-	json_object_put(body);
-}
-
-/* ---- POST /api/runs/{run}/complete and /fail ---- */
+/* ---- POST /api/runs/claim, /api/runs/{run}/heartbeat, /complete and /fail ---- */
 
 /* body.result: any JSON value as text; absent or null: NULL (no result). */
 static const char *result_member(struct json_object *body)
@@ -169,43 +120,84 @@ static const char *result_member(struct json_object *body)
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 }
 
-void runs_complete(struct hg_request *r)
+/* The calls of the worker protocol. */
+enum worker_call { CALL_CLAIM, CALL_HEARTBEAT, CALL_COMPLETE, CALL_FAIL };
+
+/*
+ * A call of the worker protocol: its body (the members of the call, the
+ * runtime_id first), the module's call, the answer (send_outcome).
+ */
+static void worker_call(struct hg_request *r, enum worker_call call)
 {
-	static const char *const allowed[] = { "runtime_id", "result", NULL };
+	static const char *const allowed[][4] = {
+		[CALL_CLAIM] = { "runtime_id", "lease_s", "autopilot_id", NULL },
+		[CALL_HEARTBEAT] = { "runtime_id", "lease_s", NULL },
+		[CALL_COMPLETE] = { "runtime_id", "result", NULL },
+		[CALL_FAIL] = { "runtime_id", "reason", NULL },
+	};
 	struct json_object *body = NULL, *run = NULL;
-	enum run_outcome outcome = RUN_NOT_FOUND;
-	const char *runtime_id;
-	enum store_rc rc;
+	enum run_outcome outcome = call == CALL_CLAIM ? RUN_NOTHING : RUN_NOT_FOUND;
+	const char *runtime_id, *reason;
+	enum field_state state;
+	enum store_rc rc = STORE_ERROR;
+	long lease;
 
 	if (!api_body_object(r, &body))
 		return;
-	if (!field_known(r, body, allowed) || !runtime_id_member(r, body, &runtime_id))
+	if (!field_known(r, body, allowed[call]) || !runtime_id_member(r, body, &runtime_id))
 		goto out;
-	rc = run_complete(r->workspace_id, r->params[0], runtime_id, result_member(body), &outcome,
-			  &run);
+	switch (call) {
+	case CALL_CLAIM: {
+		struct run_claim_args a = {
+			.workspace_id = r->workspace_id,
+			.runtime_id = runtime_id,
+			.max_attempts = r->settings->max_run_attempts,
+		};
+
+		if (!lease_member(r, body, &a.lease_s) ||
+		    !field_uuid(r, body, "autopilot_id", FIELD_NULLABLE, &state, &a.autopilot_id))
+			goto out;
+		rc = run_claim(&a, &outcome, &run);
+		break;
+	}
+	case CALL_HEARTBEAT:
+		if (!lease_member(r, body, &lease))
+			goto out;
+		rc = run_heartbeat(r->workspace_id, r->params[0], runtime_id, lease, &outcome, &run);
+		break;
+	case CALL_COMPLETE:
+		rc = run_complete(r->workspace_id, r->params[0], runtime_id, result_member(body),
+				  &outcome, &run);
+		break;
+	case CALL_FAIL:
+		if (!field_text(r, body, "reason", FIELD_REQUIRED | FIELD_NONBLANK,
+				RUN_REASON_MAX_CHARS, &state, &reason))
+			goto out;
+		/* SPEC 4.5: a reason only; the worker also keeps its output as the result */
+		rc = run_fail(r->workspace_id, r->params[0], runtime_id, reason, NULL, &outcome, &run);
+		break;
+	}
 	send_outcome(r, rc, outcome, run);
 out:
 	json_object_put(body);
 }
 
+void runs_claim(struct hg_request *r)
+{
+	worker_call(r, CALL_CLAIM);
+}
+
+void runs_heartbeat(struct hg_request *r)
+{
+	worker_call(r, CALL_HEARTBEAT);
+}
+
+void runs_complete(struct hg_request *r)
+{
+	worker_call(r, CALL_COMPLETE);
+}
+
 void runs_fail(struct hg_request *r)
 {
-	static const char *const allowed[] = { "runtime_id", "reason", NULL };
-	struct json_object *body = NULL, *run = NULL;
-	enum run_outcome outcome = RUN_NOT_FOUND;
-	const char *runtime_id, *reason;
-	enum field_state state;
-	enum store_rc rc;
-
-	if (!api_body_object(r, &body))
-		return;
-	if (!field_known(r, body, allowed) || !runtime_id_member(r, body, &runtime_id) ||
-	    !field_text(r, body, "reason", FIELD_REQUIRED | FIELD_NONBLANK, RUN_REASON_MAX_CHARS,
-			&state, &reason))
-		goto out;
-	/* SPEC 4.5: a reason only; the worker also keeps its output as the result */
-	rc = run_fail(r->workspace_id, r->params[0], runtime_id, reason, NULL, &outcome, &run);
-	send_outcome(r, rc, outcome, run);
-out:
-	json_object_put(body);
+	worker_call(r, CALL_FAIL);
 }

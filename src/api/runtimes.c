@@ -12,14 +12,12 @@
 void runtimes_list(struct hg_request *r)
 {
 	struct api_page p;
-	struct model_page page;
 	PGresult *res = NULL;
 	enum store_rc rc;
 
 	if (!api_page_args(r, LIST_DEFAULT, LIST_MAX, &p))
 		return;
-	page = api_model_page(&p);
-	rc = runtime_page(r->workspace_id, r->settings->runtime_offline_after, &page, &res);
+	rc = runtime_page(r->workspace_id, r->settings->runtime_offline_after, &p.model, &res);
 	if (api_store_ok(r, rc, "runtime"))
 		api_send_page_of(r, res, "runtimes", p.limit, RUNTIME_COL_CREATED_AT, RUNTIME_COL_ID,
 				 runtime_json);

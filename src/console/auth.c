@@ -209,10 +209,8 @@ void console_login(struct hg_request *r)
 		login_page(r, 401, "Unknown or revoked API key.");
 		goto out;
 	}
-	if (rc != STORE_OK) {
-		console_store_failed(r, rc);
+	if (!console_store_ok(r, rc, 0, NULL))
 		goto out;
-	}
 	snprintf(r->key_id, sizeof(r->key_id), "%s", id.key_id);
 	/* a session this browser had before ends: one login, one session */
 	if (cookie(r, CONSOLE_COOKIE, SESSION_TOKEN_PREFIX, old) && session_end(old) != STORE_OK)
@@ -241,10 +239,8 @@ void console_logout(struct hg_request *r)
 	cookie(r, CONSOLE_COOKIE, SESSION_TOKEN_PREFIX, token);
 	rc = session_end(token);
 	OPENSSL_cleanse(token, sizeof(token));
-	if (rc != STORE_OK) {
-		console_store_failed(r, rc);
+	if (!console_store_ok(r, rc, 0, NULL))
 		return;
-	}
 	set_cookie(r, CONSOLE_COOKIE, "", "/console/", 0);
 	console_redirect(r, "/console/login");
 }

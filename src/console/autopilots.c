@@ -149,17 +149,13 @@ void console_home(struct hg_request *r)
 	struct session s;
 	struct page p;
 	PGresult *res = NULL;
-	enum store_rc rc;
 	int n;
 
 	if (!console_session(r, &s))
 		return;
 	snprintf(limit, sizeof(limit), "%d", HOME_AUTOPILOTS_MAX + 1);
-	rc = autopilot_page(s.workspace_id, &mp, &res);
-	if (rc != STORE_OK) {
-		console_store_failed(r, rc);
+	if (!console_store_ok(r, autopilot_page(s.workspace_id, &mp, &res), 0, NULL))
 		return;
-	}
 	page_init(&p, r, &s);
 	page_begin(&p, "Autopilots");
 	page_raw(&p, "<h1>Autopilots</h1>\n");

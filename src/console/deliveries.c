@@ -114,7 +114,7 @@ static void filter_form(struct page *p, const char *autopilot_id, const struct l
 	page_raw(p, "\">Clear</a>\n</form>\n");
 }
 
-/* One row of the list (a delivery_find_page row as delivery_json gives it). */
+/* One row of the list (a delivery_find_page row as delivery_rows.to_json gives it). */
 static void list_row(struct page *p, const char *autopilot_id, struct json_object *d)
 {
 	char path[160];
@@ -222,8 +222,7 @@ void console_deliveries(struct hg_request *r)
 	struct json_object *autopilot = NULL;
 	struct list_query q;
 	struct view_list l = {
-		.autopilot_id = r->params[0], .thing = "delivery", .id_col = DELIVERY_COL_ID,
-		.to_json = delivery_json, .cursor = delivery_cursor, .row = list_row,
+		.autopilot_id = r->params[0], .rows = &delivery_rows, .row = list_row,
 		.url = list_url, .ctx = &q,
 	};
 	struct session s;
@@ -540,17 +539,13 @@ void console_replay(struct hg_request *r)
 	};
 	struct delivery_replay_result out = { .answer = NULL };
 	struct session s;
-	enum store_rc rc;
 
 	if (!console_session(r, &s) || !console_post(r, &s, true))
 		return;
 	a.workspace_id = s.workspace_id;
 	a.idempotency_key = form_replay_key(r, key);
-	rc = delivery_replay(&a, &out);
-	if (rc != STORE_OK) {
-		console_store_failed(r, rc);
+	if (!console_store_ok(r, delivery_replay(&a, &out), 0, NULL))
 		goto out;
-	}
 	switch (out.outcome) {
 	case REPLAY_CREATED:
 	case REPLAY_REPEATED:
@@ -612,52 +607,75 @@ static HG_MUSTCHECK bool bulk_query(struct hg_request *r, struct bulk_query *b, 
 	return true;
 }
 
-/* The replays of a bulk answer (its "replayed" array): where each came from, the new delivery, its run. */
-static void bulk_replayed(struct page *p, const char *autopilot_id, struct json_object *replayed)
+/* A column of a bulk answer's table: its heading and the member of the entries it shows. */
+struct bulk_column {
+	const char *heading, *key;
+	bool link;		/* a delivery's id, linked to its page; else as text */
+};
+
+/* The entries of an array of a bulk answer in a table of class cls, a column each of cols (ended by a NULL heading). */
+static void bulk_table(struct page *p, const char *autopilot_id, const char *cls,
+		       const struct bulk_column *cols, struct json_object *entries)
 {
-	size_t n = json_object_array_length(replayed);
+	size_t n = json_object_array_length(entries);
 
-	page_raw(p, "<h2>Replayed</h2>\n");
-	if (n == 0) {
-		page_raw(p, "<p class=\"muted\">No delivery in the window matches.</p>\n");
-		return;
+	page_raw(p, "<table class=\"");
+	page_raw(p, cls);
+	page_raw(p, "\">\n<thead><tr>");
+	for (const struct bulk_column *c = cols; c->heading; c++) {
+		page_raw(p, "<th>");
+		page_raw(p, c->heading);
+		page_raw(p, "</th>");
 	}
-	page_raw(p, "<table class=\"replayed\">\n<thead><tr><th>From</th><th>New delivery</th>"
-		 "<th>Run</th></tr></thead>\n<tbody>\n");
+	page_raw(p, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(replayed, i);
+		struct json_object *e = json_object_array_get_idx(entries, i);
 
-		page_raw(p, "<tr><td>");
-		delivery_link(p, autopilot_id, page_json_str(e, "from") ? page_json_str(e, "from") : "");
-		page_raw(p, "</td><td>");
-		delivery_link(p, autopilot_id, page_json_str(e, "delivery_id") ?
-			      page_json_str(e, "delivery_id") : "");
-		page_raw(p, "</td>");
-		view_cell(p, VIEW_CELL_TEXT, e, "run_id");
+		page_raw(p, "<tr>");
+		for (const struct bulk_column *c = cols; c->heading; c++) {
+			if (!c->link) {
+				view_cell(p, VIEW_CELL_TEXT, e, c->key);
+				continue;
+			}
+			page_raw(p, "<td>");
+			delivery_link(p, autopilot_id, page_json_str(e, c->key) ? page_json_str(e, c->key) : "");
+			page_raw(p, "</td>");
+		}
 		page_raw(p, "</tr>\n");
 	}
 	page_raw(p, "</tbody>\n</table>\n");
 }
 
+/* The replays of a bulk answer (its "replayed" array): where each came from, the new delivery, its run. */
+static void bulk_replayed(struct page *p, const char *autopilot_id, struct json_object *replayed)
+{
+	static const struct bulk_column cols[] = {
+		{ "From", "from", true },
+		{ "New delivery", "delivery_id", true },
+		{ "Run", "run_id", false },
+		{ NULL, NULL, false },
+	};
+
+	page_raw(p, "<h2>Replayed</h2>\n");
+	if (json_object_array_length(replayed) == 0)
+		page_raw(p, "<p class=\"muted\">No delivery in the window matches.</p>\n");
+	else
+		bulk_table(p, autopilot_id, "replayed", cols, replayed);
+}
+
 /* The deliveries of a bulk answer that were not replayed (its "skipped" array), with why. */
 static void bulk_skipped(struct page *p, const char *autopilot_id, struct json_object *skipped)
 {
-	size_t n = json_object_array_length(skipped);
+	static const struct bulk_column cols[] = {
+		{ "Delivery", "from", true },
+		{ "Why", "reason", false },
+		{ NULL, NULL, false },
+	};
 
-	if (n == 0)
+	if (json_object_array_length(skipped) == 0)
 		return;
-	page_raw(p, "<h2>Not replayed</h2>\n<table class=\"skipped\">\n<thead><tr><th>Delivery</th>"
-		 "<th>Why</th></tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(skipped, i);
-
-		page_raw(p, "<tr><td>");
-		delivery_link(p, autopilot_id, page_json_str(e, "from") ? page_json_str(e, "from") : "");
-		page_raw(p, "</td>");
-		view_cell(p, VIEW_CELL_TEXT, e, "reason");
-		page_raw(p, "</tr>\n");
-	}
-	page_raw(p, "</tbody>\n</table>\n");
+	page_raw(p, "<h2>Not replayed</h2>\n");
+	bulk_table(p, autopilot_id, "skipped", cols, skipped);
 }
 
 /* The page of a bulk replay's answer, with the form of the next page when more are left. */
@@ -719,7 +737,6 @@ void console_bulk_replay(struct hg_request *r)
 	struct json_object *autopilot = NULL;
 	struct bulk_query b;
 	struct session s;
-	enum store_rc rc;
 
 	if (!console_session(r, &s) || !console_post(r, &s, true) || !view_autopilot(r, &autopilot))
 		return;
@@ -727,11 +744,8 @@ void console_bulk_replay(struct hg_request *r)
 	a.idempotency_key = form_replay_key(r, key);
 	if (!bulk_query(r, &b, &a))
 		goto out;
-	rc = delivery_bulk_replay(&a, &out);
-	if (rc != STORE_OK) {
-		console_store_failed(r, rc);
+	if (!console_store_ok(r, delivery_bulk_replay(&a, &out), 0, NULL))
 		goto out;
-	}
 	switch (out.outcome) {
 	case BULK_DONE:
 		bulk_page(r, &s, autopilot, &b, out.answer);

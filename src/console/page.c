@@ -285,7 +285,7 @@ bool console_store_ok(struct hg_request *r, enum store_rc rc, int status, const 
 {
 	if (rc == STORE_OK)
 		return true;
-	if (rc == STORE_NOT_FOUND)
+	if (rc == STORE_NOT_FOUND && message)
 		console_error(r, status, message);
 	else
 		console_store_failed(r, rc);

@@ -81,6 +81,8 @@ void console_store_failed(struct hg_request *r, enum store_rc rc);
 /*
  * Whether a db module's call succeeded (rc STORE_OK). Otherwise the page
  * has been sent: status with message for STORE_NOT_FOUND, else as
+ * console_store_failed. message NULL: the call has no not-found of its own
+ * (its outcome tells, or it is a failure), every failure is as
  * console_store_failed.
  */
 bool console_store_ok(struct hg_request *r, enum store_rc rc, int status, const char *message)

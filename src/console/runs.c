@@ -10,7 +10,7 @@
 #include "console/view.h"
 #include "db/run.h"
 
-/* One row of the list (run_json of a run_page row). */
+/* One row of the list (a page of run_rows, as its to_json gives it). */
 static void run_row(struct page *p, const char *autopilot_id, struct json_object *run)
 {
 	const char *delivery = page_json_str(run, "webhook_delivery_id");
@@ -58,8 +58,7 @@ void console_runs(struct hg_request *r)
 	struct model_page mp;
 	struct json_object *autopilot = NULL;
 	struct view_list l = {
-		.autopilot_id = r->params[0], .thing = "run", .id_col = RUN_COL_ID,
-		.to_json = run_json, .cursor = run_cursor, .row = run_row, .url = list_url,
+		.autopilot_id = r->params[0], .rows = &run_rows, .row = run_row, .url = list_url,
 	};
 	struct session s;
 	struct page p;
@@ -70,7 +69,7 @@ void console_runs(struct hg_request *r)
 	if (!view_choice(r, "status", run_statuses, status_buf, sizeof(status_buf), &status) ||
 	    !view_before(r, before_buf, &before) ||
 	    !view_page_query(r, &l, before, limit, ts, &mp) ||
-	    !console_store_ok(r, run_page(s.workspace_id, l.autopilot_id, status, &mp, &res), 404,
+	    !console_store_ok(r, model_list_page(&run_rows, s.workspace_id, l.autopilot_id, status, &mp, &res), 404,
 			      "autopilot not found"))
 		goto out;
 	l.ctx = status;

@@ -240,7 +240,7 @@ void view_query_part(struct page *p, const char *name, const char *value, bool *
 bool view_page_query(struct hg_request *r, const struct view_list *l, const char *before,
 		     char *limit, char *ts, struct model_page *mp)
 {
-	const char *missing = l->thing;
+	const char *missing = l->rows->thing;
 	enum store_rc rc;
 	char msg[64];
 
@@ -248,8 +248,8 @@ bool view_page_query(struct hg_request *r, const struct view_list *l, const char
 	*mp = (struct model_page){ limit, NULL, NULL };
 	if (!before)
 		return true;
-	rc = l->cursor(l->autopilot_id, before, ts, &missing);
-	snprintf(msg, sizeof(msg), "before names no %s of this autopilot", l->thing);
+	rc = model_list_cursor(l->rows, l->autopilot_id, before, ts, &missing);
+	snprintf(msg, sizeof(msg), "before names no %s of this autopilot", l->rows->thing);
 	if (!console_store_ok(r, rc, 400, msg))
 		return false;
 	mp->before_ts = ts;
@@ -263,7 +263,7 @@ void view_rows(struct page *p, const struct view_list *l, const PGresult *res, c
 	int n = PQntuples(res);
 
 	/* a page joined from its autopilot is one row of NULLs when empty */
-	if (n > 0 && PQgetisnull(res, 0, l->id_col))
+	if (n > 0 && PQgetisnull(res, 0, l->rows->id_col))
 		n = 0;
 	if (n == 0) {
 		page_raw(p, empty);
@@ -271,7 +271,7 @@ void view_rows(struct page *p, const struct view_list *l, const PGresult *res, c
 		page_raw(p, head);
 		page_raw(p, "<tbody>\n");
 		for (int i = 0; i < n && i < VIEW_PAGE_ROWS; i++) {
-			struct json_object *o = l->to_json(res, i);
+			struct json_object *o = l->rows->to_json(res, i);
 
 			if (!o) {
 				p->failed = true;
@@ -290,7 +290,7 @@ void view_rows(struct page *p, const struct view_list *l, const PGresult *res, c
 	}
 	if (n > VIEW_PAGE_ROWS) {
 		page_raw(p, "<a rel=\"next\" href=\"");
-		l->url(p, l, PQgetvalue(res, VIEW_PAGE_ROWS - 1, l->id_col));
+		l->url(p, l, PQgetvalue(res, VIEW_PAGE_ROWS - 1, l->rows->id_col));
 		page_raw(p, "\">Older &#8594;</a>");
 	}
 	page_raw(p, "</nav>\n");

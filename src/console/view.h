@@ -71,12 +71,7 @@ bool view_before(struct hg_request *r, char *out, const char **value) HG_MUSTCHE
 /* What a list page of an autopilot's rows (deliveries, runs) knows about them. */
 struct view_list {
 	const char *autopilot_id;
-	const char *thing;		/* "delivery", "run": for its messages */
-	int id_col;			/* the rows' id column */
-	model_row_fn to_json;		/* a row as JSON (the resource module's) */
-	/* the created_at of row id of the autopilot into ts (64 bytes), for ?before= */
-	enum store_rc (*cursor)(const char *autopilot_id, const char *id, char *ts,
-				const char **missing);
+	const struct model_list *rows;	/* the resource module's: its thing, id column, JSON, cursor */
 	/* one <tr> of a row */
 	void (*row)(struct page *p, const char *autopilot_id, struct json_object *o);
 	/* the list's link from before (NULL: the first page), with the filters in ctx */

@@ -17,12 +17,9 @@ enum ctl_rc ctl_apikey_create(struct ctl *c, int argc, char **argv)
 	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
 	bool known = false;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (!scope)
 		scope = apikey_scopes[0];
 	for (size_t i = 0; apikey_scopes[i]; i++)
@@ -40,25 +37,15 @@ enum ctl_rc ctl_apikey_create(struct ctl *c, int argc, char **argv)
 			  "cannot create API key", "workspace", workspace);
 }
 
-static enum store_rc list_keys(struct ctl *c, const char *workspace_id, const char *slug,
-			       struct json_object **out)
-{
-	(void)c, (void)slug;
-	return apikey_list(workspace_id, out);
-}
-
-enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv)
-{
-	return ctl_owned_list(c, argc, argv, "workspace", list_keys, "cannot list API keys");
-}
+const struct ctl_owned ctl_apikey_list = { .of_workspace = apikey_list,
+					    .what = "cannot list API keys" };
 
 enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv)
 {
 	struct json_object *out = NULL;
 	const char *id;
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "APIKEY_ID", "API key", &id);
 
-	if (rc != CTL_OK)
-		return rc;
+	if (!ctl_id_arg(c, argc, argv, "APIKEY_ID", "API key", &id))
+		return CTL_FAIL;
 	return ctl_answer(apikey_revoke(id, &out), &out, "cannot revoke API key", "API key", id);
 }

@@ -30,11 +30,8 @@ enum ctl_rc ctl_autopilot_create(struct ctl *c, int argc, char **argv)
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
 	enum store_rc src;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (f.title[0] == '\0') {
 		ctl_error("--title must not be empty");
 		return CTL_FAIL;
@@ -52,31 +49,12 @@ enum ctl_rc ctl_autopilot_create(struct ctl *c, int argc, char **argv)
 	return ctl_answer(src, &out, "cannot create autopilot", "workspace", workspace);
 }
 
-static enum store_rc list_autopilots(struct ctl *c, const char *workspace_id, const char *slug,
-				     struct json_object **out)
-{
-	(void)c, (void)slug;
-	return autopilot_list(workspace_id, out);
-}
+const struct ctl_owned ctl_autopilot_list = { .of_workspace = autopilot_list,
+					       .what = "cannot list autopilots" };
 
-enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv)
-{
-	return ctl_owned_list(c, argc, argv, "workspace", list_autopilots, "cannot list autopilots");
-}
-
-enum ctl_rc ctl_autopilot_show(struct ctl *c, int argc, char **argv)
-{
-	char workspace_id[STORE_ID_LEN];
-	struct json_object *out = NULL;
-	const char *id;
-	enum ctl_rc rc = ctl_id_scoped(c, argc, argv, "AUTOPILOT_ID", "autopilot", autopilot_owner,
-				       &id, workspace_id);
-
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_answer(autopilot_show(workspace_id, id, &out), &out, "cannot read the autopilot",
-			  "autopilot", id);
-}
+const struct ctl_scoped ctl_autopilot_show = { "AUTOPILOT_ID", "autopilot", autopilot_owner,
+					       .call = autopilot_show,
+					       .what = "cannot read the autopilot" };
 
 enum ctl_rc ctl_autopilot_set_status(struct ctl *c, int argc, char **argv)
 {
@@ -89,11 +67,8 @@ enum ctl_rc ctl_autopilot_set_status(struct ctl *c, int argc, char **argv)
 	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (!ctl_id_valid("autopilot", id) || !status_valid(f.status) || !ctl_connect(c) ||
 	    !ctl_found(autopilot_owner(id, workspace_id), "autopilot", id, "cannot read the autopilot"))
 		return CTL_FAIL;

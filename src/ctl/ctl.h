@@ -15,12 +15,11 @@
 #define CTL_PROGRAM "hookgatectl"
 
 
-/* What a command returns; the first three are the exit status. */
+/* What a command returns: the exit status. */
 enum ctl_rc {
 	CTL_OK = 0,
 	CTL_FAIL = 1,		/* the problem is already on stderr */
-	CTL_USAGE = 2,		/* the problem is on stderr; main adds the usage */
-	CTL_HELP = -1,		/* -h/--help after the command: usage on stdout, exit 0 */
+	CTL_USAGE = 2,		/* wrong usage: why, then the usage, on stderr (ctl_parse_args, main) */
 };
 
 /* One run of hookgatectl; main releases everything in it. */
@@ -55,28 +54,67 @@ struct ctl_arg {
 	bool *flag;			/* for CTL_FLAG: set to true when given */
 };
 
+/*
+ * A db module's list of what a workspace or an autopilot holds, called as
+ * the module has it: exactly one of the three is set. Run by main as
+ * "<thing> list --workspace SLUG", or "--autopilot ID" (of_autopilot),
+ * printing what the list gives or saying "<what>: <why>".
+ */
+struct ctl_owned {
+	enum store_rc (*of_workspace)(const char *workspace_id, struct json_object **out);
+	/* of a workspace, each saying whether it is online (runtime_list) */
+	enum store_rc (*of_workspace_live)(const char *workspace_id, long offline_after_s,
+					   struct json_object **out);
+	enum store_rc (*of_autopilot)(const char *workspace_id, const char *autopilot_id,
+				      struct json_object **out);
+	const char *what;		/* what failed: "cannot list API keys" */
+};
+
+/* A db module's lookup of the workspace that holds thing id. */
+typedef enum store_rc (*ctl_owner_fn)(const char *id, char workspace_id[STORE_ID_LEN]);
+
+/*
+ * A db module's call on one thing named by its ID, in the workspace that
+ * holds it (the operator has no key: the scope is the thing's own),
+ * called as the module has it: exactly one of call and call_live is set.
+ * Run by main as "<thing> <verb> ID", printing what the call gives or
+ * saying why not.
+ */
+struct ctl_scoped {
+	const char *arg, *thing;	/* its name in the usage, "RUNTIME_ID"; "runtime" */
+	ctl_owner_fn owner;		/* the workspace that holds it */
+	enum store_rc (*call)(const char *workspace_id, const char *id, struct json_object **out);
+	/* a call whose answer says whether a runtime is online (runtime_heartbeat) */
+	enum store_rc (*call_live)(const char *workspace_id, const char *id, long offline_after_s,
+				   struct json_object **out);
+	const char *what;		/* what failed: "cannot record the heartbeat" */
+};
+
+/* A command of main.c's table: exactly one of run, list and scoped is set. */
 struct ctl_command {
 	const char *group;		/* "workspace"; or the command itself, "migrate" */
 	const char *verb;		/* "create"; NULL for a one-word command */
 	enum ctl_rc (*run)(struct ctl *c, int argc, char **argv);
+	const struct ctl_owned *list;
+	const struct ctl_scoped *scoped;
 };
 
-/* The commands, listed in main.c's table, one file per resource. */
+/* The commands and their descriptions, listed in main.c's table, one file per resource. */
 enum ctl_rc ctl_migrate(struct ctl *c, int argc, char **argv);			/* migrate.c */
 enum ctl_rc ctl_workspace_create(struct ctl *c, int argc, char **argv);		/* workspace.c */
 enum ctl_rc ctl_workspace_list(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_apikey_create(struct ctl *c, int argc, char **argv);		/* apikey.c */
-enum ctl_rc ctl_apikey_list(struct ctl *c, int argc, char **argv);
+extern const struct ctl_owned ctl_apikey_list;
 enum ctl_rc ctl_apikey_revoke(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv);		/* runtime.c */
-enum ctl_rc ctl_runtime_list(struct ctl *c, int argc, char **argv);
-enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv);
+extern const struct ctl_owned ctl_runtime_list;
+extern const struct ctl_scoped ctl_runtime_heartbeat;
 enum ctl_rc ctl_autopilot_create(struct ctl *c, int argc, char **argv);		/* autopilot.c */
-enum ctl_rc ctl_autopilot_list(struct ctl *c, int argc, char **argv);
-enum ctl_rc ctl_autopilot_show(struct ctl *c, int argc, char **argv);
+extern const struct ctl_owned ctl_autopilot_list;
+extern const struct ctl_scoped ctl_autopilot_show;
 enum ctl_rc ctl_autopilot_set_status(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv);		/* trigger.c */
-enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv);
+extern const struct ctl_owned ctl_trigger_list;
 enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_trigger_set_secret(struct ctl *c, int argc, char **argv);
@@ -87,24 +125,15 @@ enum ctl_rc ctl_run_list(struct ctl *c, int argc, char **argv);		/* run.c */
 enum ctl_rc ctl_run_show(struct ctl *c, int argc, char **argv);
 enum ctl_rc ctl_prune(struct ctl *c, int argc, char **argv);			/* prune.c */
 
-/* What ctl_list_of_autopilot lists (resource.c): deliveries or runs of one autopilot. */
-struct ctl_list {
-	const char *thing;		/* "delivery" */
-	const char *const *statuses;	/* what --status may be */
-	enum store_rc (*cursor)(const char *autopilot_id, const char *id, char *ts,
-				const char **missing);
-	enum store_rc (*page)(const char *workspace_id, const char *autopilot_id,
-			      const char *status, const struct model_page *page, PGresult **res);
-	model_row_fn row_json;
-	const char *what;		/* "cannot list deliveries" */
-};
-
 /*
- * The things of --autopilot as one JSON array, newest first, of one
- * --status, at most --limit (1 to 1000, default 20), older than --before
- * (a thing of that autopilot).
+ * The rows of --autopilot that a module lists (resource.c: deliveries or
+ * runs) as one JSON array, newest first, of one --status (one of
+ * rows->statuses), at most --limit (1 to 1000, default 20), older than
+ * --before (a thing of that autopilot); what says what failed ("cannot
+ * list deliveries").
  */
-enum ctl_rc ctl_list_of_autopilot(struct ctl *c, int argc, char **argv, const struct ctl_list *l);
+enum ctl_rc ctl_list_of_autopilot(struct ctl *c, int argc, char **argv,
+				  const struct model_list *rows, const char *what);
 
 /* A db module's lookup of one thing by id (run_show, delivery_show). */
 typedef enum store_rc (*ctl_show_fn)(const char *workspace_id, const char *owner_id,
@@ -121,12 +150,15 @@ enum ctl_rc ctl_show(struct ctl *c, int argc, char **argv, const char *arg, cons
 /*
  * Parse the arguments after the command words, argv[0..argc), against
  * args: options as --name VALUE, --name=VALUE or --flag, "--" ending the
- * options, -h/--help anywhere before it. Returns CTL_OK, CTL_HELP, or
- * CTL_USAGE after saying why on stderr (an unknown or repeated option, a
- * missing value, option or positional argument, an extra argument).
+ * options, -h/--help anywhere before it. Returns only when they are
+ * right. -h/--help prints the usage on stdout and exits 0; wrong usage
+ * (an unknown or repeated option, a missing value, option or positional
+ * argument, an extra argument) says why and prints the usage on stderr,
+ * and exits CTL_USAGE. A command calls it first, before ctl_connect:
+ * nothing is held yet that the exit would leave behind.
  * Argument values are never echoed: one could be a secret typed there by mistake.
  */
-enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args) HG_MUSTCHECK;
+void ctl_parse_args(int argc, char **argv, const struct ctl_arg *args);
 
 /*
  * Load the configuration and connect to the database, once per run.
@@ -152,6 +184,9 @@ void ctl_db_error(struct ctl *c, const PGresult *res, const char *fmt, ...)
 bool ctl_number(const char *option, const char *s, long min, long max, const char *unit,
 		long *out) HG_MUSTCHECK;
 
+/* names (NULL-terminated; NULL: none) as "a, b, c" into list (len bytes, cut to fit); returns list. */
+const char *ctl_join(const char *const *names, char *list, size_t len);
+
 /* Whether id is a UUID; else says "invalid <thing> id '<id>'". */
 bool ctl_id_valid(const char *thing, const char *id) HG_MUSTCHECK;
 
@@ -173,11 +208,11 @@ enum ctl_rc ctl_answer(enum store_rc rc, struct json_object **out, const char *w
 
 /*
  * Parse a command whose one argument is the ID (its name in usage: arg,
- * e.g. "RUNTIME_ID") of a thing into *id, check it and connect. CTL_OK, or
- * what to return.
+ * e.g. "RUNTIME_ID") of a thing into *id, check it and connect; false
+ * after saying why.
  */
-enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
-		       const char *thing, const char **id);
+bool ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
+		const char **id) HG_MUSTCHECK;
 
 /*
  * Whether a module's lookup found <thing> '<id>' (rc STORE_OK); else false
@@ -185,37 +220,6 @@ enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
  */
 bool ctl_found(enum store_rc rc, const char *thing, const char *id, const char *what)
 	HG_MUSTCHECK;
-
-/*
- * A list command whose one option is --<owner> VALUE (owner "workspace": a
- * slug; "autopilot": an id): parse it into *value, connect, and find the
- * workspace that scopes the list into workspace_id. CTL_OK, or what to return.
- */
-enum ctl_rc ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner,
-			  const char **value, char workspace_id[STORE_ID_LEN]);
-
-/* A db module's list of what an owner holds, scoped by workspace_id; owner is the id or slug given. */
-typedef enum store_rc (*ctl_owned_list_fn)(struct ctl *c, const char *workspace_id,
-					   const char *owner, struct json_object **out);
-
-/*
- * "<thing> list --<owner> VALUE" (ctl_owner_arg), printing what list gives
- * or saying "<what>: <why>".
- */
-enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const char *owner,
-			   ctl_owned_list_fn list, const char *what);
-
-/* A db module's lookup of the workspace that holds thing id. */
-typedef enum store_rc (*ctl_owner_fn)(const char *id, char workspace_id[STORE_ID_LEN]);
-
-/*
- * A command whose one argument is the ID of a thing (ctl_id_arg), then the
- * workspace that holds it (the operator has no key: the scope is the
- * thing's own) into workspace_id. CTL_OK, or what to return.
- */
-enum ctl_rc ctl_id_scoped(struct ctl *c, int argc, char **argv, const char *arg,
-			  const char *thing, ctl_owner_fn owner, const char **id,
-			  char workspace_id[STORE_ID_LEN]);
 
 /* The id of the workspace called slug into id; false after saying why. */
 bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN]) HG_MUSTCHECK;

@@ -6,18 +6,9 @@
 #include "ctl/ctl.h"
 #include "db/delivery.h"
 
-static const struct ctl_list deliveries = {
-	.thing = "delivery",
-	.statuses = delivery_statuses,
-	.cursor = delivery_cursor,
-	.page = delivery_page,
-	.row_json = delivery_json,
-	.what = "cannot list deliveries",
-};
-
 enum ctl_rc ctl_delivery_list(struct ctl *c, int argc, char **argv)
 {
-	return ctl_list_of_autopilot(c, argc, argv, &deliveries);
+	return ctl_list_of_autopilot(c, argc, argv, &delivery_rows, "cannot list deliveries");
 }
 
 enum ctl_rc ctl_delivery_show(struct ctl *c, int argc, char **argv)
@@ -65,11 +56,8 @@ static enum ctl_rc bulk_replay(struct ctl *c, int argc, char **argv)
 	};
 	char key[DELIVERY_IDEMPOTENCY_KEY_MAX + 1], msg[256];
 	struct delivery_bulk_result out = { .answer = NULL };
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (!ctl_id_valid("autopilot", a.autopilot_id) ||
 	    (limit && !ctl_number("limit", limit, 1, DELIVERY_BULK_MAX_LIMIT, "", &a.limit)) ||
 	    (key_arg && !idempotency_key(key_arg, key)))
@@ -123,13 +111,10 @@ enum ctl_rc ctl_delivery_replay(struct ctl *c, int argc, char **argv)
 	char key[DELIVERY_IDEMPOTENCY_KEY_MAX + 1];
 	struct delivery_replay_args a = { .workspace_id = NULL };
 	struct delivery_replay_result out = { .answer = NULL };
-	enum ctl_rc rc;
 
 	if (bulk_form(argc, argv))
 		return bulk_replay(c, argc, argv);
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (!ctl_id_valid("delivery", id) || (key_arg && !idempotency_key(key_arg, key)))
 		return CTL_FAIL;
 	if (!ctl_connect(c))

@@ -1,4 +1,4 @@
-/* ctl: hookgatectl main: global options, the command table, usage, configuration, helpers shared by the command files. */
+/* ctl: hookgatectl main: global options, the command table (and the lists and by-id calls it runs from their descriptions), usage, configuration, helpers shared by the command files. */
 #include "config.h"
 
 #include <ctype.h>
@@ -130,6 +130,21 @@ bool ctl_number(const char *option, const char *s, long min, long max, const cha
 	return true;
 }
 
+const char *ctl_join(const char *const *names, char *list, size_t len)
+{
+	size_t used = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; names && names[i] && used < len; i++) {
+		int n = snprintf(list + used, len - used, "%s%s", i ? ", " : "", names[i]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return list;
+}
+
 bool ctl_id_valid(const char *thing, const char *id)
 {
 	if (uuid_valid(id))
@@ -156,7 +171,14 @@ static const struct ctl_arg *next_positional(const struct ctl_arg *args, const s
 	return NULL;
 }
 
-enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
+/* A usage error, already said on stderr: the usage after it, exit status 2. */
+static _Noreturn void usage_error(void)
+{
+	usage(stderr);
+	exit(CTL_USAGE);
+}
+
+void ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 {
 	const struct ctl_arg *pos = next_positional(args, NULL);
 	bool options_done = false;
@@ -168,8 +190,10 @@ enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 			options_done = true;
 			continue;
 		}
-		if (!options_done && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0))
-			return CTL_HELP;
+		if (!options_done && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)) {
+			usage(stdout);
+			exit(CTL_OK);
+		}
 		if (!options_done && strncmp(arg, "--", 2) == 0) {
 			const char *name = arg + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -178,12 +202,12 @@ enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 
 			if (!a) {
 				ctl_error("unknown option '--%.*s'", (int)len, name);
-				return CTL_USAGE;
+				usage_error();
 			}
 			if (a->kind == CTL_FLAG) {
 				if (eq) {
 					ctl_error("option '--%s' takes no value", a->name);
-					return CTL_USAGE;
+					usage_error();
 				}
 				*a->flag = true;
 				continue;
@@ -197,12 +221,12 @@ enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 				if (n == CTL_REPEATED_MAX) {
 					ctl_error("option '--%s' given more than %d times", a->name,
 						  CTL_REPEATED_MAX);
-					return CTL_USAGE;
+					usage_error();
 				}
 				slot += n;
 			} else if (*slot) {
 				ctl_error("option '--%s' given twice", a->name);
-				return CTL_USAGE;
+				usage_error();
 			}
 			if (eq) {
 				*slot = eq + 1;
@@ -210,32 +234,31 @@ enum ctl_rc ctl_parse_args(int argc, char **argv, const struct ctl_arg *args)
 				*slot = argv[++i];
 			} else {
 				ctl_error("option '--%s' needs a value", a->name);
-				return CTL_USAGE;
+				usage_error();
 			}
 			continue;
 		}
 		if (!options_done && arg[0] == '-' && arg[1] != '\0') {
 			ctl_error("unknown option '-%c'", arg[1]);
-			return CTL_USAGE;
+			usage_error();
 		}
 		if (!pos) {
 			ctl_error("too many arguments");
-			return CTL_USAGE;
+			usage_error();
 		}
 		*pos->value = arg;
 		pos = next_positional(args, pos);
 	}
 	if (pos) {
 		ctl_error("missing argument %s", pos->name);
-		return CTL_USAGE;
+		usage_error();
 	}
 	for (const struct ctl_arg *a = args; a->name; a++) {
 		if (a->kind == CTL_REQUIRED && !*a->value) {
 			ctl_error("missing option --%s", a->name);
-			return CTL_USAGE;
+			usage_error();
 		}
 	}
-	return CTL_OK;
 }
 
 bool ctl_connect(struct ctl *c)
@@ -335,99 +358,109 @@ bool ctl_workspace_id(const char *slug, char id[STORE_ID_LEN])
 	return ctl_found(workspace_find(slug, id), "workspace", slug, "cannot look up the workspace");
 }
 
-enum ctl_rc ctl_owner_arg(struct ctl *c, int argc, char **argv, const char *owner,
-			  const char **value, char workspace_id[STORE_ID_LEN])
+bool ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg, const char *thing,
+		const char **id)
+{
+	const struct ctl_arg args[] = {
+		{ arg, CTL_POSITIONAL, id, NULL },
+		{ NULL, CTL_FLAG, NULL, NULL },
+	};
+
+	*id = NULL;
+	ctl_parse_args(argc, argv, args);
+	return ctl_id_valid(thing, *id) && ctl_connect(c);
+}
+
+/*
+ * A list's one option, --<owner> VALUE (owner "workspace": a slug;
+ * "autopilot": an id): parse it into *value, connect, and find the
+ * workspace that scopes the list into workspace_id; false after saying why.
+ */
+static HG_MUSTCHECK bool owner_arg(struct ctl *c, int argc, char **argv, const char *owner,
+				   const char **value, char workspace_id[STORE_ID_LEN])
 {
 	const struct ctl_arg args[] = {
 		{ owner, CTL_REQUIRED, value, NULL },
 		{ NULL, CTL_FLAG, NULL, NULL },
 	};
 	bool by_slug = strcmp(owner, "workspace") == 0;
-	enum ctl_rc rc;
 
 	*value = NULL;
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if ((!by_slug && !ctl_id_valid(owner, *value)) || !ctl_connect(c))
-		return CTL_FAIL;
+		return false;
 	if (by_slug)
-		return ctl_workspace_id(*value, workspace_id) ? CTL_OK : CTL_FAIL;
+		return ctl_workspace_id(*value, workspace_id);
 	return ctl_found(autopilot_owner(*value, workspace_id), owner, *value,
-			 "cannot look up the autopilot") ? CTL_OK : CTL_FAIL;
+			 "cannot look up the autopilot");
 }
 
-enum ctl_rc ctl_owned_list(struct ctl *c, int argc, char **argv, const char *owner,
-			   ctl_owned_list_fn list, const char *what)
+/* A struct ctl_owned command. */
+static enum ctl_rc owned_list(struct ctl *c, int argc, char **argv, const struct ctl_owned *l)
 {
+	const char *owner = l->of_autopilot ? "autopilot" : "workspace", *value;
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	const char *value;
-	enum ctl_rc rc = ctl_owner_arg(c, argc, argv, owner, &value, workspace_id);
+	enum store_rc rc;
 
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_answer(list(c, workspace_id, value, &out), &out, what, owner, value);
-}
-
-enum ctl_rc ctl_id_scoped(struct ctl *c, int argc, char **argv, const char *arg,
-			  const char *thing, ctl_owner_fn owner, const char **id,
-			  char workspace_id[STORE_ID_LEN])
-{
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, arg, thing, id);
-	char what[64];
-
-	if (rc != CTL_OK)
-		return rc;
-	snprintf(what, sizeof(what), "cannot read the %s", thing);
-	return ctl_found(owner(*id, workspace_id), thing, *id, what) ? CTL_OK : CTL_FAIL;
-}
-
-enum ctl_rc ctl_id_arg(struct ctl *c, int argc, char **argv, const char *arg,
-		       const char *thing, const char **id)
-{
-	const struct ctl_arg args[] = {
-		{ arg, CTL_POSITIONAL, id, NULL },
-		{ NULL, CTL_FLAG, NULL, NULL },
-	};
-	enum ctl_rc rc;
-
-	*id = NULL;
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_id_valid(thing, *id) || !ctl_connect(c))
+	if (!owner_arg(c, argc, argv, owner, &value, workspace_id))
 		return CTL_FAIL;
-	return CTL_OK;
+	if (l->of_autopilot)
+		rc = l->of_autopilot(workspace_id, value, &out);
+	else if (l->of_workspace_live)
+		rc = l->of_workspace_live(workspace_id, c->settings.runtime_offline_after, &out);
+	else
+		rc = l->of_workspace(workspace_id, &out);
+	return ctl_answer(rc, &out, l->what, owner, value);
+}
+
+/* A struct ctl_scoped command. */
+static enum ctl_rc scoped_call(struct ctl *c, int argc, char **argv, const struct ctl_scoped *s)
+{
+	char workspace_id[STORE_ID_LEN], what[64];
+	struct json_object *out = NULL;
+	const char *id;
+	enum store_rc rc;
+
+	if (!ctl_id_arg(c, argc, argv, s->arg, s->thing, &id))
+		return CTL_FAIL;
+	snprintf(what, sizeof(what), "cannot read the %s", s->thing);
+	if (!ctl_found(s->owner(id, workspace_id), s->thing, id, what))
+		return CTL_FAIL;
+	if (s->call_live)
+		rc = s->call_live(workspace_id, id, c->settings.runtime_offline_after, &out);
+	else
+		rc = s->call(workspace_id, id, &out);
+	return ctl_answer(rc, &out, s->what, s->thing, id);
 }
 
 /* The commands, ended by an entry whose group is NULL. */
 static const struct ctl_command commands[] = {
-	{ "migrate", NULL, ctl_migrate },
-	{ "workspace", "create", ctl_workspace_create },
-	{ "workspace", "list", ctl_workspace_list },
-	{ "apikey", "create", ctl_apikey_create },
-	{ "apikey", "list", ctl_apikey_list },
-	{ "apikey", "revoke", ctl_apikey_revoke },
-	{ "runtime", "create", ctl_runtime_create },
-	{ "runtime", "list", ctl_runtime_list },
-	{ "runtime", "heartbeat", ctl_runtime_heartbeat },
-	{ "autopilot", "create", ctl_autopilot_create },
-	{ "autopilot", "list", ctl_autopilot_list },
-	{ "autopilot", "show", ctl_autopilot_show },
-	{ "autopilot", "set-status", ctl_autopilot_set_status },
-	{ "trigger", "create", ctl_trigger_create },
-	{ "trigger", "list", ctl_trigger_list },
-	{ "trigger", "show", ctl_trigger_show },
-	{ "trigger", "rotate", ctl_trigger_rotate },
-	{ "trigger", "set-secret", ctl_trigger_set_secret },
-	{ "delivery", "list", ctl_delivery_list },
-	{ "delivery", "show", ctl_delivery_show },
-	{ "delivery", "replay", ctl_delivery_replay },
-	{ "run", "list", ctl_run_list },
-	{ "run", "show", ctl_run_show },
-	{ "prune", NULL, ctl_prune },
-	{ NULL, NULL, NULL },
+	{ "migrate", NULL, .run = ctl_migrate },
+	{ "workspace", "create", .run = ctl_workspace_create },
+	{ "workspace", "list", .run = ctl_workspace_list },
+	{ "apikey", "create", .run = ctl_apikey_create },
+	{ "apikey", "list", .list = &ctl_apikey_list },
+	{ "apikey", "revoke", .run = ctl_apikey_revoke },
+	{ "runtime", "create", .run = ctl_runtime_create },
+	{ "runtime", "list", .list = &ctl_runtime_list },
+	{ "runtime", "heartbeat", .scoped = &ctl_runtime_heartbeat },
+	{ "autopilot", "create", .run = ctl_autopilot_create },
+	{ "autopilot", "list", .list = &ctl_autopilot_list },
+	{ "autopilot", "show", .scoped = &ctl_autopilot_show },
+	{ "autopilot", "set-status", .run = ctl_autopilot_set_status },
+	{ "trigger", "create", .run = ctl_trigger_create },
+	{ "trigger", "list", .list = &ctl_trigger_list },
+	{ "trigger", "show", .run = ctl_trigger_show },
+	{ "trigger", "rotate", .run = ctl_trigger_rotate },
+	{ "trigger", "set-secret", .run = ctl_trigger_set_secret },
+	{ "delivery", "list", .run = ctl_delivery_list },
+	{ "delivery", "show", .run = ctl_delivery_show },
+	{ "delivery", "replay", .run = ctl_delivery_replay },
+	{ "run", "list", .run = ctl_run_list },
+	{ "run", "show", .run = ctl_run_show },
+	{ "prune", NULL, .run = ctl_prune },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 /* Find the command named by argv[0] (and argv[1]); *words gets how many words it took. */
@@ -501,22 +534,16 @@ int main(int argc, char **argv)
 	if (!cmd)
 		goto usage;
 	i += words;
-	rc = cmd->run(&c, argc - i, argv + i);
+	if (cmd->list)
+		rc = owned_list(&c, argc - i, argv + i, cmd->list);
+	else if (cmd->scoped)
+		rc = scoped_call(&c, argc - i, argv + i, cmd->scoped);
+	else
+		rc = cmd->run(&c, argc - i, argv + i);
 
 	store_close();	/* c.conn is the store's */
 	if (c.settings_loaded)
 		settings_free(&c.settings);
-	switch (rc) {
-	case CTL_HELP:
-		usage(stdout);
-		return 0;
-	case CTL_USAGE:
-		usage(stderr);
-		return CTL_USAGE;
-	case CTL_OK:
-	case CTL_FAIL:
-		break;
-	}
 	return rc;
 usage:
 	usage(stderr);

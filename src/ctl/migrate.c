@@ -113,12 +113,9 @@ enum ctl_rc ctl_migrate(struct ctl *c, int argc, char **argv)
 	const struct ctl_arg args[] = { { NULL, CTL_FLAG, NULL, NULL } };
 	struct json_object *applied = NULL, *out = NULL, *v;
 	PGresult *recorded = NULL;
-	enum ctl_rc rc;
 	int current;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	for (int i = 1; i < hg_migrations_count; i++) {
 		if (hg_migrations[i].version <= hg_migrations[i - 1].version) {
 			ctl_error("migrations are not in version order (%s)", hg_migrations[i].name);

@@ -32,11 +32,8 @@ enum ctl_rc ctl_prune(struct ctl *c, int argc, char **argv)
 	struct retention_limits l;
 	struct retention_counts n;
 	enum store_rc src;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	/* the options replace their keys; the days are checked before connecting */
 	l.delete_days = l.body_days = 0;
 	if ((older && !ctl_number("older-than", older, 0, RETENTION_DAYS_MAX, " of days",

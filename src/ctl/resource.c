@@ -15,10 +15,9 @@ enum ctl_rc ctl_show(struct ctl *c, int argc, char **argv, const char *arg, cons
 	struct json_object *obj = NULL;
 	const char *id, *missing;
 	char what[64];
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, arg, thing, &id);
 
-	if (rc != CTL_OK)
-		return rc;
+	if (!ctl_id_arg(c, argc, argv, arg, thing, &id))
+		return CTL_FAIL;
 	snprintf(what, sizeof(what), "cannot read %s '%s'", thing, id);
 	return ctl_answer(show(NULL, NULL, id, &obj, &missing), &obj, what, thing, id);
 }
@@ -37,42 +36,36 @@ static HG_MUSTCHECK bool limit_parse(const char *s, char *buf, size_t len)
 /* --status: NULL (all) or one of allowed, else says which are. */
 static HG_MUSTCHECK bool status_check(const char *status, const char *const *allowed)
 {
-	char list[128] = "";
-	size_t used = 0;
+	char list[128];
 
 	if (!status)
 		return true;
 	for (size_t i = 0; allowed[i]; i++)
 		if (strcmp(status, allowed[i]) == 0)
 			return true;
-	for (size_t i = 0; allowed[i] && used < sizeof(list); i++) {
-		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", allowed[i]);
-
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	ctl_error("invalid --status '%s' (expected %s)", status, list);
+	ctl_error("invalid --status '%s' (expected %s)", status,
+		  ctl_join(allowed, list, sizeof(list)));
 	return false;
 }
 
 /* --before ID: the created_at of that thing of the autopilot into ts (64 bytes); false after saying why. */
-static HG_MUSTCHECK bool cursor_find(const struct ctl_list *l, const char *autopilot,
+static HG_MUSTCHECK bool cursor_find(const struct model_list *rows, const char *autopilot,
 				     const char *before, char *ts)
 {
 	const char *missing = "autopilot";
-	enum store_rc rc = l->cursor(autopilot, before, ts, &missing);
+	enum store_rc rc = model_list_cursor(rows, autopilot, before, ts, &missing);
 	char what[96];
 
 	if (rc == STORE_NOT_FOUND && strcmp(missing, "autopilot") != 0) {
-		ctl_error("%s '%s' not found in autopilot '%s'", l->thing, before, autopilot);
+		ctl_error("%s '%s' not found in autopilot '%s'", rows->thing, before, autopilot);
 		return false;
 	}
-	snprintf(what, sizeof(what), "cannot look up %s '%s'", l->thing, before);
+	snprintf(what, sizeof(what), "cannot look up %s '%s'", rows->thing, before);
 	return ctl_found(rc, "autopilot", autopilot, what);
 }
 
-enum ctl_rc ctl_list_of_autopilot(struct ctl *c, int argc, char **argv, const struct ctl_list *l)
+enum ctl_rc ctl_list_of_autopilot(struct ctl *c, int argc, char **argv,
+				  const struct model_list *rows, const char *what)
 {
 	const char *autopilot = NULL, *status = NULL, *limit = NULL, *before = NULL;
 	const struct ctl_arg args[] = {
@@ -87,24 +80,21 @@ enum ctl_rc ctl_list_of_autopilot(struct ctl *c, int argc, char **argv, const st
 	struct json_object *arr = NULL;
 	PGresult *res = NULL;
 	enum store_rc src;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
-	if (!ctl_id_valid("autopilot", autopilot) || !status_check(status, l->statuses) ||
+	ctl_parse_args(argc, argv, args);
+	if (!ctl_id_valid("autopilot", autopilot) || !status_check(status, rows->statuses) ||
 	    !limit_parse(limit, limit_txt, sizeof(limit_txt)) ||
-	    (before && !ctl_id_valid(l->thing, before)))
+	    (before && !ctl_id_valid(rows->thing, before)))
 		return CTL_FAIL;
-	if (!ctl_connect(c) || (before && !cursor_find(l, autopilot, before, ts)))
+	if (!ctl_connect(c) || (before && !cursor_find(rows, autopilot, before, ts)))
 		return CTL_FAIL;
 	if (before) {
 		page.before_ts = ts;
 		page.before_id = before;
 	}
-	src = l->page(NULL, autopilot, status, &page, &res);
-	if (src == STORE_OK && !(arr = model_rows_json(res, l->row_json)))
+	src = model_list_page(rows, NULL, autopilot, status, &page, &res);
+	if (src == STORE_OK && !(arr = model_rows_json(res, rows->to_json)))
 		src = STORE_ERROR;
 	PQclear(res);
-	return ctl_answer(src, &arr, l->what, "autopilot", autopilot);
+	return ctl_answer(src, &arr, what, "autopilot", autopilot);
 }

@@ -14,11 +14,8 @@ enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv)
 	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (name[0] == '\0') {
 		ctl_error("--name must not be empty");
 		return CTL_FAIL;
@@ -29,28 +26,9 @@ enum ctl_rc ctl_runtime_create(struct ctl *c, int argc, char **argv)
 			  &out, "cannot create runtime", "workspace", workspace);
 }
 
-static enum store_rc list_runtimes(struct ctl *c, const char *workspace_id, const char *slug,
-				   struct json_object **out)
-{
-	(void)slug;
-	return runtime_list(workspace_id, c->settings.runtime_offline_after, out);
-}
+const struct ctl_owned ctl_runtime_list = { .of_workspace_live = runtime_list,
+					     .what = "cannot list runtimes" };
 
-enum ctl_rc ctl_runtime_list(struct ctl *c, int argc, char **argv)
-{
-	return ctl_owned_list(c, argc, argv, "workspace", list_runtimes, "cannot list runtimes");
-}
-
-enum ctl_rc ctl_runtime_heartbeat(struct ctl *c, int argc, char **argv)
-{
-	char workspace_id[STORE_ID_LEN];
-	struct json_object *out = NULL;
-	const char *id;
-	enum ctl_rc rc = ctl_id_scoped(c, argc, argv, "RUNTIME_ID", "runtime", runtime_owner, &id,
-				       workspace_id);
-
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_answer(runtime_heartbeat(workspace_id, id, c->settings.runtime_offline_after, &out),
-			  &out, "cannot record the heartbeat", "runtime", id);
-}
+const struct ctl_scoped ctl_runtime_heartbeat = { "RUNTIME_ID", "runtime", runtime_owner,
+						  .call_live = runtime_heartbeat,
+						  .what = "cannot record the heartbeat" };

@@ -1,11 +1,8 @@
 /* ctl: hookgatectl trigger create|list|show|rotate|set-secret, through db/trigger (the operator names a trigger by its id). */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -23,33 +20,22 @@
 /* "unknown provider 'x' (known: generic, github, ...)" */
 static void unknown_provider(const char *name)
 {
-	const char *const *names = provider_names();
-	char list[512] = "";
-	size_t used = 0;
+	char list[512];
 
-	for (size_t i = 0; names && names[i] && used < sizeof(list); i++) {
-		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", names[i]);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	ctl_error("unknown provider '%s' (known: %s)", name, list);
+	ctl_error("unknown provider '%s' (known: %s)", name,
+		  ctl_join(provider_names(), list, sizeof(list)));
 }
 
 /*
  * A command whose one argument is a TRIGGER_ID: parse it into *id, connect,
  * and find the workspace and autopilot that scope it (the operator has no
- * key) into ws and ap. CTL_OK, or what to return.
+ * key) into ws and ap; false after saying why.
  */
-static enum ctl_rc trigger_arg(struct ctl *c, int argc, char **argv, const char **id,
-			       char ws[STORE_ID_LEN], char ap[STORE_ID_LEN])
+static HG_MUSTCHECK bool trigger_arg(struct ctl *c, int argc, char **argv, const char **id,
+				     char ws[STORE_ID_LEN], char ap[STORE_ID_LEN])
 {
-	enum ctl_rc rc = ctl_id_arg(c, argc, argv, "TRIGGER_ID", "trigger", id);
-
-	if (rc == CTL_OK && !ctl_found(trigger_owner(*id, ws, ap), "trigger", *id,
-				       "cannot read the trigger"))
-		rc = CTL_FAIL;
-	return rc;
+	return ctl_id_arg(c, argc, argv, "TRIGGER_ID", "trigger", id) &&
+	       ctl_found(trigger_owner(*id, ws, ap), "trigger", *id, "cannot read the trigger");
 }
 
 enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
@@ -66,11 +52,8 @@ enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
 	};
 	char workspace_id[STORE_ID_LEN];
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (!ctl_id_valid("autopilot", autopilot))
 		return CTL_FAIL;
 	if (f.provider && !provider_find(f.provider)) {
@@ -87,43 +70,34 @@ enum ctl_rc ctl_trigger_create(struct ctl *c, int argc, char **argv)
 			  "cannot create trigger", "autopilot", autopilot);
 }
 
-static enum store_rc list_triggers(struct ctl *c, const char *workspace_id, const char *autopilot,
-				   struct json_object **out)
-{
-	(void)c;
-	return trigger_list(workspace_id, autopilot, out);
-}
+const struct ctl_owned ctl_trigger_list = { .of_autopilot = trigger_list,
+					     .what = "cannot list triggers" };
 
-enum ctl_rc ctl_trigger_list(struct ctl *c, int argc, char **argv)
+/* "trigger show|rotate TRIGGER_ID": the trigger, or the trigger with a new webhook token. */
+static enum ctl_rc show_or_rotate(struct ctl *c, int argc, char **argv, bool rotate)
 {
-	return ctl_owned_list(c, argc, argv, "autopilot", list_triggers, "cannot list triggers");
+	char ws[STORE_ID_LEN], ap[STORE_ID_LEN];
+	struct json_object *out = NULL;
+	const char *id, *missing;
+
+	if (!trigger_arg(c, argc, argv, &id, ws, ap))
+		return CTL_FAIL;
+	if (!rotate)
+		return ctl_answer(trigger_show(ws, ap, id, &out, &missing), &out,
+				  "cannot read the trigger", "trigger", id);
+	/* the new token is printed: the only time it is shown */
+	return ctl_answer(trigger_rotate(ws, ap, id, &c->settings, &out, &missing), &out,
+			  "cannot rotate the webhook token", "trigger", id);
 }
 
 enum ctl_rc ctl_trigger_show(struct ctl *c, int argc, char **argv)
 {
-	char ws[STORE_ID_LEN], ap[STORE_ID_LEN];
-	struct json_object *out = NULL;
-	const char *id, *missing;
-	enum ctl_rc rc = trigger_arg(c, argc, argv, &id, ws, ap);
-
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_answer(trigger_show(ws, ap, id, &out, &missing), &out, "cannot read the trigger",
-			  "trigger", id);
+	return show_or_rotate(c, argc, argv, false);
 }
 
 enum ctl_rc ctl_trigger_rotate(struct ctl *c, int argc, char **argv)
 {
-	char ws[STORE_ID_LEN], ap[STORE_ID_LEN];
-	struct json_object *out = NULL;
-	const char *id, *missing;
-	enum ctl_rc rc = trigger_arg(c, argc, argv, &id, ws, ap);
-
-	if (rc != CTL_OK)
-		return rc;
-	/* the new token is printed: the only time it is shown */
-	return ctl_answer(trigger_rotate(ws, ap, id, &c->settings, &out, &missing), &out,
-			  "cannot rotate the webhook token", "trigger", id);
+	return show_or_rotate(c, argc, argv, true);
 }
 
 /*
@@ -183,18 +157,6 @@ static HG_MUSTCHECK bool secret_read(char *buf, size_t buflen)
 	return true;
 }
 
-/* A whole number of seconds from 0 to INT_MAX. */
-static HG_MUSTCHECK bool seconds_parse(const char *s, long *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!isdigit((unsigned char)s[0]))
-		return false;
-	*out = strtol(s, &end, 10);
-	return errno == 0 && *end == '\0' && *out <= INT_MAX;
-}
-
 /* The provider's rule for a new secret (a standard trigger's whpk_ key); false after saying why. */
 static bool secret_fits(const char *ws, const char *ap, const char *id, const char *secret)
 {
@@ -225,17 +187,13 @@ enum ctl_rc ctl_trigger_set_secret(struct ctl *c, int argc, char **argv)
 	long keep_s = 0;
 	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	/* --stdin only says what is the default (and only) source */
 	if (!ctl_id_valid("trigger", id))
 		return CTL_FAIL;
-	if (keep && (!seconds_parse(keep, &keep_s) || keep_s > TRIGGER_KEEP_PREVIOUS_MAX_S)) {
-		ctl_error("invalid --keep-previous '%s' (a whole number of seconds from 0 to %ld)",
-			  keep, TRIGGER_KEEP_PREVIOUS_MAX_S);
+	if (keep && !ctl_number("keep-previous", keep, 0, TRIGGER_KEEP_PREVIOUS_MAX_S, " of seconds",
+				&keep_s))
 		return CTL_FAIL;
-	}
 	rc = CTL_FAIL;
 	if (secret_read(secret, sizeof(secret)) && ctl_connect(c) &&
 	    ctl_found(trigger_owner(id, ws, ap), "trigger", id, "cannot read the trigger") &&

@@ -14,11 +14,8 @@ enum ctl_rc ctl_workspace_create(struct ctl *c, int argc, char **argv)
 	};
 	struct json_object *out = NULL;
 	enum store_rc src;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (!workspace_slug_valid(slug)) {
 		ctl_error("invalid workspace slug '%s': " WORKSPACE_SLUG_RULE, slug);
 		return CTL_FAIL;
@@ -43,11 +40,8 @@ enum ctl_rc ctl_workspace_list(struct ctl *c, int argc, char **argv)
 {
 	const struct ctl_arg args[] = { { NULL, CTL_FLAG, NULL, NULL } };
 	struct json_object *out = NULL;
-	enum ctl_rc rc;
 
-	rc = ctl_parse_args(argc, argv, args);
-	if (rc != CTL_OK)
-		return rc;
+	ctl_parse_args(argc, argv, args);
 	if (!ctl_connect(c))
 		return CTL_FAIL;
 	return ctl_answer(workspace_list(&out), &out, "cannot list workspaces", "workspace", "");

@@ -69,22 +69,9 @@ static struct statement st_replay = { "delivery_replay",
 #define REPLAY_UNPARSABLE "the stored body cannot be turned into a run payload: "
 #define REPLAY_PRUNED "delivery body has been pruned"
 
-enum store_rc delivery_page(const char *workspace_id, const char *autopilot_id,
-			    const char *status, const struct model_page *page, PGresult **res)
-{
-	return model_page_exec(st_list, workspace_id, autopilot_id, status, page, res);
-}
-
-struct json_object *delivery_json(const PGresult *res, int row)
-{
-	return model_row_json(res, row);
-}
-
-enum store_rc delivery_cursor(const char *autopilot_id, const char *delivery_id, char *ts,
-			      const char **missing)
-{
-	return model_cursor_exec(&st_cursor, "delivery", autopilot_id, delivery_id, ts, missing);
-}
+const struct model_list delivery_rows = {
+	"delivery", delivery_statuses, DELIVERY_COL_ID, model_row_json, st_list, &st_cursor,
+};
 
 /*
  * The detail of row (DELIVERY_DETAIL_COLUMNS): every column as

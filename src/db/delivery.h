@@ -22,7 +22,7 @@ extern const char *const delivery_statuses[];
 /* A delivery's signature statuses, NULL-terminated. */
 extern const char *const delivery_signature_statuses[];
 
-/* The columns of delivery_page's rows: the delivery's id first, its created_at last. */
+/* The columns of a page of delivery_rows: the delivery's id first, its created_at last. */
 #define DELIVERY_COL_ID		0
 #define DELIVERY_COL_CREATED	18
 
@@ -34,22 +34,11 @@ extern const char *const delivery_signature_statuses[];
  */
 
 /*
- * A page of an autopilot's deliveries, newest first, of one status (one of
- * delivery_statuses; NULL: any), slim: never raw_body, selected_headers or
- * response_body. *res is the caller's to PQclear; one row whose
- * DELIVERY_COL_ID is NULL when none is on this page. STORE_NOT_FOUND: no
- * such autopilot.
+ * An autopilot's deliveries a page at a time (model_list_page,
+ * model_list_cursor), of one of delivery_statuses, slim: never raw_body,
+ * selected_headers or response_body.
  */
-enum store_rc delivery_page(const char *workspace_id, const char *autopilot_id,
-			    const char *status, const struct model_page *page, PGresult **res)
-	HG_MUSTCHECK;
-
-/* The JSON of row of delivery_page's res. A new object; NULL when out of memory. */
-struct json_object *delivery_json(const PGresult *res, int row);
-
-/* The created_at of delivery_id of the autopilot into ts (64 bytes), for a page's before_ts. */
-enum store_rc delivery_cursor(const char *autopilot_id, const char *delivery_id, char *ts,
-			      const char **missing) HG_MUSTCHECK;
+extern const struct model_list delivery_rows;
 
 /*
  * The delivery detail (SPEC 4.4: every column, raw_body as text when it
@@ -68,8 +57,8 @@ struct delivery_filter {
 };
 
 /*
- * A page of an autopilot's deliveries as delivery_page gives it (the same
- * columns, delivery_json for each row) plus run_status, the status of
+ * A page of an autopilot's deliveries as delivery_rows gives it (the same
+ * columns, its to_json for each row) plus run_status, the status of
  * its run (NULL: none), of the deliveries that f lets through (the
  * console's list). STORE_NOT_FOUND: no such autopilot.
  */

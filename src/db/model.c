@@ -59,45 +59,36 @@ fail:
 	return false;
 }
 
-/* A column value as a string, or JSON null when SQL NULL. */
-
-/* A column value as a string, or JSON null when SQL NULL. */
-static HG_MUSTCHECK bool add_text(struct json_object *o, const char *key,
-			   const PGresult *res, int row, int col)
+/*
+ * A column's value as JSON by its type into *v: a boolean, a whole number,
+ * json/jsonb parsed, anything else a string; NULL (JSON null) when SQL
+ * NULL. False when out of memory.
+ */
+static HG_MUSTCHECK bool column_json(const PGresult *res, int row, int col,
+				     struct json_object **v)
 {
-	struct json_object *v = NULL;
+	const char *text = PQgetvalue(res, row, col);
 
-	if (!PQgetisnull(res, row, col)) {
-		v = json_object_new_string_len(PQgetvalue(res, row, col), PQgetlength(res, row, col));
-		if (!v)
-			return false;
+	*v = NULL;
+	if (PQgetisnull(res, row, col))
+		return true;
+	switch (PQftype(res, col)) {
+	case OID_BOOL:
+		*v = json_object_new_boolean(text[0] == 't');
+		break;
+	case OID_INT2:
+	case OID_INT4:
+	case OID_INT8:
+		*v = json_object_new_int64(strtoll(text, NULL, 10));
+		break;
+	case OID_JSON:
+	case OID_JSONB:
+		return parse_json(text, v);
+	default:
+		*v = json_object_new_string_len(text, PQgetlength(res, row, col));
+		break;
 	}
-	return add(o, key, v);
-}
-
-/* A bool column ('t' or 'f') as a boolean, or JSON null when SQL NULL. */
-static HG_MUSTCHECK bool add_bool(struct json_object *o, const char *key,
-			   const PGresult *res, int row, int col)
-{
-	struct json_object *v = NULL;
-
-	if (!PQgetisnull(res, row, col)) {
-		v = json_object_new_boolean(PQgetvalue(res, row, col)[0] == 't');
-		if (!v)
-			return false;
-	}
-	return add(o, key, v);
-}
-
-/* A json/jsonb column parsed, or JSON null when SQL NULL. */
-static HG_MUSTCHECK bool add_json(struct json_object *o, const char *key,
-			   const PGresult *res, int row, int col)
-{
-	struct json_object *v = NULL;
-
-	if (!PQgetisnull(res, row, col) && !parse_json(PQgetvalue(res, row, col), &v))
-		return false;
-	return add(o, key, v);
+	return *v != NULL;
 }
 
 struct json_object *model_rows_json(const PGresult *res, model_row_fn to_json)
@@ -163,7 +154,6 @@ struct json_object *model_row_json_from(const PGresult *res, int row, int first)
 {
 	struct json_object *o = NULL;
 	int ncols = res ? PQnfields(res) : 0;
-	bool ok;
 
 	if (!res || row < 0 || row >= PQntuples(res) || first < 0)
 		goto fail;
@@ -171,32 +161,9 @@ struct json_object *model_row_json_from(const PGresult *res, int row, int first)
 	if (!o)
 		goto fail;
 	for (int col = first; col < ncols; col++) {
-		const char *name = PQfname(res, col);
 		struct json_object *v;
 
-		if (PQgetisnull(res, row, col)) {
-			ok = add(o, name, NULL);
-		} else {
-			switch (PQftype(res, col)) {
-			case OID_BOOL:
-				ok = add_bool(o, name, res, row, col);
-				break;
-			case OID_INT2:
-			case OID_INT4:
-			case OID_INT8:
-				v = json_object_new_int64(strtoll(PQgetvalue(res, row, col), NULL, 10));
-				ok = v && add(o, name, v);
-				break;
-			case OID_JSON:
-			case OID_JSONB:
-				ok = add_json(o, name, res, row, col);
-				break;
-			default:
-				ok = add_text(o, name, res, row, col);
-				break;
-			}
-		}
-		if (!ok)
+		if (!column_json(res, row, col, &v) || !add(o, PQfname(res, col), v))
 			goto fail;
 	}
 	return o;
@@ -205,14 +172,14 @@ fail:
 	return NULL;
 }
 
-enum store_rc model_page_exec(struct statement st[MODEL_PAGE_SHAPES], const char *workspace_id,
+enum store_rc model_list_page(const struct model_list *l, const char *workspace_id,
 			      const char *owner_id, const char *status,
 			      const struct model_page *page, PGresult **res)
 {
 	const char *values[6] = { workspace_id, owner_id, status, page->before_ts,
 				  page->before_ts ? page->before_id : NULL, page->limit };
-	enum store_rc rc = store_exec(&st[(status ? 2 : 0) + (page->before_ts ? 1 : 0)], values,
-				      res);
+	enum store_rc rc = store_exec(&l->pages[(status ? 2 : 0) + (page->before_ts ? 1 : 0)],
+				      values, res);
 
 	if (rc == STORE_OK && PQntuples(*res) == 0) {
 		PQclear(*res);
@@ -222,18 +189,18 @@ enum store_rc model_page_exec(struct statement st[MODEL_PAGE_SHAPES], const char
 	return rc;
 }
 
-enum store_rc model_cursor_exec(struct statement *st, const char *thing, const char *owner_id,
-				const char *id, char *ts, const char **missing)
+enum store_rc model_list_cursor(const struct model_list *l, const char *owner_id, const char *id,
+				char *ts, const char **missing)
 {
 	const char *values[2] = { owner_id, id };
 	PGresult *res = NULL;
-	enum store_rc rc = store_exec(st, values, &res);
+	enum store_rc rc = store_exec(l->cursor, values, &res);
 
 	ts[0] = '\0';
 	if (rc != STORE_OK)
 		return rc;
 	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
-		*missing = PQntuples(res) == 0 ? "autopilot" : thing;
+		*missing = PQntuples(res) == 0 ? "autopilot" : l->thing;
 		rc = STORE_NOT_FOUND;
 	} else {
 		snprintf(ts, 64, "%s", PQgetvalue(res, 0, 1));

@@ -1,4 +1,4 @@
-/* model: JSON of stored rows by column name and type, with the same field names in the API and hookgatectl. */
+/* model: JSON of stored rows by column name and type, and the lists of an autopilot's rows (struct model_list), the same for the API, the console and hookgatectl. */
 #ifndef HG_MODEL_H
 #define HG_MODEL_H
 
@@ -72,7 +72,7 @@ struct model_page {
 #define MODEL_AFTER_CURSOR(alias) \
 	"(" alias ".created_at, " alias ".id) < ($4::timestamptz, $5::uuid)"
 
-/* The shapes of a list, in this order: model_page_exec picks one. */
+/* The shapes of a list, in this order: model_list_page picks one. */
 #define MODEL_PAGE_SHAPES 4
 #define MODEL_PAGE_STATEMENTS(name, alias, cols, table) { \
 	{ name, MODEL_PAGE_SQL(alias, cols, table, MODEL_ANY_STATUS, MODEL_FIRST_PAGE), 6, 0, true }, \
@@ -84,7 +84,7 @@ struct model_page {
 						MODEL_AFTER_CURSOR(alias)), 6, 0, true }, \
 }
 
-/* The cursor of row $2 of autopilot $1, for model_cursor_exec. */
+/* The cursor of row $2 of autopilot $1, for model_list_cursor. */
 #define MODEL_CURSOR_SQL(table) \
 	"SELECT x.id, to_json(x.created_at)#>>'{}' FROM autopilot a" \
 	"  LEFT JOIN " table " x ON x.autopilot_id = a.id AND x.id = $2::uuid" \
@@ -123,23 +123,38 @@ enum store_rc model_exec_list(struct statement *st, const char *const *values,
 			      model_row_fn to_json, struct json_object **out) HG_MUSTCHECK;
 
 /*
- * Run the shape of st (MODEL_PAGE_STATEMENTS) that fits, for the rows of owner_id (an
- * autopilot) in workspace_id (NULL: any), of one status (NULL: any), of
- * page. *res is the caller's to PQclear; STORE_NOT_FOUND (res NULL) when
- * the owner is not there.
+ * The rows an autopilot holds that are listed a page at a time, newest
+ * first (deliveries, runs): what their module tells once, for the API, the
+ * console and hookgatectl alike.
  */
-enum store_rc model_page_exec(struct statement st[MODEL_PAGE_SHAPES], const char *workspace_id,
+struct model_list {
+	const char *thing;		/* "delivery" */
+	const char *const *statuses;	/* what a page may be of, NULL-terminated */
+	int id_col;			/* the id column of a page's rows */
+	model_row_fn to_json;		/* a page's row as JSON */
+	struct statement *pages;	/* its MODEL_PAGE_SHAPES statements (MODEL_PAGE_STATEMENTS) */
+	struct statement *cursor;	/* its MODEL_CURSOR_SQL statement */
+};
+
+/*
+ * A page of l's rows of owner_id (an autopilot) in workspace_id (NULL:
+ * any), of one status (one of l->statuses; NULL: any): the shape of
+ * l->pages that fits. *res is the caller's to PQclear; one row whose
+ * l->id_col is NULL when none is on this page; STORE_NOT_FOUND (res NULL)
+ * when the owner is not there.
+ */
+enum store_rc model_list_page(const struct model_list *l, const char *workspace_id,
 			      const char *owner_id, const char *status,
 			      const struct model_page *page, PGresult **res) HG_MUSTCHECK;
 
 /*
- * Run st, a MODEL_CURSOR_SQL statement: the created_at of row id of
- * owner_id into ts (64 bytes), as a page's before_ts takes it
- * (hookgatectl's --before ID). STORE_NOT_FOUND with *missing "autopilot",
- * or thing when the row is not the autopilot's.
+ * The created_at of l's row id of owner_id into ts (64 bytes), as a
+ * page's before_ts takes it (hookgatectl's --before ID, the console's
+ * ?before=). STORE_NOT_FOUND with *missing "autopilot", or l->thing when
+ * the row is not the autopilot's.
  */
-enum store_rc model_cursor_exec(struct statement *st, const char *thing, const char *owner_id,
-				const char *id, char *ts, const char **missing) HG_MUSTCHECK;
+enum store_rc model_list_cursor(const struct model_list *l, const char *owner_id, const char *id,
+				char *ts, const char **missing) HG_MUSTCHECK;
 
 /*
  * Run st, a MODEL_GET_SQL statement, into *res: STORE_NOT_FOUND (res NULL)

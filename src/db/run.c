@@ -150,22 +150,9 @@ static struct statement st_next = { "run_next_available",
 	"        THEN r.available_at ELSE r.lease_expires_at END) - now()) * 1000))::bigint"
 	CLAIMABLE_RUNS_OF("$3"), 3, 0, true };
 
-enum store_rc run_page(const char *workspace_id, const char *autopilot_id, const char *status,
-		       const struct model_page *page, PGresult **res)
-{
-	return model_page_exec(st_list, workspace_id, autopilot_id, status, page, res);
-}
-
-struct json_object *run_json(const PGresult *res, int row)
-{
-	return model_row_json(res, row);
-}
-
-enum store_rc run_cursor(const char *autopilot_id, const char *run_id, char *ts,
-			 const char **missing)
-{
-	return model_cursor_exec(&st_cursor, "run", autopilot_id, run_id, ts, missing);
-}
+const struct model_list run_rows = {
+	"run", run_statuses, RUN_COL_ID, model_row_json, st_list, &st_cursor,
+};
 
 enum store_rc run_show(const char *workspace_id, const char *autopilot_id, const char *run_id,
 		       struct json_object **out, const char **missing)
@@ -175,7 +162,7 @@ enum store_rc run_show(const char *workspace_id, const char *autopilot_id, const
 					  missing);
 
 	*out = NULL;
-	if (rc == STORE_OK && !(*out = run_json(res, 0)))
+	if (rc == STORE_OK && !(*out = model_row_json(res, 0)))
 		rc = STORE_ERROR;
 	PQclear(res);
 	return rc;

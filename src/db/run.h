@@ -20,7 +20,7 @@
 /* A run's statuses, NULL-terminated. */
 extern const char *const run_statuses[];
 
-/* The columns of run_page's rows: the run's id first, its created_at last. */
+/* The columns of a page of run_rows: the run's id first, its created_at last. */
 #define RUN_COL_ID	0
 #define RUN_COL_CREATED	13
 
@@ -42,20 +42,11 @@ enum run_outcome {
  */
 
 /*
- * A page of an autopilot's runs, newest first, of one status (one of
- * run_statuses; NULL: any), without trigger_payload. *res is the caller's
- * to PQclear; one row whose RUN_COL_ID is NULL when none is on this page.
- * STORE_NOT_FOUND: no such autopilot.
+ * An autopilot's runs a page at a time (model_list_page,
+ * model_list_cursor), of one of run_statuses, without trigger_payload;
+ * each row as the run JSON of SPEC 4.5.
  */
-enum store_rc run_page(const char *workspace_id, const char *autopilot_id, const char *status,
-		       const struct model_page *page, PGresult **res) HG_MUSTCHECK;
-
-/* The run JSON of row of run_page's res (SPEC 4.5). A new object; NULL when out of memory. */
-struct json_object *run_json(const PGresult *res, int row);
-
-/* The created_at of run_id of the autopilot into ts (64 bytes), for a page's before_ts. */
-enum store_rc run_cursor(const char *autopilot_id, const char *run_id, char *ts,
-			 const char **missing) HG_MUSTCHECK;
+extern const struct model_list run_rows;
 
 /* Run run_id with its trigger_payload; autopilot_id NULL: of any autopilot. */
 enum store_rc run_show(const char *workspace_id, const char *autopilot_id, const char *run_id,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <fcgiapp.h>
 
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "fcgi/pool.h"
 #include "lib/settings.h"
@@ -78,22 +79,17 @@ static bool option_int(const char *name, const char *value, long min, long max, 
 static int parse_args(int argc, char **argv, struct pool_options *opts, const char **config)
 {
 	static const struct option longopts[] = {
-		{ "config",      required_argument, NULL, 'c' },
 		{ "listen",      required_argument, NULL, 'l' },
 		{ "workers",     required_argument, NULL, 'w' },
 		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "grace",       required_argument, NULL, 'g' },
-		{ "help",        no_argument,       NULL, 'h' },
-		{ "version",     no_argument,       NULL, 'V' },
+		CLI_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_SHORT_OPTIONS, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			*config = optarg;
-			break;
 		case 'l':
 			opts->listen = optarg;
 			break;
@@ -109,22 +105,13 @@ static int parse_args(int argc, char **argv, struct pool_options *opts, const ch
 			if (!option_int("grace", optarg, 0, 3600, 10, "0 to 3600 seconds", &opts->grace_s))
 				return 2;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("hookgate-fcgi %s\n", PACKAGE_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			rc = cli_option(c, "hookgate-fcgi", usage, config);
+			if (rc >= 0)
+				return rc;
 		}
 	}
-	if (optind < argc) {
-		usage(stderr);
-		return 2;
-	}
-	return -1;
+	return cli_no_arguments(argc, usage);
 }
 
 /* Serve in the mode the options and the way we were started ask for; an exit status. */
@@ -157,7 +144,6 @@ int main(int argc, char **argv)
 	struct pool_options opts = { .workers = 0, .socket_mode = 0660, .grace_s = 30 };
 	struct hg_settings settings;
 	const char *config = NULL;
-	char err[512];
 	int rc;
 
 	log_set_program("hookgate-fcgi");
@@ -171,11 +157,8 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &opts, &config);
 	if (rc >= 0)
 		return rc;
-	if (!settings_load(&settings, config, err, sizeof(err))) {
-		fprintf(stderr, "hookgate-fcgi: %s\n", err);
+	if (!cli_settings(&settings, config, "hookgate-fcgi"))
 		return 1;
-	}
-	log_set_level(settings.log_level);
 	opts.config_path = config;
 	rc = serve(&opts, &settings);
 	settings_free(&settings);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "fcgi/pool.h"
 #include "fcgi/serve.h"
@@ -277,12 +278,9 @@ static void supervisor_signals(sigset_t *block, sigset_t *old)
 static void reload(const struct pool_options *opts, struct hg_settings *s, int *generation)
 {
 	struct hg_settings fresh;
-	char err[512];
 
-	if (!settings_load(&fresh, opts->config_path, err, sizeof(err))) {
-		log_error("reload refused, keeping the running settings: %s", err);
+	if (!cli_reload(&fresh, opts->config_path))
 		return;
-	}
 	if (strcmp(fresh.shm_name, s->shm_name) != 0 && !shm_check(fresh.shm_name)) {
 		log_error("reload refused, keeping the running settings");
 		settings_free(&fresh);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "worker/child.h"
 #include "worker/loop.h"
@@ -459,13 +460,10 @@ static void use_command(struct loop *l)
 static void reload(struct loop *l)
 {
 	struct hg_settings fresh;
-	char err[512];
 	bool new_db;
 
-	if (!settings_load(&fresh, l->o->config_path, err, sizeof(err))) {
-		log_error("reload refused, keeping the running settings: %s", err);
+	if (!cli_reload(&fresh, l->o->config_path))
 		return;
-	}
 	if (!l->o->exec_argv && !fresh.worker_command[0]) {
 		log_error("reload refused: worker_command is empty");
 		settings_free(&fresh);

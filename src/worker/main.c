@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "lib/settings.h"
 #include "lib/util.h"
@@ -42,21 +43,16 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct worker_options *o)
 {
 	static const struct option longopts[] = {
-		{ "config",  required_argument, NULL, 'c' },
 		{ "runtime", required_argument, NULL, 'r' },
 		{ "exec",    no_argument,       NULL, 'e' },
-		{ "help",    no_argument,       NULL, 'h' },
-		{ "version", no_argument,       NULL, 'V' },
+		CLI_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, rc;
 
 	/* '+': stop at the first non-option, so the command's own options stay its own */
-	while ((c = getopt_long(argc, argv, "+c:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+" CLI_SHORT_OPTIONS, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			o->config_path = optarg;
-			break;
 		case 'r':
 			o->runtime = optarg;
 			break;
@@ -67,22 +63,13 @@ static int parse_args(int argc, char **argv, struct worker_options *o)
 			}
 			o->exec_argv = argv + optind;
 			return -1;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf(PROGRAM " %s\n", PACKAGE_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			rc = cli_option(c, PROGRAM, usage, &o->config_path);
+			if (rc >= 0)
+				return rc;
 		}
 	}
-	if (optind < argc) {
-		usage(stderr);
-		return 2;
-	}
-	return -1;
+	return cli_no_arguments(argc, usage);
 }
 
 /* Find the runtime, waiting out an unreachable database; an exit status, or -1 to go on. */
@@ -120,18 +107,14 @@ int main(int argc, char **argv)
 	struct hg_settings s;
 	struct runtime_ref rt;
 	const char *runtime;
-	char err[512];
 	int rc;
 
 	log_set_program(PROGRAM);
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	if (!settings_load(&s, o.config_path, err, sizeof(err))) {
-		fprintf(stderr, PROGRAM ": %s\n", err);
+	if (!cli_settings(&s, o.config_path, PROGRAM))
 		return 1;
-	}
-	log_set_level(s.log_level);
 	runtime = o.runtime ? o.runtime : s.worker_runtime;
 	rc = 2;
 	if (!runtime[0]) {
