@@ -623,7 +623,7 @@ static bool keep_number(struct numbers *n, struct json_object **v)
 		return len == 2 && memcmp(tok, "-0", 2) == 0;	/* json-c writes 0 */
 	if (!n->apply)
 		return true;
-	digits = strndup(tok, len);
+	digits = text_copy(tok, len);
 	exact = digits ? json_object_new_double_s(0, digits) : NULL;
 	free(digits);
 	if (!exact)

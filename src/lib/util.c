@@ -306,6 +306,17 @@ void utc_ms_text(long long sec, long usec, char out[UTC_MS_TEXT_MAX])
 	*o = '\0';
 }
 
+char *text_copy(const char *p, size_t len)
+{
+	char *s = len < SIZE_MAX ? malloc(len + 1) : NULL;
+
+	if (!s)
+		return NULL;
+	memcpy(s, p, len);
+	s[len] = '\0';
+	return s;
+}
+
 bool uuid_valid(const char *s)
 {
 	if (!s)

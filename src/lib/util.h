@@ -70,6 +70,13 @@ bool uuid7_generate(char out[37]) HG_MUSTCHECK;
  */
 void utc_ms_text(long long sec, long usec, char out[UTC_MS_TEXT_MAX]);
 
+/*
+ * A malloc'd, NUL-terminated copy of p[0..len), which need not be
+ * terminated (a bytea from PQunescapeBytea, a span of a body): strndup may
+ * look for a NUL past len. NULL when out of memory.
+ */
+char *text_copy(const char *p, size_t len);
+
 /* Canonical textual UUID: 8-4-4-4-12 hex digits, either case. */
 bool uuid_valid(const char *s);
 

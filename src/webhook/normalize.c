@@ -124,7 +124,7 @@ static char *event_name(const char *prefix, const char *value, size_t len, const
 /* A copy of s, NUL-terminated (its owned part released); NULL when out of memory. */
 static char *str_take(struct json_str *s)
 {
-	char *copy = s->owned ? s->owned : strndup(s->s, s->len);
+	char *copy = s->owned ? s->owned : text_copy(s->s, s->len);
 
 	s->owned = NULL;
 	return copy;

@@ -22,6 +22,7 @@ static void both(const char *provider, const char *ctype, const char *body, char
 	struct hg_hdrs h = { .envp = env }, back = { .envp = NULL };
 	struct json_object *selected, *stored;
 	struct envelope e1, e2;
+	unsigned char *raw;
 	enum norm_result nr;
 	const struct provider *p = provider_find(provider);
 
@@ -35,11 +36,16 @@ static void both(const char *provider, const char *ctype, const char *body, char
 	/* what the delivery row keeps, through its jsonb text */
 	selected = hdrs_selected(&h);
 	stored = json_tokener_parse(json_object_to_json_string(selected));
-	if (stored && hdrs_from_selected(stored, &back) &&
-	    envelope_make(p, (const unsigned char *)body, strlen(body), ctype, &back, AT, &e2, &nr)) {
+	/* the body as PQunescapeBytea gives it back: exactly its bytes, no NUL after them */
+	raw = malloc(strlen(body) ? strlen(body) : 1);
+	if (raw)
+		memcpy(raw, body, strlen(body));
+	if (raw && stored && hdrs_from_selected(stored, &back) &&
+	    envelope_make(p, raw, strlen(body), ctype, &back, AT, &e2, &nr)) {
 		*at_replay = strdup(e2.text);
 		envelope_free(&e2);
 	}
+	free(raw);
 	hdrs_free_selected(&back);
 	json_object_put(stored);
 	json_object_put(selected);
