@@ -47,7 +47,7 @@ derive() {
 		else if (v == "ceiling") resp = d(4)
 		else if (v == "peer") resp = d(5)
 		else if (v ~ /^cgi/) resp = d(7)	# the CGI lighttpd and the processes it ran
-		lt = (v ~ /^(r_rows|r_commit|peer|cgi|cgi_bouncer)$/) ? "-" : d(3)
+		lt = (v ~ /^(r_[a-z]+|peer|cgi|cgi_bouncer)$/) ? "-" : d(3)
 		bnc = (v ~ /bouncer$/) ? sprintf("%.3f", d(6)) : "-"
 		printf "%s %s %s %.1f %.2f %.2f %d %.3f %s %s %.0f %.3f %.3f %.3f %.3f %s %s %s %.2f\n", $1, v, $3,
 			req / dur, $6 / 1000, $7 / 1000, $8 + $9, d(0), resp, lt,
@@ -108,6 +108,8 @@ name() {
 	peer) echo "peer: webhook (adnanh), HMAC rule" ;;
 	r_rows) echo "R_rows (pgbench, delivery + run)" ;;
 	r_commit) echo "R_commit (pgbench, one-row commit)" ;;
+	r_ingest) echo "R_ingest (pgbench, hookgate_ingest)" ;;
+	r_path) echo "R_path (pgbench, lookup + hookgate_ingest + NOTIFY)" ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -152,6 +154,12 @@ for c in $BENCH_CLIENTS; do
 	echo "Ratios: hot trigger / R_rows $(ratio "$(get accepted "$c" 4)" "$rr"), 16 triggers / R_rows $(ratio "$(get spread "$c" 4)" "$rr");" \
 		"hot trigger / R_commit $(ratio "$(get accepted "$c" 4)" "$rc"), 16 triggers / R_commit $(ratio "$(get spread "$c" 4)" "$rc");" \
 		"429 / web ceiling $(ratio "$(get limited "$c" 4)" "$(get ceiling "$c" 4)")."
+	echo
+	# where the accepted path's PostgreSQL CPU goes beyond R_rows': the function, the other two transactions
+	pr=$(get r_rows "$c" 8)
+	echo "PostgreSQL CPU per accepted webhook / R_rows': hookgate $(ratio "$(get accepted "$c" 8)" "$pr")," \
+		"R_ingest (hookgate_ingest alone) $(ratio "$(get r_ingest "$c" 8)" "$pr")," \
+		"R_path (its three transactions from pgbench) $(ratio "$(get r_path "$c" 8)" "$pr")."
 	echo
 done
 
