@@ -3,10 +3,12 @@
 # measurements of one run: medians over the rounds, the ratios to R_rows and
 # R_commit, and each target of issue 10 with its measured value and pass/fail.
 #
-# report.sh CELLS LISTS CALLGRIND HALF RSS0 RSS1 RSS2 RSSOUT, and BENCH_* in the
-# environment (bench/run sets them). The formats are bench/run's.
+# report.sh CELLS LISTS CALLGRIND HALF RSS0 RSS1 RSS2 RSSOUT [PGCG], and BENCH_* in the
+# environment (bench/run sets them). The formats are bench/run's; PGCG is phase G's
+# directory (bench/lib/pgcount.sh), empty when phase G did not run.
 set -euo pipefail
-CELLS=$1 LISTS=$2 CG=$3 HALF=$4 RSS0=$5 RSS1=$6 RSS2=$7 RSSOUT=$8
+CELLS=$1 LISTS=$2 CG=$3 HALF=$4 RSS0=$5 RSS1=$6 RSS2=$7 RSSOUT=$8 PGCG=${9:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 # One line per cell, the figures per request: label variant clients rps p50_ms
 # p99_ms errors pg_ms responder_ms lighttpd_ms wal_bytes fpi fsyncs inserts
@@ -108,8 +110,8 @@ name() {
 	peer) echo "peer: webhook (adnanh), HMAC rule" ;;
 	r_rows) echo "R_rows (pgbench, delivery + run)" ;;
 	r_commit) echo "R_commit (pgbench, one-row commit)" ;;
-	r_ingest) echo "R_ingest (pgbench, hookgate_ingest)" ;;
-	r_path) echo "R_path (pgbench, lookup + hookgate_ingest + NOTIFY)" ;;
+	r_ingest) echo "R_ingest (pgbench, the accepted path's insert)" ;;
+	r_path) echo "R_path (pgbench, lookup + insert + NOTIFY)" ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -155,10 +157,10 @@ for c in $BENCH_CLIENTS; do
 		"hot trigger / R_commit $(ratio "$(get accepted "$c" 4)" "$rc"), 16 triggers / R_commit $(ratio "$(get spread "$c" 4)" "$rc");" \
 		"429 / web ceiling $(ratio "$(get limited "$c" 4)" "$(get ceiling "$c" 4)")."
 	echo
-	# where the accepted path's PostgreSQL CPU goes beyond R_rows': the function, the other two transactions
+	# where the accepted path's PostgreSQL CPU goes beyond R_rows': its insert, the other two transactions
 	pr=$(get r_rows "$c" 8)
 	echo "PostgreSQL CPU per accepted webhook / R_rows': hookgate $(ratio "$(get accepted "$c" 8)" "$pr")," \
-		"R_ingest (hookgate_ingest alone) $(ratio "$(get r_ingest "$c" 8)" "$pr")," \
+		"R_ingest (the accepted path's insert alone) $(ratio "$(get r_ingest "$c" 8)" "$pr")," \
 		"R_path (its three transactions from pgbench) $(ratio "$(get r_path "$c" 8)" "$pr")."
 	echo
 done
@@ -250,6 +252,15 @@ echo "- RSS of the largest worker: $((RSS_START / 1024)).$(((RSS_START % 1024) *
 	"largest growth of one worker over those: $RSS_GROWTH KiB"
 echo "- accepted at half the best accepted rate ($BENCH_HALF_RATE/s asked, $HALF_RPS/s done, 16 clients): p99 $HALF_P99 ms"
 echo
+if [ -n "$PGCG" ]; then
+	# shellcheck disable=SC2086 # the runs' names
+	"$HERE/pgcount.sh" "$PGCG" $BENCH_PGCG_RUNS
+	# shellcheck disable=SC2086
+	read -r PG_IR_RATIO PG_FLOOR_RATIO <<<"$("$HERE/pgcount.sh" --ratios "$PGCG" $BENCH_PGCG_RUNS)"
+	echo
+else
+	PG_IR_RATIO=- PG_FLOOR_RATIO=-
+fi
 
 # ------------------------------------------------------------------ targets
 echo "## Targets of issue 10"
@@ -275,6 +286,8 @@ for c in $BENCH_CLIENTS; do
 	lim=$(awk -v x="$rr" 'BEGIN { if (x == "-") print "-"; else printf "%.3f", x * 1.3 }')
 	row "PostgreSQL CPU per accepted webhook <= 1.3 x R_rows' per transaction, $c clients" "$a ms vs 1.3 x $rr = $lim ms" "$(le "$a" "$lim")"
 done
+row "PostgreSQL instructions per accepted webhook <= 1.3 x R_rows' per transaction (phase G, a count; the contract's floor: $PG_FLOOR_RATIO x)" \
+	"$PG_IR_RATIO x" "$(le "$PG_IR_RATIO" 1.3)"
 for v in accepted spread; do
 	s=$(get "$v" 16 13)
 	row "fsyncs per transaction at 16 clients <= 0.3 ($([ "$v" = accepted ] && echo "hot trigger" || echo "16 triggers"); per accepted webhook)" "$s" "$(le "$s" 0.3)"
@@ -358,3 +371,5 @@ done
 guard "responder instructions per accepted request" "<= 320000" "$IR" "$(ok "$(le "$IR" 320000)")"
 # 7. no leak
 guard "RSS growth of one worker over the RSS load" "<= 1024 KiB" "$RSS_GROWTH KiB over ${RSS_DONE:-0} requests" "$(ok "$(le "$RSS_GROWTH" 1024)")"
+# 8. PostgreSQL's instructions per accepted webhook over R_rows' (phase G: counts, in one run); today about 1.6
+guard "PostgreSQL instructions per accepted webhook / R_rows'" "<= 2.2" "$PG_IR_RATIO" "$(ok "$(le "$PG_IR_RATIO" 2.2)")"

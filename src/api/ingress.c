@@ -126,7 +126,7 @@ static HG_MUSTCHECK bool find_trigger(struct hg_request *r, struct intake *in)
 		ingress_not_found(r);
 		return false;
 	}
-	switch ((rc = ingest_lookup_token(token, &in->ti))) {
+	switch ((rc = ingest_lookup_token(token, r->settings->runtime_offline_after, &in->ti))) {
 	case STORE_OK:
 		break;
 	case STORE_NOT_FOUND:
@@ -238,7 +238,7 @@ static void persist_webhook(struct hg_request *r, struct intake *in)
 	struct ingest_args a = {
 		.delivery_id = in->delivery_id,
 		.run_id = in->run_id,
-		.trigger_id = in->ti.trigger_id,
+		.trigger = &in->ti,
 		.event = in->env.event,
 		.dedupe_key = in->dd.key[0] ? in->dd.key : NULL,
 		.dedupe_source = in->dd.key[0] ? in->dd.source : NULL,

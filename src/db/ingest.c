@@ -10,13 +10,50 @@
 #include "db/trigger.h"
 #include "lib/log.h"
 
+/*
+ * The trigger of a token, and whether an accepted webhook may dispatch to
+ * it now (SPEC 3.6's admission: hookgate_ingest's own checks, read here once
+ * so that the accepted path need not read the three rows again).
+ */
 static struct statement st_lookup = { "hg_lookup_token",
 	"SELECT t.id, t.autopilot_id, a.workspace_id, t.provider, t.signing_secret,"
 	"       CASE WHEN t.previous_secret_expires_at > now()"
-	"            THEN t.previous_signing_secret END,"
-	"       t.event_filters::text"
+	"            THEN t.previous_signing_secret END AS previous_secret,"
+	"       t.event_filters::text AS event_filters,"
+	"       t.enabled AND a.status = 'active' AND (a.runtime_id IS NULL OR coalesce("
+	"           (SELECT rt.last_seen_at > now() - make_interval(secs => $2::integer)"
+	"              FROM runtime rt WHERE rt.id = a.runtime_id), false)) AS ready"
 	"  FROM autopilot_trigger t JOIN autopilot a ON a.id = t.autopilot_id"
-	" WHERE t.webhook_token_hash = $1 AND t.kind = 'webhook'", 1, 0, true };
+	" WHERE t.webhook_token_hash = $1 AND t.kind = 'webhook'", 2, 0, true };
+
+/*
+ * The accepted path (a valid or unneeded signature, no handshake, the event
+ * admitted, no deferral, and the trigger ready at the lookup): the delivery,
+ * dispatched, and its pending run, each written once, in one statement, with
+ * the values the responder already has. The partial unique index decides a
+ * duplicate, as in hookgate_ingest; a trigger deleted since the lookup fails
+ * the foreign key, and the failed path answers 404. Every other case takes
+ * hookgate_ingest, which reads the trigger's state again and says why.
+ */
+static struct statement st_accept = { "hg_ingest_accept",
+	"WITH d AS ("
+	"  INSERT INTO webhook_delivery AS d (id, workspace_id, autopilot_id, trigger_id, provider,"
+	"         event, dedupe_key, dedupe_source, signature_status, status, selected_headers,"
+	"         content_type, raw_body, response_status, response_body, autopilot_run_id,"
+	"         received_at, last_attempt_at)"
+	"  VALUES ($1::uuid, $13::uuid, $12::uuid, $3::uuid, $14, $4, $5, $6, $7, 'dispatched',"
+	"          $8::jsonb, $9, $10::bytea, 200, $15, $2::uuid, $16::timestamptz,"
+	"          $16::timestamptz)"
+	"  ON CONFLICT (trigger_id, dedupe_key)"
+	"     WHERE dedupe_key IS NOT NULL AND status NOT IN ('rejected', 'failed')"
+	"  DO UPDATE SET attempt_count = d.attempt_count + 1, last_attempt_at = now()"
+	"  RETURNING d.id, d.autopilot_run_id),"
+	" r AS ("
+	"  INSERT INTO autopilot_run (id, autopilot_id, trigger_id, webhook_delivery_id, source,"
+	"         status, trigger_payload, available_at)"
+	"  SELECT $2::uuid, $12::uuid, $3::uuid, $1::uuid, 'webhook', 'pending', $11::jsonb, now()"
+	"    FROM d WHERE d.id = $1::uuid)"
+	"SELECT d.id, d.autopilot_run_id FROM d", 16, 0, false };
 
 static struct statement st_ingest = { "hg_ingest",
 	"SELECT http_status, response_body, delivery_id, outcome"
@@ -58,16 +95,17 @@ static void copy_field(char *dst, size_t size, const PGresult *res, int col)
 	dst[n] = '\0';
 }
 
-enum store_rc ingest_lookup_token(const char *token, struct trigger_info *out)
+enum store_rc ingest_lookup_token(const char *token, long offline_after_s, struct trigger_info *out)
 {
-	char hash[65];
-	const char *values[1] = { hash };
+	char hash[65], offline[24];
+	const char *values[2] = { hash, offline };
 	PGresult *res;
 	enum store_rc rc;
 
 	memset(out, 0, sizeof(*out));
 	/* only the token's SHA-256 is stored (SPEC 2) */
 	trigger_token_hash(token, hash);
+	snprintf(offline, sizeof(offline), "%ld", offline_after_s);
 	rc = store_exec(&st_lookup, values, &res);
 	if (rc != STORE_OK)
 		return rc;
@@ -82,6 +120,7 @@ enum store_rc ingest_lookup_token(const char *token, struct trigger_info *out)
 	out->secret = dup_or_null(res, 4);
 	out->previous_secret = dup_or_null(res, 5);
 	out->event_filters = dup_or_null(res, 6);
+	out->ready = PQgetvalue(res, 0, 7)[0] == 't';
 	if ((!out->secret && !PQgetisnull(res, 0, 4)) ||
 	    (!out->previous_secret && !PQgetisnull(res, 0, 5)) ||
 	    (!out->event_filters && !PQgetisnull(res, 0, 6))) {
@@ -142,7 +181,7 @@ static enum store_rc take_answer(const PGresult *res, const char *outcome, struc
 static void delivery_params(const struct ingest_args *a, const char **values, int *lengths,
 			    int *formats)
 {
-	values[0] = a->trigger_id;
+	values[0] = a->trigger->trigger_id;
 	values[1] = a->event;
 	values[2] = a->dedupe_key;
 	values[3] = a->dedupe_source;
@@ -176,12 +215,84 @@ static enum store_rc persist_failed(const struct ingest_args *a, struct ingest_r
 	rc = store_exec_binary(&st_failed, values, lengths, formats, &res);
 	if (rc != STORE_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		/* the trigger was deleted meanwhile */
+	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
+		/* the trigger was deleted meanwhile (a SQL function's OUT row is then all NULL) */
 		PQclear(res);
 		return STORE_NOT_FOUND;
 	}
 	rc = take_answer(res, "failed", out);
+	PQclear(res);
+	return rc;
+}
+
+/* Whether a webhook takes st_accept: it would be accepted, not deferred, by a trigger ready at the lookup. */
+static bool takes_accept(const struct ingest_args *a)
+{
+	return a->trigger->ready && !a->handshake_body && !a->event_filtered && a->defer_ms == 0 &&
+	       (strcmp(a->signature_status, "valid") == 0 ||
+		strcmp(a->signature_status, "not_required") == 0);
+}
+
+/* st_accept's answer: accepted, or the live delivery that holds the key (every value an id). */
+static enum store_rc accept_answer(const struct ingest_args *a, const PGresult *res, char *accepted,
+				   struct ingest_result *out)
+{
+	const char *got, *run;
+
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+		log_error("the ingest returned no answer");
+		return STORE_ERROR;
+	}
+	got = PQgetvalue(res, 0, 0);
+	out->http_status = 200;
+	copy_field(out->delivery_id, sizeof(out->delivery_id), res, 0);
+	if (strcmp(got, a->delivery_id) == 0) {
+		snprintf(out->outcome, sizeof(out->outcome), "accepted");
+		out->response_body = accepted;
+		return STORE_OK;
+	}
+	free(accepted);
+	run = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
+	snprintf(out->outcome, sizeof(out->outcome), "duplicate");
+	if (asprintf(&out->response_body, "{\"status\":\"duplicate\",\"delivery_id\":\"%s\",\"run_id\":%s%s%s}",
+		     got, run ? "\"" : "", run ? run : "null", run ? "\"" : "") < 0) {
+		out->response_body = NULL;
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+static enum store_rc persist_accepted(const struct ingest_args *a, struct ingest_result *out)
+{
+	const struct trigger_info *t = a->trigger;
+	const char *values[2 + DELIVERY_PARAMS + 6], *notify[1] = { a->run_id };
+	int lengths[HG_ARRAY_LEN(values)] = { 0 }, formats[HG_ARRAY_LEN(values)] = { 0 };
+	const char **v = values + 2 + DELIVERY_PARAMS;
+	char *body;
+	PGresult *res;
+	enum store_rc rc;
+
+	_Static_assert(HG_ARRAY_LEN(values) == 16, "st_accept's parameters");
+	if (asprintf(&body, "{\"status\":\"accepted\",\"delivery_id\":\"%s\",\"run_id\":\"%s\","
+		     "\"autopilot_id\":\"%s\",\"trigger_id\":\"%s\"}",
+		     a->delivery_id, a->run_id, t->autopilot_id, t->trigger_id) < 0)
+		return STORE_ERROR;
+	values[0] = a->delivery_id;
+	values[1] = a->run_id;
+	delivery_params(a, values + 2, lengths + 2, formats + 2);
+	v[0] = a->trigger_payload;
+	v[1] = t->autopilot_id;
+	v[2] = t->workspace_id;
+	v[3] = t->provider;
+	v[4] = body;
+	v[5] = a->received_at;
+
+	rc = store_exec_then(&st_accept, values, lengths, formats, &st_notify, notify, &res);
+	if (rc != STORE_OK) {
+		free(body);
+		return rc == STORE_ERROR ? persist_failed(a, out) : rc;
+	}
+	rc = accept_answer(a, res, body, out);
 	PQclear(res);
 	return rc;
 }
@@ -197,6 +308,8 @@ enum store_rc ingest_persist(const struct ingest_args *a, struct ingest_result *
 
 	_Static_assert(HG_ARRAY_LEN(values) == 16, "hookgate_ingest's parameters");
 	memset(out, 0, sizeof(*out));
+	if (takes_accept(a))
+		return persist_accepted(a, out);
 	snprintf(offline, sizeof(offline), "%ld", a->offline_after_s);
 	snprintf(defer, sizeof(defer), "%lld", a->defer_ms);
 	values[0] = a->delivery_id;

@@ -16,12 +16,15 @@ struct trigger_info {
 	char *secret;			/* NULL when none; cleansed on free */
 	char *previous_secret;		/* NULL unless still within its expiry */
 	char *event_filters;		/* JSON text, NULL when none */
+	bool ready;			/* at the lookup: the trigger enabled, its autopilot
+					   active, its runtime online (none, or seen within
+					   offline_after_s) */
 };
 
 struct ingest_args {
 	const char *delivery_id;	/* UUIDv7, made by the caller */
 	const char *run_id;		/* UUIDv7: the run's id when one is made */
-	const char *trigger_id;
+	const struct trigger_info *trigger;	/* the token lookup's */
 	const char *event;
 	const char *dedupe_key;		/* NULL when none */
 	const char *dedupe_source;
@@ -46,7 +49,8 @@ struct ingest_result {
 };
 
 /* The trigger, autopilot and workspace of a webhook token, in one query. */
-enum store_rc ingest_lookup_token(const char *token, struct trigger_info *out) HG_MUSTCHECK;
+enum store_rc ingest_lookup_token(const char *token, long offline_after_s, struct trigger_info *out)
+	HG_MUSTCHECK;
 void trigger_info_free(struct trigger_info *t);
 
 /*

@@ -232,3 +232,56 @@ def test_two_pools_one_key_many_requests(make_pool, fx, n):
     rows = fx.deliveries(trig)
     assert len(rows) == 1 and rows[0]["attempt_count"] == n
     assert len(fx.runs(trig)) == 1
+
+
+# ---------------------------------------------------------------- the accepted path, decided at the lookup
+
+def test_trigger_deleted_between_the_lookup_and_the_insert_answers_404(pool_front, fx, stack):
+    """The accepted path takes the lookup's reading of the trigger; a trigger deleted after it
+    fails the insert's foreign key, and the answer is 404 with nothing stored."""
+    trig = fx.trigger()
+    blocker = psycopg.connect(stack.cluster.conninfo)  # a transaction: holds its lock to the commit
+    watcher = psycopg.connect(stack.cluster.conninfo, autocommit=True)
+    answer = {}
+    try:
+        # inserts wait (ROW EXCLUSIVE conflicts), the lookup's reads do not
+        blocker.execute("LOCK TABLE webhook_delivery IN SHARE ROW EXCLUSIVE MODE")
+        sender = threading.Thread(target=lambda: answer.update(r=pool_front.hook(trig, {"n": 1}, timeout=60)))
+        sender.start()
+        deadline = time.monotonic() + 30
+        while watcher.execute("SELECT count(*) AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                              " WHERE c.relname = 'webhook_delivery' AND NOT l.granted").fetchone()[0] == 0:
+            assert time.monotonic() < deadline, "the webhook's insert never waited for the lock"
+            assert sender.is_alive(), answer
+            time.sleep(0.02)
+        blocker.execute("DELETE FROM autopilot_trigger WHERE id = %s", (trig.id,))
+        blocker.commit()
+        sender.join(60)
+    finally:
+        blocker.close()
+        watcher.close()
+    r = answer["r"]
+    assert_json_response(r, 404)
+    assert r.json() == {"error": "webhook not found"}
+    assert fx.db.execute("SELECT count(*) AS n FROM webhook_delivery WHERE trigger_id = %s",
+                         (trig.id,)).fetchone()["n"] == 0
+    assert fx.db.execute("SELECT count(*) AS n FROM autopilot_run WHERE trigger_id = %s",
+                         (trig.id,)).fetchone()["n"] == 0
+
+
+def test_retry_after_an_ignored_delivery_is_its_duplicate(pool_front, fx):
+    """An ignored delivery holds its key: the sender's retry once the trigger is enabled again
+    takes the accepted path and is its duplicate, with no run."""
+    trig = fx.trigger()
+    headers = {"Idempotency-Key": "ignored-then-" + uuid.uuid4().hex}
+    fx.db.execute("UPDATE autopilot_trigger SET enabled = false WHERE id = %s", (trig.id,))
+    first = assert_json_response(pool_front.hook(trig, {"n": 1}, headers=headers), 200)
+    assert first["status"] == "ignored" and first["reason"] == "trigger_disabled", first
+    fx.db.execute("UPDATE autopilot_trigger SET enabled = true WHERE id = %s", (trig.id,))
+    again = assert_json_response(pool_front.hook(trig, {"n": 1}, headers=headers), 200)
+    assert again == {"status": "duplicate", "delivery_id": first["delivery_id"], "run_id": None}, again
+    fresh = assert_json_response(pool_front.hook(trig, {"n": 2}), 200)
+    assert fresh["status"] == "accepted", fresh
+    rows = fx.deliveries(trig)
+    assert [(d["status"], d["attempt_count"]) for d in rows] == [("ignored", 2), ("dispatched", 1)]
+    assert [str(r["id"]) for r in fx.runs(trig)] == [fresh["run_id"]]
