@@ -233,7 +233,7 @@ static bool takes_accept(const struct ingest_args *a)
 		strcmp(a->signature_status, "not_required") == 0);
 }
 
-/* st_accept's answer: accepted, or the live delivery that holds the key (every value an id). */
+/* st_accept's answer: accepted, or the live delivery that holds the key (every value an id); takes accepted. */
 static enum store_rc accept_answer(const struct ingest_args *a, const PGresult *res, char *accepted,
 				   struct ingest_result *out)
 {
@@ -241,6 +241,7 @@ static enum store_rc accept_answer(const struct ingest_args *a, const PGresult *
 
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
 		log_error("the ingest returned no answer");
+		free(accepted);
 		return STORE_ERROR;
 	}
 	got = PQgetvalue(res, 0, 0);
