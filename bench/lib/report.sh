@@ -5,7 +5,8 @@
 #
 # report.sh CELLS LISTS CALLGRIND HALF RSS0 RSS1 RSS2 RSSOUT [PGCG], and BENCH_* in the
 # environment (bench/run sets them). The formats are bench/run's; PGCG is phase G's
-# directory (bench/lib/pgcount.sh), empty when phase G did not run.
+# directory (bench/lib/pgcount.sh), empty when phase G did not run. Beside HALF (phase C's
+# hookgate, half.out), half-rows.out and half-commit.out: R_rows and R_commit at that rate.
 set -euo pipefail
 CELLS=$1 LISTS=$2 CG=$3 HALF=$4 RSS0=$5 RSS1=$6 RSS2=$7 RSSOUT=$8 PGCG=${9:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -163,6 +164,14 @@ for c in $BENCH_CLIENTS; do
 		"R_ingest (the accepted path's insert alone) $(ratio "$(get r_ingest "$c" 8)" "$pr")," \
 		"R_path (its three transactions from pgbench) $(ratio "$(get r_path "$c" 8)" "$pr")."
 	echo
+	# what the cores allow: when the machine's cores serve the web tier and PostgreSQL alike and
+	# R_rows keeps them busy, accepted/s over R_rows' is at most R_rows' CPU over hookgate's
+	hc=$(awk -v a="$(get accepted "$c" 8)" -v b="$(get accepted "$c" 9)" -v l="$(get accepted "$c" 10)" \
+		'BEGIN { if (a == "-" || b == "-" || l == "-") print "-"; else printf "%.3f", a + b + l }')
+	echo "CPU per request: hookgate accepted $hc ms (PostgreSQL, responder, lighttpd), R_rows $pr ms" \
+		"(PostgreSQL); on cores that serve both, accepted/s can reach at most $(ratio "$pr" "$hc") x R_rows'" \
+		"(wrk's and pgbench's own CPU left out)."
+	echo
 done
 
 # Capacity per core, from CPU per request (hot trigger, 16 clients): what
@@ -234,14 +243,17 @@ RSS_END=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$RSS2")
 RSS_GROWTH=$(awk 'NR == FNR { a[$1] = $2; next } ($1 in a) && $2 - a[$1] > g { g = $2 - a[$1] } END { print g + 0 }' "$RSS1" "$RSS2")
 RSS_DONE=$(awk '/^RESULT / { for (i = 2; i <= NF; i++) if ($i ~ /^requests=/) { sub(/requests=/, "", $i); print $i } }' "$RSSOUT" | tail -n 1)
 RSS_BAD=$(awk '/^RESULT / { for (i = 2; i <= NF; i++) if ($i ~ /^bad=/) { sub(/bad=/, "", $i); print $i } }' "$RSSOUT" | tail -n 1)
-if [ -f "$HALF" ]; then
-	HALF_RPS=$(awk '/^RESULT / { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] } }
-		END { printf "%.0f", r["requests"] / (r["duration_us"] / 1e6) }' "$HALF")
-	HALF_P99=$(awk '/^RESULT / { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] } }
-		END { printf "%.2f", r["p99_us"] / 1000 }' "$HALF")
-else
-	HALF_RPS=- HALF_P99=-
-fi
+half() {	# half FILE: "rate p99_ms" of a phase C load, "- -" when it did not run
+	if [ -f "$1" ]; then
+		awk '/^RESULT / { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] } }
+			END { printf "%.0f %.2f\n", r["requests"] / (r["duration_us"] / 1e6), r["p99_us"] / 1000 }' "$1"
+	else
+		echo "- -"
+	fi
+}
+read -r HALF_RPS HALF_P99 <<<"$(half "$HALF")"
+read -r HALF_ROWS_RPS HALF_ROWS_P99 <<<"$(half "${HALF%.out}-rows.out")"
+read -r HALF_COMMIT_RPS HALF_COMMIT_P99 <<<"$(half "${HALF%.out}-commit.out")"
 
 echo "## Responder"
 echo
@@ -250,7 +262,8 @@ echo "- RSS of the largest worker: $((RSS_START / 1024)).$(((RSS_START % 1024) *
 	"$((RSS_WARM / 1024)).$(((RSS_WARM % 1024) * 10 / 1024)) MiB after 1000 requests," \
 	"$((RSS_END / 1024)).$(((RSS_END % 1024) * 10 / 1024)) MiB after ${RSS_DONE:-?} more accepted requests ($RSS_BAD bad);" \
 	"largest growth of one worker over those: $RSS_GROWTH KiB"
-echo "- accepted at half the best accepted rate ($BENCH_HALF_RATE/s asked, $HALF_RPS/s done, 16 clients): p99 $HALF_P99 ms"
+echo "- accepted at half the best accepted rate ($BENCH_HALF_RATE/s asked, $HALF_RPS/s done, 16 clients): p99 $HALF_P99 ms;" \
+	"at the same rate R_rows ($HALF_ROWS_RPS/s done) p99 $HALF_ROWS_P99 ms, R_commit ($HALF_COMMIT_RPS/s) p99 $HALF_COMMIT_P99 ms"
 echo
 if [ -n "$PGCG" ]; then
 	# shellcheck disable=SC2086 # the runs' names
@@ -314,7 +327,7 @@ if [ "${RSS_DONE:-0}" -ge 1000000 ]; then
 else
 	row "RSS growth <= 1 MiB over 1M requests" "$RSS_GROWTH KiB over ${RSS_DONE:-0} requests only" "n/a (fewer than 1M)"
 fi
-row "p99 <= 10 ms at half of the best accepted throughput" "$HALF_P99 ms at $HALF_RPS/s" "$(le "$HALF_P99" 10)"
+row "p99 <= 10 ms at half of the best accepted throughput" "$HALF_P99 ms at $HALF_RPS/s (R_rows alone at that rate: $HALF_ROWS_P99 ms)" "$(le "$HALF_P99" 10)"
 for c in $BENCH_CLIENTS; do
 	l=$(get limited "$c" 4)
 	ce=$(get ceiling "$c" 4)
