@@ -48,14 +48,15 @@ struct ingest_result {
 	char outcome[16];		/* accepted, skipped, ignored, duplicate, rejected, failed, not_found */
 };
 
-/* The trigger, autopilot and workspace of a webhook token, in one query. */
+/* The trigger, autopilot and workspace of a webhook token, and whether it is ready, in one query. */
 enum store_rc ingest_lookup_token(const char *token, long offline_after_s, struct trigger_info *out)
 	HG_MUSTCHECK;
 void trigger_info_free(struct trigger_info *t);
 
 /*
  * The one transaction of SPEC 3.1 step 9; out->response_body is the answer
- * to send. A pending run's NOTIFY follows the commit in a transaction of
+ * to send. An accepted webhook to a ready trigger takes one flat insert, any
+ * other case hookgate_ingest (doc/decisions.md). A pending run's NOTIFY follows the commit in a transaction of
  * its own, pipelined (no extra round trip). A failed dispatch rolls back
  * and is then recorded as a failed delivery, answered 500.
  */
