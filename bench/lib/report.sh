@@ -168,9 +168,10 @@ for c in $BENCH_CLIENTS; do
 	# R_rows keeps them busy, accepted/s over R_rows' is at most R_rows' CPU over hookgate's
 	hc=$(awk -v a="$(get accepted "$c" 8)" -v b="$(get accepted "$c" 9)" -v l="$(get accepted "$c" 10)" \
 		'BEGIN { if (a == "-" || b == "-" || l == "-") print "-"; else printf "%.3f", a + b + l }')
+	busy=$(awk -v r="$rr" -v p="$pr" 'BEGIN { if (r == "-" || p == "-") print "-"; else printf "%.2f", r * p / 1000 }')
 	echo "CPU per request: hookgate accepted $hc ms (PostgreSQL, responder, lighttpd), R_rows $pr ms" \
-		"(PostgreSQL); on cores that serve both, accepted/s can reach at most $(ratio "$pr" "$hc") x R_rows'" \
-		"(wrk's and pgbench's own CPU left out)."
+		"(PostgreSQL, which kept $busy of the ${BENCH_NPROC:-?} cores busy); where R_rows keeps the cores busy," \
+		"accepted/s can reach at most $(ratio "$pr" "$hc") x R_rows' (wrk's and pgbench's own CPU left out)."
 	echo
 done
 
