@@ -235,6 +235,7 @@ oom:
 static void persist_webhook(struct hg_request *r, struct intake *in)
 {
 	struct ingest_result res = { .response_body = NULL };
+	bool makes_run = !sig_rejects(in->status) && !in->handshake && in->admit;
 	struct ingest_args a = {
 		.delivery_id = in->delivery_id,
 		.run_id = in->run_id,
@@ -254,8 +255,8 @@ static void persist_webhook(struct hg_request *r, struct intake *in)
 		.handshake_body = in->handshake ? json_object_to_json_string_ext(in->handshake,
 				  JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL,
 		/* only what may make a run is charged to the trigger's schedule */
-		.defer_ms = sig_rejects(in->status) || in->handshake || !in->admit ? 0 :
-			    deferral_ms(r, in->ti.trigger_id),
+		.makes_run = makes_run,
+		.defer_ms = makes_run ? deferral_ms(r, in->ti.trigger_id) : 0,
 	};
 
 	enum store_rc rc = ingest_persist(&a, &res);

@@ -194,6 +194,19 @@ static void delivery_params(const struct ingest_args *a, const char **values, in
 }
 
 /*
+ * The first parameters of st_accept and of hookgate_ingest alike: the two
+ * ids, the delivery's own columns, the run's payload.
+ */
+#define INGEST_PARAMS (2 + DELIVERY_PARAMS + 1)
+static void ingest_params(const struct ingest_args *a, const char **values, int *lengths, int *formats)
+{
+	values[0] = a->delivery_id;
+	values[1] = a->run_id;
+	delivery_params(a, values + 2, lengths + 2, formats + 2);
+	values[2 + DELIVERY_PARAMS] = a->trigger_payload;
+}
+
+/*
  * The ingest rolled back with an error that is not the database's absence:
  * record the delivery as failed, with that error (SQLSTATE and primary
  * message: never a value), answered 500.
@@ -228,9 +241,7 @@ static enum store_rc persist_failed(const struct ingest_args *a, struct ingest_r
 /* Whether a webhook takes st_accept: it would be accepted, not deferred, by a trigger ready at the lookup. */
 static bool takes_accept(const struct ingest_args *a)
 {
-	return a->trigger->ready && !a->handshake_body && !a->event_filtered && a->defer_ms == 0 &&
-	       (strcmp(a->signature_status, "valid") == 0 ||
-		strcmp(a->signature_status, "not_required") == 0);
+	return a->makes_run && a->defer_ms == 0 && a->trigger->ready;
 }
 
 /* st_accept's answer: accepted, or the live delivery that holds the key (every value an id); takes accepted. */
@@ -266,9 +277,9 @@ static enum store_rc accept_answer(const struct ingest_args *a, const PGresult *
 static enum store_rc persist_accepted(const struct ingest_args *a, struct ingest_result *out)
 {
 	const struct trigger_info *t = a->trigger;
-	const char *values[2 + DELIVERY_PARAMS + 6], *notify[1] = { a->run_id };
+	const char *values[INGEST_PARAMS + 5], *notify[1] = { a->run_id };
 	int lengths[HG_ARRAY_LEN(values)] = { 0 }, formats[HG_ARRAY_LEN(values)] = { 0 };
-	const char **v = values + 2 + DELIVERY_PARAMS;
+	const char **v = values + INGEST_PARAMS;
 	char *body;
 	PGresult *res;
 	enum store_rc rc;
@@ -278,15 +289,12 @@ static enum store_rc persist_accepted(const struct ingest_args *a, struct ingest
 		     "\"autopilot_id\":\"%s\",\"trigger_id\":\"%s\"}",
 		     a->delivery_id, a->run_id, t->autopilot_id, t->trigger_id) < 0)
 		return STORE_ERROR;
-	values[0] = a->delivery_id;
-	values[1] = a->run_id;
-	delivery_params(a, values + 2, lengths + 2, formats + 2);
-	v[0] = a->trigger_payload;
-	v[1] = t->autopilot_id;
-	v[2] = t->workspace_id;
-	v[3] = t->provider;
-	v[4] = body;
-	v[5] = a->received_at;
+	ingest_params(a, values, lengths, formats);
+	v[0] = t->autopilot_id;
+	v[1] = t->workspace_id;
+	v[2] = t->provider;
+	v[3] = body;
+	v[4] = a->received_at;
 
 	rc = store_exec_then(&st_accept, values, lengths, formats, &st_notify, notify, &res);
 	if (rc != STORE_OK) {
@@ -301,9 +309,9 @@ static enum store_rc persist_accepted(const struct ingest_args *a, struct ingest
 enum store_rc ingest_persist(const struct ingest_args *a, struct ingest_result *out)
 {
 	char offline[24], defer[24];
-	const char *values[2 + DELIVERY_PARAMS + 6], *notify[1] = { a->run_id };
+	const char *values[INGEST_PARAMS + 5], *notify[1] = { a->run_id };
 	int lengths[HG_ARRAY_LEN(values)] = { 0 }, formats[HG_ARRAY_LEN(values)] = { 0 };
-	const char **v = values + 2 + DELIVERY_PARAMS;
+	const char **v = values + INGEST_PARAMS;
 	PGresult *res;
 	enum store_rc rc;
 
@@ -313,15 +321,12 @@ enum store_rc ingest_persist(const struct ingest_args *a, struct ingest_result *
 		return persist_accepted(a, out);
 	snprintf(offline, sizeof(offline), "%ld", a->offline_after_s);
 	snprintf(defer, sizeof(defer), "%lld", a->defer_ms);
-	values[0] = a->delivery_id;
-	values[1] = a->run_id;
-	delivery_params(a, values + 2, lengths + 2, formats + 2);
-	v[0] = a->trigger_payload;
-	v[1] = a->event_filtered ? "true" : "false";
-	v[2] = offline;
-	v[3] = a->received_at;
-	v[4] = a->handshake_body;
-	v[5] = defer;
+	ingest_params(a, values, lengths, formats);
+	v[0] = a->event_filtered ? "true" : "false";
+	v[1] = offline;
+	v[2] = a->received_at;
+	v[3] = a->handshake_body;
+	v[4] = defer;
 
 	rc = store_exec_then(&st_ingest, values, lengths, formats, &st_notify, notify, &res);
 	if (rc == STORE_ERROR)

@@ -38,6 +38,8 @@ struct ingest_args {
 	long offline_after_s;
 	const char *received_at;	/* RFC 3339 */
 	const char *handshake_body;	/* Slack url_verification answer, or NULL */
+	bool makes_run;			/* the signature not refused, no handshake, the event
+					   admitted: the webhook may make a run */
 	long long defer_ms;		/* token_rate's deferral of the run; 0: none */
 };
 
