@@ -108,7 +108,7 @@ name() {
 	notfound) echo "hookgate 404 (unknown token)" ;;
 	limited) echo "hookgate 429 ($BENCH_LIMIT_KEY = 1/min)" ;;
 	ceiling) echo "web ceiling (trivial FastCGI responder)" ;;
-	peer) echo "peer: webhook (adnanh), HMAC rule" ;;
+	peer) echo "peer: webhook (adnanh), HMAC rule, runs echo before its answer" ;;
 	r_rows) echo "R_rows (pgbench, delivery + run)" ;;
 	r_commit) echo "R_commit (pgbench, one-row commit)" ;;
 	r_ingest) echo "R_ingest (pgbench, the accepted path's insert)" ;;
@@ -145,6 +145,12 @@ Written by \`bench/run$([ "$BENCH_MODE" = quick ] && echo " --quick")\`; how to 
 - deliveries in the table during the rounds: ${BENCH_ROWS_A% *} at the start, ${BENCH_ROWS_A#* } at the end
 EOF
 [ "$BENCH_HAVE_PEER" = 1 ] || echo "- the peer (Debian's webhook package) is not installed: its row is skipped"
+if [ -s "${BENCH_PEER_DRAIN:-}" ]; then
+	# bench/run's peer_drain: LABEL CLIENTS SECONDS a peer cell waited for the commands it had queued
+	awk '{ s[$2] = s[$2] " " $3 } END { printf "- the peer ran its commands on after its load for"
+		n = 0; for (c in s) printf "%s%s s (%s clients)", (n++ ? ";" : ""), s[c], c
+		print ", and the next cell waited for them; its CPU counts them" }' "$BENCH_PEER_DRAIN"
+fi
 echo
 
 for c in $BENCH_CLIENTS; do
@@ -173,6 +179,19 @@ for c in $BENCH_CLIENTS; do
 		"(PostgreSQL, which kept $busy of the ${BENCH_NPROC:-?} cores busy); where R_rows keeps the cores busy," \
 		"accepted/s can reach at most $(ratio "$pr" "$hc") x R_rows' (wrk's and pgbench's own CPU left out)."
 	echo
+	# what the latencies allow: in a closed loop of c clients a request waits for its stages in
+	# turn, and a client's rate is 1 / its mean latency (c / rate of each stage measured alone)
+	lat=$(awk -v c="$c" -v i="$(get r_ingest "$c" 4)" -v w="$(get ceiling "$c" 4)" \
+		-v h="$(get accepted "$c" 9)" -v t="$(get ceiling "$c" 9)" \
+		'BEGIN { if (i == "-" || w == "-" || h == "-" || t == "-" || i == 0 || w == 0) print "- - - -"
+			else { x = h - t; if (x < 0) x = 0; l = c * 1000 / i + c * 1000 / w + x
+				printf "%.2f %.2f %.2f %.0f", c * 1000 / i, c * 1000 / w, x, c * 1000 / l } }')
+	read -r l_db l_web l_resp l_rate <<<"$lat"
+	[ "$l_rate" = - ] || echo "Latency budget: a request waits for its two round trips (at least R_ingest's two, $l_db ms at $c clients)," \
+		"the web hop (the web ceiling's, $l_web ms) and the responder's own CPU beyond the trivial responder's" \
+		"($l_resp ms) in turn: accepted/s at most $l_rate/s, $(ratio "$l_rate" "$rr") x R_rows'." \
+		"R_path, the three transactions alone from pgbench, no HTTP: $(ratio "$(get r_path "$c" 4)" "$rr") x R_rows'." &&
+		echo
 done
 
 # Capacity per core, from CPU per request (hot trigger, 16 clients): what
